@@ -29,6 +29,20 @@
 #define SDF_PD_NAME_MAX 64      /* including the terminating NUL, as microkit_name[] */
 #define SDF_NONE UINT32_MAX     /* "no index" in the tables below */
 
+/*
+ * The top of every PD's user half belongs to what the image adds to each PD,
+ * so the description's maps must end at or below SDF_PD_RESERVED_BASE:
+ *   SDF_PD_IPC_BUFFER  one 4 KiB page, the IPC buffer (message registers);
+ *   SDF_PD_STACK_TOP   the stack grows down from here, stack_size bytes,
+ *                      with an unmapped guard page below it and above it.
+ * The very last user page stays unmapped, so no instruction can run at the
+ * edge of the canonical hole.
+ */
+#define SDF_PD_RESERVED_BASE 0x00007FFFF0000000ull
+#define SDF_PD_STACK_TOP     0x00007FFFFFE00000ull
+#define SDF_PD_IPC_BUFFER    0x00007FFFFFF00000ull
+#define SDF_USER_TOP         0x0000800000000000ull /* end of the user half */
+
 /* Where in a source file an element starts; every diagnostic names one. */
 typedef struct {
     const char *file; /* owned by sdf_system_t */
