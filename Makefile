@@ -16,6 +16,9 @@ BUILD := $(TOP)/build
 
 include mk/config.mk
 include mk/rules.mk
+# How protection-domain programs and system images are built (make functions
+# that every fragment may call), provided by the kernel and SDK.
+include $(wildcard mk/pd.mk)
 
 # Fragments add to these lists.
 ALL_TARGETS :=
