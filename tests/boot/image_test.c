@@ -36,11 +36,15 @@ static const char *kernel_path, *pd_dir;
         }                                                                                          \
     } while (0)
 
+/* Reads a whole file; exits the test when it cannot (a broken setup, not a finding). */
 static uint8_t *slurp(const char *path, size_t *len)
 {
+    *len = 0;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -50,8 +54,23 @@ static uint8_t *slurp(const char *path, size_t *len)
         buf = NULL;
     }
     fclose(f);
+    if (!buf) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
     *len = (size_t)n;
     return buf;
+}
+
+/* A small deterministic generator (xorshift64), so every run corrupts alike. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
 }
 
 static void spit(const char *path, const uint8_t *buf, size_t len)
@@ -153,17 +172,16 @@ static void test_elf_corruptions(const uint8_t *elf, size_t len)
     CHECK("elf-section-table-outside-file-rejected", elf_parse(c, len, &e, why, sizeof(why)) != 0, "accepted");
 
     /* Random byte corruption: any outcome but a crash (ASan/UBSan watch). */
-    srand(1234);
     int parsed = 0;
     for (int round = 0; round < 3000; round++) {
         memcpy(c, elf, len);
         for (int k = 0; k < 4; k++)
-            c[(size_t)rand() % (round % 2 ? 256 : len)] = (uint8_t)rand();
+            c[rng() % (round % 2 ? 256 : len)] = (uint8_t)rng();
         if (elf_parse(c, len, &e, why, sizeof(why)) == 0) {
             uint64_t v, s;
             parsed++;
             (void)elf_symbol(&e, "microkit_notifications", &v, &s);
-            (void)elf_segment_at(&e, (uint64_t)rand() << 8, (uint64_t)rand());
+            (void)elf_segment_at(&e, rng(), rng() % 0x10000);
         }
     }
     /* Some corruptions hit bytes nobody reads; others must be caught. */
@@ -244,7 +262,7 @@ static void test_image_build(void)
         sdf_free(sys);
         return;
     }
-    size_t len;
+    size_t len = 0;
     uint8_t *img = slurp(out, &len);
 
     /* Multiboot header: magic and the load range patched to the file's size. */
@@ -261,11 +279,16 @@ static void test_image_build(void)
 
     /* The kernel variable points at the header. */
     elf_file_t k;
-    size_t klen;
+    size_t klen = 0;
     uint8_t *kfile = slurp(kernel_path, &klen);
-    uint64_t kv, ks;
-    elf_parse(kfile, klen, &k, NULL, 0);
-    elf_symbol(&k, "boot_image_header_phys", &kv, &ks);
+    uint64_t kv = 0, ks = 0;
+    if (elf_parse(kfile, klen, &k, NULL, 0) != 0 || elf_symbol(&k, "boot_image_header_phys", &kv, &ks) != 0) {
+        CHECK("writer-kernel-has-header-variable", false, "the kernel ELF lacks boot_image_header_phys");
+        free(img);
+        free(kfile);
+        sdf_free(sys);
+        return;
+    }
     const elf_segment_t *kseg = elf_segment_at(&k, kv, 8);
     uint64_t hphys;
     memcpy(&hphys, phys(img, kseg->paddr + (kv - kseg->vaddr)), 8);
@@ -339,15 +362,15 @@ static void test_image_build(void)
     free(tables);
 
     /* libmicrokit's symbols patched in the client's data segment. */
-    size_t clen;
+    size_t clen = 0;
     char cpath[256];
     snprintf(cpath, sizeof(cpath), "%s/client.elf", pd_dir);
     uint8_t *cfile = slurp(cpath, &clen);
     elf_file_t ce;
-    elf_parse(cfile, clen, &ce, NULL, 0);
-    uint64_t nv, ns, mv, ms;
-    elf_symbol(&ce, "microkit_name", &nv, &ns);
-    elf_symbol(&ce, "microkit_pps", &mv, &ms);
+    uint64_t nv = 0, ns = 0, mv = 0, ms = 0;
+    if (elf_parse(cfile, clen, &ce, NULL, 0) != 0 || elf_symbol(&ce, "microkit_name", &nv, &ns) != 0 ||
+        elf_symbol(&ce, "microkit_pps", &mv, &ms) != 0)
+        CHECK("writer-client-has-libmicrokit-symbols", false, "client.elf lacks libmicrokit's symbols");
     /* The data segment is the client's third map (segments come first, in order). */
     uint64_t data_phys = maps[2].paddr, data_vaddr = maps[2].vaddr;
     uint64_t pps;
@@ -363,9 +386,9 @@ static void test_image_build(void)
     diag = fopen("/dev/null", "w");
     rc = image_build(sys, kernel_path, out2, NULL, diag);
     fclose(diag);
-    size_t len2;
-    uint8_t *img2 = slurp(out2, &len2);
-    CHECK("writer-is-deterministic", rc == 0 && len2 == len && memcmp(img, img2, len) == 0, "images differ");
+    size_t len2 = 0;
+    uint8_t *img2 = rc == 0 ? slurp(out2, &len2) : NULL;
+    CHECK("writer-is-deterministic", img2 && len2 == len && memcmp(img, img2, len) == 0, "images differ");
     free(img2);
 
     /* image_place agrees with what was built, without reading any file. */
@@ -427,7 +450,7 @@ static void test_image_errors(const uint8_t *client, size_t clen)
     snprintf(path, sizeof(path), "%s/client.elf", tmpdir);
     spit(path, c, clen);
     /* server.elf comes from the real directory via a second copy. */
-    size_t slen;
+    size_t slen = 0;
     char spath[256];
     snprintf(spath, sizeof(spath), "%s/server.elf", pd_dir);
     uint8_t *s = slurp(spath, &slen);
