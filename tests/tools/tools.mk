@@ -37,3 +37,17 @@ test-sdf-fuzz: $(TOOLS_FUZZ_SDF)
 	else \
 	    tail -n 30 $(BUILD)/fuzz/short-sdf.log; echo "FAIL: sdf/fuzz_20000_runs see the log above"; exit 1; \
 	fi
+
+# test-check: the report, flow graph and policy libraries under sanitizers,
+# then the command itself (exit codes, the files it writes, the SVG).
+TOOLS_TEST_CHECK := $(HOST_SAN_BUILD)/tests/tools/check_test
+TOOLS_CHECK_SAN_OBJS = $(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(filter-out tools/check/check.c,$(CHECK_SRCS)))
+
+$(TOOLS_TEST_CHECK): $(HOST_SAN_BUILD)/tests/tools/check_test.o $$(TOOLS_CHECK_SAN_OBJS) $$(SDF_SAN_OBJS)
+	$(HOST_CC) $(SAN_FLAGS) $^ -o $@ $(SDF_LDLIBS)
+
+.PHONY: test-check
+test-check: $(TOOLS_TEST_CHECK) $(SUBSTRATE_BIN)
+	$(TOOLS_TEST_CHECK)
+	tests/tools/check_cli_test.sh $(SUBSTRATE_BIN)
+TEST_SUITES += test-check
