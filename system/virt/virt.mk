@@ -1,0 +1,2 @@
+# Virtualisers: libraries (host-tested) and their PD wrappers.
+DDF_LIB_SRCS += system/virt/blk_partition.c
