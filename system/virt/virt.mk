@@ -1,2 +1,3 @@
 # Virtualisers: libraries (host-tested) and their PD wrappers.
 DDF_LIB_SRCS += system/virt/blk_partition.c
+DDF_LIB_SRCS += system/virt/blk_virt.c
