@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             uint64_t v = take64(&data, &size);
             uint16_t len = (uint16_t)(v & 0xFFF);
-            if (d.offset < DATA && d.offset % NET_BUFFER_SIZE == 0) {
+            if (d.offset <= DATA - NET_BUFFER_SIZE && d.offset % NET_BUFFER_SIZE == 0) {
                 memcpy(rx_dma + d.offset, macs[(op >> 5) % 3], 6);
                 rx_dma[d.offset + 14] = (uint8_t)(v >> 16);
             }

@@ -217,7 +217,7 @@ static void net_virt_refuses_driver_returning_foreign_buffers(void)
 {
     setup();
     client_offer_rx(0, 4);
-    net_buff_desc_t d;
+    net_buff_desc_t d = {0};
     CHECK(net_dequeue_free(&drv_rx, &d) == DDF_RING_OK);
     /* The driver returns the same buffer twice, one never lent, one outside. */
     memcpy(rx_dma + d.offset, mac[0], 6);
