@@ -2,3 +2,4 @@
 DDF_LIB_SRCS += system/virt/blk_partition.c
 DDF_LIB_SRCS += system/virt/blk_virt.c
 DDF_LIB_SRCS += system/virt/net_virt.c
+DDF_LIB_SRCS += system/virt/serial_virt.c
