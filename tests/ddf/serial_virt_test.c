@@ -91,9 +91,12 @@ static void serial_virt_chatty_clients_lines_stay_whole(void)
     int next[2] = {0, 0};
     char *save = NULL;
     for (char *l = strtok_r(console, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
-        int c = -1, n = -1;
-        char tail[64] = "";
-        CHECK(sscanf(l, "client %d says line %d %63s", &c, &n, tail) == 3);
+        /* "client C says line NNN TAIL" */
+        CHECK(strncmp(l, "client ", 7) == 0 && strncmp(l + 8, " says line ", 11) == 0);
+        int c = l[7] - '0';
+        char *end = NULL;
+        long n = strtol(l + 19, &end, 10);
+        const char *tail = end != NULL && *end == ' ' ? end + 1 : "";
         CHECK(c == 0 || c == 1);
         if (c != 0 && c != 1) {
             break;
