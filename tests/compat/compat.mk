@@ -10,7 +10,7 @@ ifeq ($(wildcard kernel/*.mk),)
 test-compat:
 	@echo "SKIP: compat/all no kernel in this tree yet"
 else
-test-compat: sdk
+test-compat: $(KTEST_PD_DEPS) $(KTEST_IMAGE_DEPS)
 	@mkdir -p $(COMPAT_BUILD)
 	@if $(MAKE) --no-print-directory -C tests/compat BUILD_DIR=$(COMPAT_BUILD) MICROKIT_SDK=$(SDK) \
 			MICROKIT_BOARD=x86_64_generic MICROKIT_CONFIG=debug >$(COMPAT_BUILD)/build.log 2>&1; then \

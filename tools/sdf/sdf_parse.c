@@ -440,10 +440,16 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     if (!ok)
         return false;
     const sdf_mr_t *mr = &c->sys->mrs[m->mr];
-    if (m->vaddr % mr->page_size != 0) {
+    /*
+     * Only a page_size the user wrote binds the map's alignment, as in
+     * Microkit; an inferred one just allows large pages where the map's
+     * alignment happens to permit them.
+     */
+    uint64_t align = mr->page_size_given ? mr->page_size : SDF_PAGE_4K;
+    if (m->vaddr % align != 0) {
         ERR(c, n, "vaddr 0x%llx is not aligned to the page size 0x%llx of memory_region '%s'; "
-                  "align it or give the region a smaller page_size",
-            (unsigned long long)m->vaddr, (unsigned long long)mr->page_size, mr->name);
+                  "align it%s", (unsigned long long)m->vaddr, (unsigned long long)align,
+            mr->name, align > SDF_PAGE_4K ? " or give the region a smaller page_size" : "");
         return false;
     }
     if (m->vaddr >= SDF_PD_RESERVED_BASE || mr->size > SDF_PD_RESERVED_BASE - m->vaddr) {

@@ -8,8 +8,9 @@
  *   UD   an invalid-opcode fault (seL4_Fault_UserException, number 6)
  *   DE   a divide error (seL4_Fault_UserException, number 0)
  *   FORGE  with libmicrokit's permission masks forged to all ones, one call
- *        per ungranted id: each may fault (a capability fault, or the
- *        runtime's deliberate crash on an error) or return, but has no effect
+ *        per ungranted id: each may fault (a capability fault, the runtime's
+ *        deliberate crash on an error, or a general-protection fault for an
+ *        I/O port outside the grant) or return, but has no effect
  */
 #ifndef SUBSTRATE_TESTS_KERNEL_ISOLATION_H
 #define SUBSTRATE_TESTS_KERNEL_ISOLATION_H
