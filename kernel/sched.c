@@ -148,8 +148,10 @@ void sched_refill(void)
         if (sc->remaining <= 0)
             continue;
         sc->throttled = false;
-        if (sc->holder && sc->holder->sc == sc && can_run(sc->holder))
-            enqueue(sc->holder, false);
+        /* Every PD running on this context (its owner, or a passive PD on loan) may run again. */
+        for (uint32_t j = 0; j < pd_count; j++)
+            if (pd_table[j].sc == sc && can_run(&pd_table[j]))
+                enqueue(&pd_table[j], false);
     }
 }
 
