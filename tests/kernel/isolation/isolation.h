@@ -26,6 +26,11 @@
     X(write_own_code, VMW) \
     X(execute_data, VMX) \
     X(execute_stack, VMX) \
+    X(execute_rodata, VMX) \
+    X(execute_ipc_buffer, VMX) \
+    X(read_stack_guard_below, VMR) \
+    X(read_stack_guard_above, VMR) \
+    X(read_last_user_page, VMR) \
     X(read_kernel_high_half, VMR) \
     X(read_kernel_direct_map, VMR) \
     X(read_low_physical_identity, VMR) \
