@@ -279,6 +279,10 @@ static int load_kernel(const char *path, flat_t *flat, uint64_t *header_sym_phys
     }
     if (flat_reserve(flat, align_up(end, PAGE), diag))
         return 1;
+    if (!flat->buf) {
+        fprintf(diag, "%s: error: the kernel has no loadable bytes\n", path);
+        return 1;
+    }
     for (size_t i = 0; i < k.seg_count; i++)
         memcpy(flat->buf + (k.segs[i].paddr - IMAGE_LOAD_PHYS), k.data + k.segs[i].offset, k.segs[i].filesz);
     uint64_t vaddr, size;
@@ -461,8 +465,9 @@ static int write_report(const char *path, const sdf_system_t *sys, const image_p
         for (size_t m = 0; m < pd->map_count; m++) {
             const sdf_map_t *map = &pd->maps[m];
             const sdf_mr_t *mr = &sys->mrs[map->mr];
+            uint64_t vend = map->vaddr + mr->size;
             fprintf(f, "map %s: virt 0x%llx-0x%llx phys 0x%llx page 0x%llx perms %s%s%s %s\n", mr->name,
-                    (unsigned long long)map->vaddr, (unsigned long long)(map->vaddr + mr->size),
+                    (unsigned long long)map->vaddr, (unsigned long long)vend,
                     (unsigned long long)pl->mr_phys[map->mr], (unsigned long long)pl->pds[i].map_page_size[m],
                     map->perms & SDF_PERM_R ? "r" : "", map->perms & SDF_PERM_W ? "w" : "",
                     map->perms & SDF_PERM_X ? "x" : "", map->cached ? "cached" : "uncached");
