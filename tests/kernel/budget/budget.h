@@ -14,6 +14,7 @@
 typedef struct {
     volatile uint64_t ran;   /* spinner: TSC cycles it ran */
     volatile uint64_t steps; /* spinner: loop iterations */
+    volatile uint64_t resumes; /* spinner: times it ran again after a gap */
 } budget_spins_t;
 
 static inline uint64_t budget_rdtsc(void)

@@ -1,6 +1,7 @@
 /*
  * budget test, spinner (priority 200, 1 ms every 10 ms): spins forever,
- * adding up the time it runs (see budget.h).
+ * adding up the time it runs and counting the times it runs again after a
+ * gap (see budget.h).
  */
 #include <stdint.h>
 #include <microkit.h>
@@ -19,6 +20,8 @@ void init(void)
         last = now;
         if (step < BUDGET_GAP_CYCLES)
             s->ran = s->ran + step;
+        else
+            s->resumes = s->resumes + 1;
         s->steps = s->steps + 1;
     }
 }
