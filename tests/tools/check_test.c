@@ -185,12 +185,31 @@ static void test_report_page_sizes(void)
     EXPECT(big.maps[2].pages[LAYOUT_4K] == 1024);
     EXPECT(layout_plan_pd(sys, 0, true, &small) == 0);
     EXPECT(small.maps[0].pages[LAYOUT_4K] == 262144);
-    /* 4 KiB only: 512 PTs for g, 2 + 2 + 1 for h and o... always more than with large pages. */
+    /* 4 KiB only: 512 PTs for g alone, so far more tables than with large pages. */
     EXPECT(small.tables > big.tables + 500);
+    /* The report's direct count agrees with the planner. */
+    EXPECT(layout_tables_4k(sys, 0) == small.tables);
     verdict(name, NULL);
 out:
     layout_free(&big);
     layout_free(&small);
+    sdf_free(sys);
+}
+
+static void test_tables_4k_match_planner(void)
+{
+    const char *name = "check/layout/4k_table_count_matches_planner";
+    sdf_system_t *sys = load("tests/tools/systems/chain.system");
+    EXPECT(sys);
+    for (size_t p = 0; p < sys->pd_count; p++) {
+        layout_pd_t small;
+        EXPECT(layout_plan_pd(sys, p, true, &small) == 0);
+        size_t planned = small.tables;
+        layout_free(&small);
+        EXPECT(layout_tables_4k(sys, p) == planned);
+    }
+    verdict(name, NULL);
+out:
     sdf_free(sys);
 }
 
@@ -300,6 +319,7 @@ int main(void)
     test_flow_edges();
     test_report_chain();
     test_report_page_sizes();
+    test_tables_4k_match_planner();
     test_policy_verdicts();
     test_policy_errors();
     test_dot();

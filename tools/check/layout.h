@@ -38,6 +38,15 @@ typedef struct {
 int layout_plan_pd(const sdf_system_t *sys, size_t pd, bool only_4k, layout_pd_t *out);
 void layout_free(layout_pd_t *layout);
 
+/*
+ * The page-table pages a 4 KiB-only plan of PD `pd` needs, counted directly:
+ * one PML4, and one table per 512 GiB, 1 GiB and 2 MiB slot that holds a
+ * mapped page. Equal to layout_plan_pd(..., true, ...).tables (the tests
+ * check it) without planning every 4 KiB page, which takes long for 1 GiB
+ * regions. Returns 0 when out of memory.
+ */
+size_t layout_tables_4k(const sdf_system_t *sys, size_t pd);
+
 /* The physical address the layout assumes for region mr. */
 uint64_t layout_region_paddr(const sdf_system_t *sys, size_t mr);
 

@@ -95,16 +95,11 @@ static void write_sharers(FILE *out, const sdf_system_t *sys, size_t self, uint3
 static int write_maps(FILE *out, const sdf_system_t *sys, size_t p)
 {
     const sdf_pd_t *pd = &sys->pds[p];
-    layout_pd_t layout, small;
+    layout_pd_t layout;
     if (layout_plan_pd(sys, p, false, &layout) != 0)
         return -1;
-    if (layout_plan_pd(sys, p, true, &small) != 0) {
-        layout_free(&layout);
-        return -1;
-    }
     fprintf(out, "- page-table pages: %zu (a 4 KiB-only plan needs %zu); the program image's "
-                 "own pages are not counted\n\n", layout.tables, small.tables);
-    layout_free(&small);
+                 "own pages are not counted\n\n", layout.tables, layout_tables_4k(sys, p));
     if (pd->map_count == 0) {
         fprintf(out, "Mappings: none.\n\n");
         layout_free(&layout);
