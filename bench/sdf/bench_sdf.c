@@ -175,7 +175,7 @@ int main(void)
     size_t maps = 0, tables = 0, tables_4k = 0, pages[LAYOUT_SIZES] = {0};
     for (size_t p = 0; p < sys->pd_count; p++) {
         layout_pd_t real, small;
-        if (layout_plan_pd(sys, p, false, &real) != 0 || layout_plan_pd(sys, p, true, &small)) {
+        if (layout_plan_pd(sys, NULL, p, false, &real) != 0 || layout_plan_pd(sys, NULL, p, true, &small)) {
             fprintf(stderr, "bench-sdf: the planner refused PD %zu\n", p);
             return 1;
         }

@@ -146,12 +146,18 @@ static void test_report_chain(void)
     fclose(out);
     EXPECT(strstr(text, "## Protection domain parser\n"));
     EXPECT(strstr(text, "- priority 40, budget 1000 µs per period 1000 µs, passive, cpu 0"));
-    /* A 4 MiB region at a 1 GiB-aligned address uses two 2 MiB pages, and is shared. */
-    EXPECT(strstr(text, "| 0x40000000–0x403fffff | parsed (4 MiB) | placed by the builder | "
+    /*
+     * A 4 MiB region at a 1 GiB-aligned address uses two 2 MiB pages, and is shared. The
+     * physical addresses are the image writer's: 1 GiB, then 2 MiB, then 4 KiB regions
+     * from 64 MiB, then each PD's IPC buffer and stack.
+     */
+    EXPECT(strstr(text, "| 0x40000000–0x403fffff | parsed (4 MiB) | 0x4000000–0x43fffff | "
                         "2 × 2 MiB | rw- | yes | db\\_client (r--) |"));
+    EXPECT(strstr(text, "- stack at physical 0x4603000–0x4603fff, IPC buffer at physical "
+                        "0x4602000\n"));
     EXPECT(strstr(text, "| 0x20000000–0x20000fff | uart (4 KiB) | 0xfed00000–0xfed00fff (fixed) "
                         "| 1 × 4 KiB | rw- | no | none |"));
-    EXPECT(strstr(text, "| 0x80000000–0x801fffff | secrets (2 MiB) | placed by the builder | "
+    EXPECT(strstr(text, "| 0x80000000–0x801fffff | secrets (2 MiB) | 0x4400000–0x45fffff | "
                         "1 × 2 MiB | rw- | yes | none |"));
     EXPECT(strstr(text, "| 2 | db | 3 | no | yes | no |"));   /* db_client's channel */
     EXPECT(strstr(text, "| 3 | db\\_client | 2 | no | no | yes |")); /* db's side */
@@ -179,11 +185,11 @@ static void test_report_page_sizes(void)
         "  <map mr=\"o\" vaddr=\"0xc0001000\"/>\n" /* 4 KiB aligned only: 4 KiB pages */
         "</protection_domain>\n</system>\n");
     EXPECT(sys);
-    EXPECT(layout_plan_pd(sys, 0, false, &big) == 0);
+    EXPECT(layout_plan_pd(sys, NULL, 0, false, &big) == 0);
     EXPECT(big.maps[0].pages[LAYOUT_1G] == 1 && big.maps[0].pages[LAYOUT_2M] == 0);
     EXPECT(big.maps[1].pages[LAYOUT_4K] == 1024 && big.maps[1].pages[LAYOUT_2M] == 0);
     EXPECT(big.maps[2].pages[LAYOUT_4K] == 1024);
-    EXPECT(layout_plan_pd(sys, 0, true, &small) == 0);
+    EXPECT(layout_plan_pd(sys, NULL, 0, true, &small) == 0);
     EXPECT(small.maps[0].pages[LAYOUT_4K] == 262144);
     /* 4 KiB only: 512 PTs for g alone, so far more tables than with large pages. */
     EXPECT(small.tables > big.tables + 500);
@@ -203,7 +209,7 @@ static void test_tables_4k_match_planner(void)
     EXPECT(sys);
     for (size_t p = 0; p < sys->pd_count; p++) {
         layout_pd_t small;
-        EXPECT(layout_plan_pd(sys, p, true, &small) == 0);
+        EXPECT(layout_plan_pd(sys, NULL, p, true, &small) == 0);
         size_t planned = small.tables;
         layout_free(&small);
         EXPECT(layout_tables_4k(sys, p) == planned);

@@ -70,7 +70,8 @@ void layout_free(layout_pd_t *layout)
     layout->maps = NULL;
 }
 
-int layout_plan_pd(const sdf_system_t *sys, size_t pd_index, bool only_4k, layout_pd_t *out)
+int layout_plan_pd(const sdf_system_t *sys, const uint64_t *mr_phys, size_t pd_index, bool only_4k,
+                   layout_pd_t *out)
 {
     const sdf_pd_t *pd = &sys->pds[pd_index];
     size_t count = pd->map_count + 2;
@@ -85,7 +86,7 @@ int layout_plan_pd(const sdf_system_t *sys, size_t pd_index, bool only_4k, layou
     for (size_t i = 0; i < pd->map_count; i++) {
         const sdf_map_t *m = &pd->maps[i];
         const sdf_mr_t *mr = &sys->mrs[m->mr];
-        maps[i] = (vspace_mapping_t){.vaddr = m->vaddr, .paddr = layout_region_paddr(sys, m->mr),
+        maps[i] = (vspace_mapping_t){.vaddr = m->vaddr, .paddr = mr_phys ? mr_phys[m->mr] : layout_region_paddr(sys, m->mr),
                                      .size = mr->size, .attrs = attrs_of(m),
                                      .max_page = only_4k ? VSPACE_PAGE_4K : mr->page_size};
     }
