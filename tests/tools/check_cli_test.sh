@@ -23,7 +23,7 @@ fi
 rc=$?
 if [ $rc -eq 0 ] && grep -q 'all 4 rules hold' "$tmp/err" && grep -q '^# System report' "$tmp/o/report.md" \
         && grep -q '^digraph flow' "$tmp/o/flow.dot" && grep -q '<svg' "$tmp/o/flow.svg" \
-        && grep -q 'db_client' "$tmp/o/flow.svg"; then
+        && grep -q 'db_client' "$tmp/o/flow.svg" && grep -q 'all 4 rules hold' "$tmp/o/policy.txt"; then
     pass check/cli/writes_report_dot_and_svg
 else
     fail check/cli/writes_report_dot_and_svg "rc=$rc $(head -c 300 "$tmp/err")"

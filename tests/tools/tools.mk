@@ -47,7 +47,7 @@ $(TOOLS_TEST_CHECK): $(HOST_SAN_BUILD)/tests/tools/check_test.o $$(TOOLS_CHECK_S
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@ $(SDF_LDLIBS)
 
 .PHONY: test-check
-test-check: $(TOOLS_TEST_CHECK) $(SUBSTRATE_BIN)
+test-check: $(TOOLS_TEST_CHECK) $$(SUBSTRATE_BIN)
 	$(TOOLS_TEST_CHECK)
 	tests/tools/check_cli_test.sh $(SUBSTRATE_BIN)
 TEST_SUITES += test-check
