@@ -82,7 +82,7 @@ static int run_policy(const sdf_system_t *sys, const char *text, char **output)
     check_policy_t policy;
     int rc = check_policy_parse("p.policy", text, strlen(text), sys, &policy, out);
     if (rc == 0) {
-        rc = check_policy_eval(&policy, sys, out);
+        rc = check_policy_eval(&policy, sys, out, NULL);
         check_policy_free(&policy);
     } else {
         rc = -2;
@@ -300,6 +300,46 @@ static void test_policy_errors(void)
     sdf_free(sys);
 }
 
+static void test_marked_dot(void)
+{
+    const char *name = "check/report/dot_marks_the_evidence_in_red";
+    char *text = NULL, *said = NULL;
+    size_t len = 0, vlen = 0;
+    check_policy_t policy = {0};
+    bool marked[SDF_MAX_PDS * SDF_MAX_PDS] = {false};
+    static const char rules[] = "deny flow web -> db\ndeny read audit db\n";
+    sdf_system_t *sys = load("tests/tools/systems/chain.system");
+    EXPECT(sys);
+    FILE *v = open_memstream(&said, &vlen);
+    EXPECT(check_policy_parse("p", rules, strlen(rules), sys, &policy, v) == 0);
+    EXPECT(check_policy_eval(&policy, sys, v, marked) == 2);
+    fclose(v);
+    size_t n = sys->pd_count;
+    uint32_t web = pd(sys, "web"), parser = pd(sys, "parser"), client = pd(sys, "db_client"),
+             db = pd(sys, "db"), audit = pd(sys, "audit");
+    EXPECT(marked[web * n + parser] && marked[parser * n + client] && marked[client * n + db]);
+    EXPECT(marked[db * n + audit]); /* audit reads what db writes */
+    size_t count = 0;
+    for (size_t i = 0; i < n * n; i++)
+        count += marked[i];
+    EXPECT(count == 4);
+    FILE *out = open_memstream(&text, &len);
+    EXPECT(check_report_dot_marked(sys, marked, out) == 0);
+    fclose(out);
+    EXPECT(strstr(text, "pd2 -> pd3 [label=\"call\", color=red, fontcolor=red, penwidth=2.5];"));
+    EXPECT(strstr(text, "pd3 -> pd2 [label=\"reply\"];")); /* not evidence: stays plain */
+    count = 0;
+    for (const char *p = text; (p = strstr(p, "penwidth=2.5")); p++)
+        count++;
+    EXPECT(count == 4);
+    verdict(name, NULL);
+out:
+    check_policy_free(&policy);
+    free(said);
+    free(text);
+    sdf_free(sys);
+}
+
 static void test_dot(void)
 {
     const char *name = "check/report/dot";
@@ -329,5 +369,6 @@ int main(void)
     test_policy_verdicts();
     test_policy_errors();
     test_dot();
+    test_marked_dot();
     return failures ? 1 : 0;
 }

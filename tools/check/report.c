@@ -308,6 +308,11 @@ int check_report_write(const sdf_system_t *sys, FILE *out)
 
 int check_report_dot(const sdf_system_t *sys, FILE *out)
 {
+    return check_report_dot_marked(sys, NULL, out);
+}
+
+int check_report_dot_marked(const sdf_system_t *sys, const bool *marked, FILE *out)
+{
     flow_graph_t g;
     if (flow_build(sys, &g) != 0)
         return -1;
@@ -338,7 +343,10 @@ int check_report_dot(const sdf_system_t *sys, FILE *out)
                 any = true;
             }
             if (any)
-                fprintf(out, "\"];\n");
+                fprintf(out, "\"%s];\n",
+                        marked && marked[a * sys->pd_count + b]
+                            ? ", color=red, fontcolor=red, penwidth=2.5"
+                            : "");
         }
     fprintf(out, "}\n");
     flow_free(&g);
