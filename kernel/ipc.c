@@ -106,9 +106,17 @@ static void wake_if_waiting(pd_t *pd)
         sched_make_ready(pd);
 }
 
-void ipc_signal(pd_t *target, uint32_t bit)
+static bool passive_idle(const pd_t *pd)
+{
+    return pd->passive && !pd->has_own_sc_bound;
+}
+
+void ipc_signal(pd_t *target, uint32_t bit, const pd_t *donor)
 {
     target->pending_notify |= 1ull << bit;
+    /* A waiting passive PD handles a notification on its notifier's time. */
+    if (target->state == PD_BLOCKED_RECV && passive_idle(target) && !target->sc && donor && donor->sc)
+        target->sc = donor->sc;
     wake_if_waiting(target);
 }
 
@@ -127,7 +135,7 @@ uint64_t ipc_notify(pd_t *cur, uint64_t channel)
     const image_channel_t *c = channel_of(cur, channel, IMAGE_CH_NOTIFY);
     if (!c)
         return SYS_ECAP;
-    ipc_signal(&pd_table[c->peer], c->peer_id);
+    ipc_signal(&pd_table[c->peer], c->peer_id, cur);
     return SYS_OK;
 }
 
@@ -185,11 +193,13 @@ void ipc_recv(pd_t *cur, uint64_t action, uint64_t arg)
         (void)ipc_notify(cur, arg);
     else if (action == SYS_RECV_IRQ_ACK)
         (void)ipc_irq_ack(cur, arg);
-    if (cur->passive && cur->has_own_sc_bound) {
-        /* A passive PD's first wait ends its init: from now on it runs only on its callers' time. */
+    if (cur->passive) {
+        /*
+         * A passive PD's first wait ends its init: from then on it runs only on
+         * the time of whoever calls or notifies it, and gives it back here.
+         */
         cur->has_own_sc_bound = false;
-        if (cur->sc == &cur->own_sc)
-            cur->sc = 0;
+        cur->sc = 0;
     }
     if (deliver(cur))
         return;

@@ -9,8 +9,11 @@
 
 #include "kernel/pd.h"
 
-/* Sets notification bit `bit` of `target` and wakes it if it is waiting. */
-void ipc_signal(pd_t *target, uint32_t bit);
+/*
+ * Sets notification bit `bit` of `target` and wakes it if it is waiting; a
+ * passive target runs on `donor`'s scheduling context (NULL for an IRQ).
+ */
+void ipc_signal(pd_t *target, uint32_t bit, const pd_t *donor);
 uint64_t ipc_notify(pd_t *cur, uint64_t channel);
 void ipc_ppcall(pd_t *cur, uint64_t channel, uint64_t msginfo);
 void ipc_recv(pd_t *cur, uint64_t action, uint64_t arg);

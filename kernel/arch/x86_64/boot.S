@@ -141,6 +141,7 @@ boot_high:
     .align 4096
     .globl boot_pml4
 boot_pml4:      .skip 4096
+    .globl boot_pdpt_low
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
     .globl boot_pd
