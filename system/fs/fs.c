@@ -783,7 +783,7 @@ int fs_rename(fs_t *fs, uint64_t base, const char *from, size_t from_len, const 
         if (within)
             return FS_EINVAL; /* a directory cannot move below itself */
     }
-    r = fs_begin_change(fs, 0, 8, false);
+    r = fs_begin_change(fs, 0, 6, false);
     if (r)
         return r;
     /* All of it is one transaction: the old name, the new name and any

@@ -111,7 +111,7 @@ typedef struct {
 } fs_mount_opts_t;
 
 #define FS_DEFAULT_CACHE_NODES 1024u
-#define FS_MIN_CACHE_NODES 64u
+#define FS_MIN_CACHE_NODES 128u
 
 /* Bytes of arena fs_mount needs for a device of block_count blocks. 0 if impossible. */
 size_t fs_arena_size(uint64_t block_count, uint32_t cache_nodes);

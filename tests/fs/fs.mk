@@ -8,8 +8,10 @@ $(FS_TEST_BIN)/%: $(HOST_SAN_BUILD)/tests/fs/%.o $(FS_SAN_OBJS)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
 FS_UNIT := $(FS_TEST_BIN)/fs_unit_test
+FS_MODEL := $(FS_TEST_BIN)/fs_model_test
 
 .PHONY: test-fs
-test-fs: $(FS_UNIT)
+test-fs: $(FS_UNIT) $(FS_MODEL)
 	$(FS_UNIT)
+	$(FS_MODEL) 6 3000
 TEST_SUITES += test-fs

@@ -280,7 +280,7 @@ static void test_confinement(void)
 static void test_space(void)
 {
     rig_t r;
-    rig_up(&r, 256, 64); /* 1 MiB */
+    rig_up(&r, 256, 128); /* 1 MiB */
     uint64_t ino;
     static uint8_t data[1 << 20];
     memset(data, 0x5a, sizeof data);

@@ -15,7 +15,7 @@
 #include "system/fs/fs.h"
 
 typedef struct {
-    uint8_t *data;
+    uint8_t **block;     /* sparse: NULL reads as zeros */
     uint64_t blocks;
     uint64_t writes;     /* block writes issued so far (each block counts once) */
     uint64_t cut_after;  /* UINT64_MAX: never */
@@ -25,13 +25,26 @@ typedef struct {
     fs_blockdev_t dev;
 } memdev_t;
 
+static inline uint8_t *memdev_block(memdev_t *m, uint64_t b)
+{
+    if (!m->block[b])
+        m->block[b] = calloc(1, FS_BLOCK_SIZE);
+    return m->block[b];
+}
+
 static int memdev_read(void *ctx, uint64_t block, uint32_t count, void *buf)
 {
     memdev_t *m = ctx;
     if (block >= m->blocks || count > m->blocks - block || m->fail_reads)
         return -1;
     m->reads++;
-    memcpy(buf, m->data + block * FS_BLOCK_SIZE, (size_t)count * FS_BLOCK_SIZE);
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *dst = (uint8_t *)buf + (size_t)i * FS_BLOCK_SIZE;
+        if (m->block[block + i])
+            memcpy(dst, m->block[block + i], FS_BLOCK_SIZE);
+        else
+            memset(dst, 0, FS_BLOCK_SIZE);
+    }
     return 0;
 }
 
@@ -42,11 +55,10 @@ static int memdev_write(void *ctx, uint64_t block, uint32_t count, const void *b
         return -1;
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *src = (const uint8_t *)buf + (size_t)i * FS_BLOCK_SIZE;
-        uint8_t *dst = m->data + (block + i) * FS_BLOCK_SIZE;
         if (m->writes < m->cut_after)
-            memcpy(dst, src, FS_BLOCK_SIZE);
+            memcpy(memdev_block(m, block + i), src, FS_BLOCK_SIZE);
         else if (m->writes == m->cut_after && m->torn)
-            memcpy(dst, src, FS_BLOCK_SIZE / 2);
+            memcpy(memdev_block(m, block + i), src, FS_BLOCK_SIZE / 2);
         m->writes++;
     }
     return 0; /* a disk losing power does not report it */
@@ -61,7 +73,7 @@ static int memdev_flush(void *ctx)
 static inline void memdev_init(memdev_t *m, uint64_t blocks)
 {
     memset(m, 0, sizeof *m);
-    m->data = calloc(blocks, FS_BLOCK_SIZE);
+    m->block = calloc(blocks, sizeof *m->block);
     m->blocks = blocks;
     m->cut_after = UINT64_MAX;
     m->dev.ctx = m;
@@ -71,13 +83,20 @@ static inline void memdev_init(memdev_t *m, uint64_t blocks)
     m->dev.flush = memdev_flush;
 }
 
-static inline void memdev_free(memdev_t *m) { free(m->data); }
+static inline void memdev_free(memdev_t *m)
+{
+    for (uint64_t b = 0; b < m->blocks; b++)
+        free(m->block[b]);
+    free(m->block);
+}
 
 /* A copy of the disk as it is, with no cut armed. */
 static inline void memdev_clone(memdev_t *dst, const memdev_t *src)
 {
     memdev_init(dst, src->blocks);
-    memcpy(dst->data, src->data, src->blocks * FS_BLOCK_SIZE);
+    for (uint64_t b = 0; b < src->blocks; b++)
+        if (src->block[b])
+            memcpy(memdev_block(dst, b), src->block[b], FS_BLOCK_SIZE);
 }
 
 /* Mounts with a heap arena; returns the fs or NULL, with the arena in *arena. */
