@@ -62,6 +62,59 @@ static inline void op_random(uint64_t *rng, op_t *op, uint64_t max_size)
     op->seed = (uint32_t)rng_next(rng);
 }
 
+/* A random entry of the model (dirs only when want_dir); NULL when there is none. */
+static inline const char *pick_entry(uint64_t *rng, const model_t *m, int want_dir)
+{
+    int count = 0;
+    for (int i = 0; i < m->n; i++)
+        count += want_dir < 0 || m->e[i].dir == (want_dir > 0);
+    if (!count)
+        return NULL;
+    int k = (int)(rng_next(rng) % (uint64_t)count);
+    for (int i = 0; i < m->n; i++)
+        if ((want_dir < 0 || m->e[i].dir == (want_dir > 0)) && k-- == 0)
+            return m->e[i].path;
+    return NULL;
+}
+
+/* Like op_random, but mostly on names that exist in `m`, so most operations succeed. */
+static inline void op_random_live(uint64_t *rng, op_t *op, const model_t *m, uint64_t max_size)
+{
+    op_random(rng, op, max_size);
+    if (rng_next(rng) % 10 == 0)
+        return; /* keep some of the failing ones */
+    static const char *const names[] = {"n0", "n1", "n2", "n3", "n4", "d0", "d1", "longer name \xc3\xa9"};
+    const char *dir = rng_next(rng) % 3 ? pick_entry(rng, m, 1) : NULL;
+    char fresh[M_PATH];
+    snprintf(fresh, sizeof fresh, "%s%s%s", dir ? dir : "", dir ? "/" : "", names[rng_next(rng) % 8]);
+    const char *file = pick_entry(rng, m, 0), *any = pick_entry(rng, m, -1);
+    if (!file && op->kind != OP_MKDIR)
+        op->kind = OP_CREATE; /* nothing to work on yet */
+    switch (op->kind) {
+    case OP_CREATE:
+    case OP_MKDIR:
+        snprintf(op->a, M_PATH, "%s", fresh);
+        break;
+    case OP_WRITE:
+    case OP_TRUNCATE:
+    case OP_FSYNC:
+    case OP_READ:
+    case OP_UNLINK:
+        if (file)
+            snprintf(op->a, M_PATH, "%s", file);
+        break;
+    case OP_RMDIR:
+    case OP_RENAME:
+        if (any)
+            snprintf(op->a, M_PATH, "%s", any);
+        if (op->kind == OP_RENAME)
+            snprintf(op->b, M_PATH, "%s", rng_next(rng) % 4 == 0 && file ? file : fresh);
+        break;
+    default:
+        break;
+    }
+}
+
 static inline void op_fill(uint8_t *buf, uint32_t len, uint32_t seed)
 {
     uint64_t s = seed | 1;
