@@ -10,10 +10,12 @@ $(FS_TEST_BIN)/%: $(HOST_SAN_BUILD)/tests/fs/%.o $(FS_SAN_OBJS)
 FS_UNIT := $(FS_TEST_BIN)/fs_unit_test
 FS_MODEL := $(FS_TEST_BIN)/fs_model_test
 FS_POWERCUT := $(FS_TEST_BIN)/fs_powercut_test
+FS_CORRUPT := $(FS_TEST_BIN)/fs_corrupt_test
 
 .PHONY: test-fs
-test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT)
+test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT)
 	$(FS_UNIT)
+	$(FS_CORRUPT) 400
 	$(FS_MODEL) 6 3000
 	$(FS_POWERCUT) 300
 TEST_SUITES += test-fs
