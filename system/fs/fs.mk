@@ -1,6 +1,6 @@
 # The filesystem library: freestanding, so the filesystem PD links it as a
 # static library, and the host tool and tests build the same sources.
-FS_LIB_SRCS := system/fs/fs_util.c system/fs/fs_tree.c system/fs/fs.c
+FS_LIB_SRCS := system/fs/fs_util.c system/fs/fs_tree.c system/fs/fs.c system/fs/fs_server.c
 # Host-only parts: the checker (allocates with malloc) and image files.
 FS_HOST_SRCS := $(FS_LIB_SRCS) system/fs/fs_fsck.c tools/fs/fs_image.c
 

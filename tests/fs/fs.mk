@@ -11,11 +11,50 @@ FS_UNIT := $(FS_TEST_BIN)/fs_unit_test
 FS_MODEL := $(FS_TEST_BIN)/fs_model_test
 FS_POWERCUT := $(FS_TEST_BIN)/fs_powercut_test
 FS_CORRUPT := $(FS_TEST_BIN)/fs_corrupt_test
+FS_SERVER := $(FS_TEST_BIN)/fs_server_test
 
 .PHONY: test-fs
-test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT)
+test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT) $(FS_SERVER)
 	$(FS_UNIT)
+	$(FS_SERVER)
 	$(FS_CORRUPT) 400
 	$(FS_MODEL) 6 3000
 	$(FS_POWERCUT) 300
 TEST_SUITES += test-fs
+
+# The host tool through the real binary.
+.PHONY: test-fs-tool
+test-fs-tool: $(SUBSTRATE_BIN)
+	tests/fs/tool_test.sh $(SUBSTRATE_BIN) $(BUILD)/tests/fs/tool-work
+TEST_SUITES += test-fs-tool
+
+# libFuzzer targets: short runs in test-fs-fuzz, long ones in `make fuzz`.
+FS_FUZZ_DIR := $(BUILD)/fuzz/fs
+FS_FUZZERS := fuzz_mount fuzz_fsck fuzz_proto
+FS_FUZZ_SRCS_fuzz_mount := $(FS_LIB_SRCS)
+FS_FUZZ_SRCS_fuzz_fsck := $(FS_LIB_SRCS) system/fs/fs_fsck.c
+FS_FUZZ_SRCS_fuzz_proto := $(FS_LIB_SRCS)
+
+define fs_fuzzer
+$(FS_FUZZ_DIR)/$(1): tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) tests/fs/fuzz/fuzz_image.h tests/fs/memdev.h \
+		$(wildcard system/fs/*.h)
+	@mkdir -p $$(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) -o $$@
+endef
+$(foreach f,$(FS_FUZZERS),$(eval $(call fs_fuzzer,$(f))))
+
+# Each run starts from the committed seeds in a scratch copy, so the tree stays clean.
+FS_FUZZ_RUN = rm -rf $(FS_FUZZ_DIR)/corpus-$(1) && mkdir -p $(FS_FUZZ_DIR)/corpus-$(1) && \
+	cp tests/fs/fuzz/corpus/* $(FS_FUZZ_DIR)/corpus-$(1)/ && \
+	if $(FS_FUZZ_DIR)/$(1) $(2) -max_len=8192 $(FS_FUZZ_DIR)/corpus-$(1) >$(FS_FUZZ_DIR)/$(1).log 2>&1; \
+	then echo "PASS: fs/$(1) ($$(grep -o 'Done [0-9]* runs' $(FS_FUZZ_DIR)/$(1).log))"; \
+	else tail -30 $(FS_FUZZ_DIR)/$(1).log; echo "FAIL: fs/$(1) (log in $(FS_FUZZ_DIR)/$(1).log)"; exit 1; fi
+
+.PHONY: test-fs-fuzz fuzz-fs
+test-fs-fuzz: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=1500 -seed=1);)
+TEST_SUITES += test-fs-fuzz
+
+fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-max_total_time=300);)
+FUZZ_TARGETS += fuzz-fs
