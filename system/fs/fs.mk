@@ -15,3 +15,17 @@ $(FS_LIB): $(FS_LIB_OBJS)
 	$(TARGET_AR) rcs $@ $^
 
 ALL_TARGETS += $(FS_LIB)
+
+# The filesystem PD: the thin wrapper, a per-system configuration file, and
+# the library above. $(call fs_pd_program,OUT_ELF,CONFIG_C)
+FS_PD_CFLAGS := -I$(TOP)/lib/microkit/include -fno-tree-loop-distribute-patterns -mno-red-zone
+$(TARGET_BUILD)/system/fs/pd/%.o: EXTRA_CFLAGS := $(FS_PD_CFLAGS)
+
+define fs_pd_program
+$(1): $(TARGET_BUILD)/system/fs/pd/fs_pd.o $(patsubst %.c,$(TARGET_BUILD)/%.o,$(2)) $(FS_LIB) \
+		$(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
+	@mkdir -p $$(@D)
+	$(TARGET_LD) -nostdlib -z max-page-size=4096 $(TARGET_BUILD)/system/fs/pd/fs_pd.o \
+		$(patsubst %.c,$(TARGET_BUILD)/%.o,$(2)) $(FS_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
+$(patsubst %.c,$(TARGET_BUILD)/%.o,$(2)): EXTRA_CFLAGS := $(FS_PD_CFLAGS)
+endef

@@ -58,3 +58,10 @@ TEST_SUITES += test-fs-fuzz
 fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
 	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-max_total_time=300);)
 FUZZ_TARGETS += fuzz-fs
+
+# The QEMU power-cut system: the filesystem PD and a writer client, above the
+# block virtualiser and the virtio-blk driver (see tests/fs/qemu/).
+FS_QEMU_DIR := $(BUILD)/tests/fs/qemu
+$(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf,tests/fs/qemu/fs_config.c))
+$(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c))
+ALL_TARGETS += $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf

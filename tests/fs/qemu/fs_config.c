@@ -1,0 +1,11 @@
+/* The filesystem PD's configuration for the QEMU power-cut system (fs_crash.system). */
+#include "system/fs/pd/fs_pd.h"
+
+const fs_pd_config_t fs_pd_config = {
+    .blk_channel = 0,
+    .blk_capacity = 32,
+    .client_count = 2,
+    .clients = {{1, 32, "/writer"}, {2, 32, "/other"}},
+    .cache_nodes = 256,
+    .format_seed = 0x5ab57a7eull,
+};
