@@ -137,13 +137,16 @@ static bool check(memdev_t *m, const char *what, verdict_t *v)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int trials = argc > 1 ? atoi(argv[1]) : 400;
+    int trials = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 400;
     memdev_t base;
     build(&base);
-    uint64_t used[BLOCKS], nused = 0;
+    static uint64_t used[BLOCKS];
+    uint64_t nused = 0;
     for (uint64_t b = 2; b < BLOCKS; b++)
         if (base.block[b])
             used[nused++] = b;
+    if (nused == 0)
+        return 1;
     uint64_t rng = 12345;
     int failures = 0;
     verdict_t v = {0, 0, 0};

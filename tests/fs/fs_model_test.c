@@ -99,8 +99,8 @@ static bool run_seed(uint64_t seed, int ops, uint32_t cache, uint64_t blocks)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int seeds = argc > 1 ? atoi(argv[1]) : 6;
-    int ops = argc > 2 ? atoi(argv[2]) : 3000;
+    int seeds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 6;
+    int ops = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 3000;
     int failed = 0;
     for (int s = 1; s <= seeds; s++) {
         /* Alternate a tiny cache (constant eviction and auto-commit) with the default. */

@@ -240,7 +240,7 @@ static bool matches(int c, model_t *empty, model_t *got)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    make_workload(argc > 1 ? atoi(argv[1]) : 120);
+    make_workload(argc > 1 ? (int)strtol(argv[1], NULL, 10) : 120);
     verbose = argc > 2;
 
     /* The template: a freshly made filesystem. */

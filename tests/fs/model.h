@@ -101,7 +101,7 @@ static inline bool model_has_children(const model_t *m, const char *dir)
 
 static inline int model_make(model_t *m, const char *path, bool dir)
 {
-    char parent[M_PATH];
+    char parent[M_PATH] = {0};
     model_parent(path, parent);
     int r = model_dir_ok(m, parent);
     if (r)
@@ -125,7 +125,7 @@ static inline void model_drop(model_t *m, int k)
 
 static inline int model_remove(model_t *m, const char *path, bool want_dir)
 {
-    char parent[M_PATH];
+    char parent[M_PATH] = {0};
     model_parent(path, parent);
     int r = model_dir_ok(m, parent);
     if (r)
@@ -156,7 +156,8 @@ static inline int model_write(model_t *m, const char *path, uint64_t off, const 
         memset(e->data + e->size, 0, off + len - e->size);
         e->size = off + len;
     }
-    memcpy(e->data + off, buf, len);
+    if (len)
+        memcpy(e->data + off, buf, len);
     return (int)len;
 }
 
@@ -182,7 +183,7 @@ static inline int model_truncate(model_t *m, const char *path, size_t size)
 
 static inline int model_rename(model_t *m, const char *from, const char *to)
 {
-    char sp[M_PATH], dp[M_PATH];
+    char sp[M_PATH] = {0}, dp[M_PATH] = {0};
     model_parent(from, sp);
     model_parent(to, dp);
     int r = model_dir_ok(m, sp);

@@ -137,7 +137,7 @@ static inline int fs_write_all(fs_t *fs, uint64_t ino, uint64_t off, const uint8
 /* Resolution of a file path in the model, with the library's error order. */
 static inline int model_file(model_t *m, const char *path, int *k)
 {
-    char parent[M_PATH];
+    char parent[M_PATH] = {0};
     model_parent(path, parent);
     int r = model_dir_ok(m, parent);
     if (r)
