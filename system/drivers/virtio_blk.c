@@ -37,7 +37,7 @@ virtio_blk_err_t virtio_blk_init(virtio_blk_t *vb, const virtio_blk_cfg_t *cfg)
     if (size < 4 || virtio_config_read(&vb->dev, 0, &sectors, sizeof(sectors)) != VIRTIO_OK ||
         virtq_init(&vb->vq, cfg->vq_mem, cfg->vq_paddr, cfg->vq_size, size,
                    (vb->dev.features & VIRTIO_F_EVENT_IDX) != 0) != VIRTQ_OK ||
-        virtio_queue_setup(&vb->dev, 0, &vb->vq, 0xFFFF, &vb->notify_off) != VIRTIO_OK) {
+        virtio_queue_setup(&vb->dev, 0, &vb->vq, cfg->msix_vector, &vb->notify_off) != VIRTIO_OK) {
         virtio_fail(&vb->dev);
         return VIRTIO_BLK_EDEVICE;
     }
@@ -57,6 +57,8 @@ virtio_blk_err_t virtio_blk_init(virtio_blk_t *vb, const virtio_blk_cfg_t *cfg)
     info->max_count = (uint32_t)(cfg->data_size / BLK_TRANSFER_SIZE);
     info->generation = generation + 1;
     __atomic_store_n(&info->ready, 1, __ATOMIC_RELEASE);
+    /* Idle from the start: ask to be told about the first requests. */
+    ddf_ring_request_signal(&vb->q.req);
     vb->notify_client = true;
     return VIRTIO_BLK_OK;
 }

@@ -32,6 +32,7 @@ typedef struct {
     void *region; size_t region_size; uint32_t capacity; /* the blk connection (we are its server) */
     uint8_t *data; uint64_t data_paddr; uint64_t data_size; /* the client's data region */
     uint16_t queue_size;                               /* wanted; capped by the device */
+    uint16_t msix_vector;                              /* MSI-X entry for the queue; 0xFFFF: none */
 } virtio_blk_cfg_t;
 
 typedef struct {

@@ -225,7 +225,7 @@ static void blk_setup(uint64_t features)
                           .vq_size = sizeof(vq_mem), .meta = meta, .meta_paddr = pa(meta),
                           .region = blk_region, .region_size = sizeof(blk_region), .capacity = 32,
                           .data = blk_data, .data_paddr = pa(blk_data), .data_size = sizeof(blk_data),
-                          .queue_size = 64};
+                          .queue_size = 64, .msix_vector = 0xFFFF};
     CHECK(virtio_blk_init(&vb, &c) == VIRTIO_BLK_OK);
 }
 
