@@ -519,6 +519,8 @@ int fs_truncate(fs_t *fs, uint64_t ino, uint64_t size)
         return r;
     if (size > FS_MAX_FILE_SIZE)
         return FS_EFBIG;
+    if (size == in.size)
+        return FS_OK; /* nothing to change, so nothing to refuse for want of space */
     r = fs_begin_change(fs, 2, 3, size < in.size);
     if (r)
         return r;

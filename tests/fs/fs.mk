@@ -64,4 +64,23 @@ FUZZ_TARGETS += fuzz-fs
 FS_QEMU_DIR := $(BUILD)/tests/fs/qemu
 $(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf,tests/fs/qemu/fs_config.c))
 $(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c))
-ALL_TARGETS += $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf
+FS_QEMU_ELFS := $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf
+
+# The block PDs come from the driver framework (ddf_pd in tests/ddf/qemu.mk),
+# built here without the test driver's deliberate fault.
+ifdef ddf_pd
+$(eval $(call ddf_pd,fsq/virtio_blk,system/drivers/virtio_blk_pd.c))
+$(eval $(call ddf_pd,fsq/blk_virt,system/virt/blk_virt_pd.c))
+FS_QEMU_ELFS += $(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf
+FS_QEMU_IMAGE := $(FS_QEMU_DIR)/fs_crash.img
+$(eval $(call pd_image,$(FS_QEMU_IMAGE),tests/fs/qemu/fs_crash.system,$(FS_QEMU_ELFS)))
+ALL_TARGETS += $(FS_QEMU_IMAGE)
+
+.PHONY: test-fs-qemu
+test-fs-qemu: $(FS_QEMU_IMAGE) $(SUBSTRATE_BIN)
+	python3 tests/fs/qemu_test.py --image $(FS_QEMU_IMAGE) --substrate $(SUBSTRATE_BIN) \
+		--work $(BUILD)/tests/fs/qemu-work --runs $(or $(FS_QEMU_RUNS),4)
+TEST_SUITES += test-fs-qemu
+else
+ALL_TARGETS += $(FS_QEMU_ELFS)
+endif

@@ -156,7 +156,7 @@ static inline int model_write(model_t *m, const char *path, uint64_t off, const 
         memset(e->data + e->size, 0, off + len - e->size);
         e->size = off + len;
     }
-    if (len)
+    if (len && e->data)
         memcpy(e->data + off, buf, len);
     return (int)len;
 }

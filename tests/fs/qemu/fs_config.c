@@ -3,9 +3,9 @@
 
 const fs_pd_config_t fs_pd_config = {
     .blk_channel = 0,
-    .blk_capacity = 32,
-    .client_count = 2,
-    .clients = {{1, 32, "/writer"}, {2, 32, "/other"}},
+    .blk_capacity = 16, /* BLK_VIRT_PD_CLIENT_CAP */
+    .client_count = 1,
+    .clients = {{1, 32, "/writer"}},
     .cache_nodes = 256,
     .format_seed = 0x5ab57a7eull,
 };

@@ -1,6 +1,7 @@
 /*
  * A client of the filesystem PD for the QEMU power-cut test. It writes file
- * after file, each with content the host can recompute from its number,
+ * after file (names cycle through f0..f149, so the disk never fills), each
+ * with content the host can recompute from its sequence number n,
  * queueing open, write, fsync and close as one batch of outstanding requests,
  * and prints "FSYNCED <n> <size>" once the fsync completed. The host kills
  * QEMU at a random moment and checks that every file printed is on the disk,
@@ -13,6 +14,7 @@
 
 #define FS_CHANNEL 0
 #define CAPACITY 32
+#define NAMES 150u
 
 uintptr_t fs_control;
 uintptr_t fs_data;
@@ -108,7 +110,7 @@ static void run(void)
         uint8_t *d = (uint8_t *)fs_data + data_off;
         for (uint32_t i = 0; i < size; i++)
             d[i] = file_byte(n, i);
-        uint32_t plen = put_path(0, n);
+        uint32_t plen = put_path(0, n % NAMES);
         fs_request_t open = {FS_OP_OPEN, 0, 0, FS_OPEN_CREATE | FS_OPEN_TRUNC, 0, 0, 0, plen, 0, 0, 0, 0};
         uint32_t oid = submit(open);
         c = wait_for(oid);
