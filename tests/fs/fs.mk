@@ -52,7 +52,7 @@ FS_FUZZ_RUN = rm -rf $(FS_FUZZ_DIR)/corpus-$(1) && mkdir -p $(FS_FUZZ_DIR)/corpu
 
 .PHONY: test-fs-fuzz fuzz-fs
 test-fs-fuzz: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
-	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=1500 -seed=1);)
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=800 -seed=1);)
 TEST_SUITES += test-fs-fuzz
 
 fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
