@@ -84,3 +84,23 @@ TEST_SUITES += test-fs-qemu
 else
 ALL_TARGETS += $(FS_QEMU_ELFS)
 endif
+
+# The QEMU benchmark (bench/fs/qemu/): defined here rather than in bench/fs.mk
+# because it needs fs_pd_program and ddf_pd, which are read after bench/.
+ifdef ddf_pd
+FS_QBENCH_DIR := $(BUILD)/bench/fs/qemu
+$(eval $(call fs_pd_program,$(FS_QBENCH_DIR)/fs.elf,bench/fs/qemu/fs_config.c))
+$(eval $(call pd_program,$(FS_QBENCH_DIR)/fs_client.elf,bench/fs/qemu/fs_client.c))
+$(eval $(call pd_program,$(FS_QBENCH_DIR)/raw_client.elf,bench/fs/qemu/raw_client.c))
+FS_QBENCH_IMAGE := $(FS_QBENCH_DIR)/fs_bench.img
+$(eval $(call pd_image,$(FS_QBENCH_IMAGE),bench/fs/qemu/fs_bench.system,\
+	$(FS_QBENCH_DIR)/fs.elf $(FS_QBENCH_DIR)/fs_client.elf $(FS_QBENCH_DIR)/raw_client.elf \
+	$(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf))
+
+.PHONY: bench-fs-qemu
+bench-fs-qemu: $(FS_QBENCH_IMAGE) $(SUBSTRATE_BIN)
+	@echo "== filesystem in QEMU (TCG): through the fs PD vs the raw partition, same boot"
+	python3 bench/fs/qemu_bench.py --image $(FS_QBENCH_IMAGE) --substrate $(SUBSTRATE_BIN) \
+		--work $(BUILD)/bench/fs-qemu-work
+BENCH_TARGETS += bench-fs-qemu
+endif
