@@ -273,13 +273,20 @@ int main(int argc, char **argv)
     model_init(&empty);
 
     int failures = 0;
-    for (int torn = 0; torn <= 1; torn++) {
+    static const char *const modes[] = {"", " (torn)", " (unflushed writes reordered)"};
+    static const char *const names[] = {"dropped", "torn", "unflushed_writes_reordered"};
+    /* Three ways to lose power: later writes dropped; the write at the cut
+     * torn in half; and a volatile write cache, where any subset of the
+     * writes since the last flush lands, in any order. */
+    for (int torn = 0; torn <= 2; torn++) {
+        bool reorder = torn == 2;
         int bad = 0;
         for (uint64_t n = 0; n <= total; n++) {
             memdev_t dev;
             memdev_clone(&dev, &tmpl);
             dev.cut_after = n;
-            dev.torn = torn;
+            dev.torn = torn == 1;
+            dev.reorder = reorder;
             model_t m;
             model_init(&m);
             cur_dev = &dev;
@@ -290,6 +297,8 @@ int main(int argc, char **argv)
                 free(arena); /* the power is gone: no unmount */
             }
             model_free(&m);
+            if (reorder)
+                memdev_power_fail(&dev, n * 0x9E3779B97F4A7C15ull + 1);
             /* Power comes back. */
             dev.cut_after = UINT64_MAX;
             /* The last commit whose superblock reached the disk. A torn
@@ -297,9 +306,10 @@ int main(int argc, char **argv)
              * in the first sector, which a torn write keeps. */
             int last = -1, maybe = -1;
             for (int c = 0; c < ncommits; c++) {
-                if (commits[c].sb_write < n)
+                if (reorder ? commits[c].sb_write < n && memdev_write_landed(&dev, commits[c].sb_write)
+                            : commits[c].sb_write < n)
                     last = c;
-                if (torn && commits[c].sb_write == n)
+                if (torn == 1 && commits[c].sb_write == n)
                     maybe = c;
             }
             bool ok = false;
@@ -309,7 +319,7 @@ int main(int argc, char **argv)
                 model_init(&got);
                 int r = model_from_fs(fs, &got, FS_ROOT_INO, "");
                 char where[80];
-                snprintf(where, sizeof where, "cut at write %llu%s", (unsigned long long)n, torn ? " (torn)" : "");
+                snprintf(where, sizeof where, "cut at write %llu%s", (unsigned long long)n, modes[torn]);
                 if (r) {
                     printf("  %s: reading the tree failed: %s\n", where, fs_strerror(r));
                 } else {
@@ -340,14 +350,14 @@ int main(int argc, char **argv)
                     ok = false;
                 }
             } else {
-                printf("  cut at write %llu%s: mount failed\n", (unsigned long long)n, torn ? " (torn)" : "");
+                printf("  cut at write %llu%s: mount failed\n", (unsigned long long)n, modes[torn]);
             }
             memdev_free(&dev);
             if (!ok && ++bad > 5)
                 break;
         }
-        printf("%s: powercut_every_write_%s (%llu cut points)\n", bad ? "FAIL" : "PASS",
-               torn ? "torn" : "dropped", (unsigned long long)total + 1);
+        printf("%s: powercut_every_write_%s (%llu cut points)\n", bad ? "FAIL" : "PASS", names[torn],
+               (unsigned long long)total + 1);
         failures += bad != 0;
     }
     failures += large_delete_cuts();
