@@ -38,3 +38,37 @@ test-wasm-simd: $(SUBSTRATE_BIN) $(WASM_SPEC_SIMD_JSON)
 		sed -e 's/^FAIL: \(.*\)$$/SKIP: \1 [SIMD not implemented]/' -e 's/^wasm spec:/wasm simd:/'
 
 TEST_SUITES += test-wasm-spec test-wasm-simd
+
+# Unit tests: modules assembled from .wat with wabt, driven under ASan/UBSan.
+WASM_UNIT_DIR := $(BUILD)/wasm-unit
+WASM_UNIT_WASM := $(patsubst tests/wasm/unit/%.wat,$(WASM_UNIT_DIR)/%.wasm,$(wildcard tests/wasm/unit/*.wat))
+WASM_UNIT_BIN := $(HOST_SAN_BUILD)/tests/wasm/wasm_unit_test
+
+$(WASM_UNIT_DIR)/%.wasm: tests/wasm/unit/%.wat
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+
+$(WASM_UNIT_BIN): $(HOST_SAN_BUILD)/tests/wasm/wasm_unit_test.o $(WASM_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+
+.PHONY: test-wasm-unit
+test-wasm-unit: $(WASM_UNIT_BIN) $(WASM_UNIT_WASM)
+	@$(WASM_UNIT_BIN) $(WASM_UNIT_DIR)
+
+TEST_SUITES += test-wasm-unit
+
+# WASI: real C programs built with clang for wasm32-wasi against Debian's wasi-libc.
+WASM_WASI_CC := clang --target=wasm32-wasi --sysroot=/usr
+WASM_WASI_DIR := $(BUILD)/wasm-wasi
+WASM_WASI_PROGS := $(patsubst tests/wasm/wasi/%.c,$(WASM_WASI_DIR)/%.wasm,$(wildcard tests/wasm/wasi/*.c))
+
+$(WASM_WASI_DIR)/%.wasm: tests/wasm/wasi/%.c
+	@mkdir -p $(@D)
+	$(WASM_WASI_CC) -O2 -Wall -Werror $< -o $@
+
+.PHONY: test-wasm-wasi
+test-wasm-wasi: $(SUBSTRATE_BIN) $(WASM_WASI_PROGS) $(WASM_BENCH_WASM) $(WASM_BENCH_NATIVE)
+	@tests/wasm/wasi/run-wasi-tests $(SUBSTRATE_BIN) $(WASM_WASI_DIR) $(WASM_BENCH_DIR)
+
+TEST_SUITES += test-wasm-wasi
