@@ -72,3 +72,47 @@ test-wasm-wasi: $(SUBSTRATE_BIN) $(WASM_WASI_PROGS) $(WASM_BENCH_WASM) $(WASM_BE
 	@tests/wasm/wasi/run-wasi-tests $(SUBSTRATE_BIN) $(WASM_WASI_DIR) $(WASM_BENCH_DIR)
 
 TEST_SUITES += test-wasm-wasi
+
+# Fuzzing: libFuzzer targets for decode, validate (load) and instantiate.
+# test-wasm-fuzz gives each a short fixed-time run from a seed corpus of the
+# unit and WASI modules and small spec-test modules; `make fuzz` runs longer.
+WASM_FUZZ_NAMES := decode validate instantiate
+WASM_FUZZ_DIR := $(BUILD)/fuzz/wasm
+WASM_FUZZ_BINS := $(addprefix $(WASM_FUZZ_DIR)/fuzz_,$(WASM_FUZZ_NAMES))
+WASM_FUZZ_SECONDS ?= 8
+WASM_FUZZ_LONG_SECONDS ?= 600
+
+WASM_FUZZ_LIB_OBJS := $(patsubst %.c,$(WASM_FUZZ_DIR)/obj/%.o,$(WASM_LIB_SRCS))
+$(WASM_FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-math-errno -I$(TOP) -MMD -MP -c $< -o $@
+
+$(WASM_FUZZ_DIR)/fuzz_%: tests/wasm/fuzz/fuzz_%.c $(WASM_FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) $^ -o $@
+
+$(WASM_FUZZ_DIR)/seeds.stamp: $(WASM_UNIT_WASM) $(WASM_WASI_PROGS) $(WASM_SPEC_CORE_JSON)
+	@mkdir -p $(WASM_FUZZ_DIR)/seeds
+	@cp $(WASM_UNIT_WASM) $(WASM_FUZZ_DIR)/seeds/
+	@find $(WASM_SPEC_DIR) -name '*.wasm' -size -2k | head -n 400 | xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
+	@touch $@
+
+.PHONY: test-wasm-fuzz fuzz-wasm
+test-wasm-fuzz: $(WASM_FUZZ_BINS) $(WASM_FUZZ_DIR)/seeds.stamp
+	@for f in $(WASM_FUZZ_NAMES); do \
+		mkdir -p $(WASM_FUZZ_DIR)/corpus-$$f; \
+		if $(WASM_FUZZ_DIR)/fuzz_$$f -max_total_time=$(WASM_FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+			-print_final_stats=1 $(WASM_FUZZ_DIR)/corpus-$$f $(WASM_FUZZ_DIR)/seeds >$(WASM_FUZZ_DIR)/$$f.log 2>&1; then \
+			echo "PASS: wasm-fuzz/$$f ($$(grep -o 'stat::number_of_executed_units: [0-9]*' $(WASM_FUZZ_DIR)/$$f.log | grep -o '[0-9]*$$' || true) runs in $(WASM_FUZZ_SECONDS)s)"; \
+		else echo "FAIL: wasm-fuzz/$$f see $(WASM_FUZZ_DIR)/$$f.log"; tail -20 $(WASM_FUZZ_DIR)/$$f.log; exit 1; fi; \
+	done
+
+fuzz-wasm: $(WASM_FUZZ_BINS) $(WASM_FUZZ_DIR)/seeds.stamp
+	@for f in $(WASM_FUZZ_NAMES); do \
+		mkdir -p $(WASM_FUZZ_DIR)/corpus-$$f; \
+		$(WASM_FUZZ_DIR)/fuzz_$$f -max_total_time=$(WASM_FUZZ_LONG_SECONDS) -max_len=65536 -timeout=10 \
+			$(WASM_FUZZ_DIR)/corpus-$$f $(WASM_FUZZ_DIR)/seeds || exit 1; \
+	done
+
+TEST_SUITES += test-wasm-fuzz
+FUZZ_TARGETS += fuzz-wasm
