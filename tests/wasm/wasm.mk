@@ -116,3 +116,15 @@ fuzz-wasm: $(WASM_FUZZ_BINS) $(WASM_FUZZ_DIR)/seeds.stamp
 
 TEST_SUITES += test-wasm-fuzz
 FUZZ_TARGETS += fuzz-wasm
+
+# The extension-host PD booted in QEMU with a client that drives it.
+WASM_QEMU_BUILD := $(BUILD)/tests/wasm/exthost
+WASM_QEMU_IMAGE := $(WASM_QEMU_BUILD)/exthost.img
+$(eval $(call pd_program,$(WASM_QEMU_BUILD)/client.elf,tests/wasm/exthost/client.c))
+$(eval $(call pd_image,$(WASM_QEMU_IMAGE),tests/wasm/exthost/exthost.system,$(EXTHOST_ELF) $(WASM_QEMU_BUILD)/client.elf))
+
+.PHONY: test-wasm-qemu
+test-wasm-qemu: $(WASM_QEMU_IMAGE)
+	@tests/kernel/harness tests/wasm/exthost/exthost.spec $(WASM_QEMU_IMAGE) --log $(WASM_QEMU_BUILD)/console.log
+
+TEST_SUITES += test-wasm-qemu
