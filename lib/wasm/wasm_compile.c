@@ -508,15 +508,13 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
     if (dead(c))
         return true;
     uint32_t d = slot_of(c, c->nvs - 1);
-    /* x + const and x - const: one instruction with an immediate. */
-    bool add32 = op == OP_NUM + (0x6a - 0x45) || op == OP_NUM + (0x6b - 0x45);
-    bool add64 = op == OP_NUM + (0x7c - 0x45) || op == OP_NUM + (0x7d - 0x45);
-    if ((add32 || add64) && b.slot == d + 1 && last_wrote(c, OP_CONST, b.slot) && a.slot != b.slot) {
+    /* x op constant: one instruction with the constant inside it. */
+    int imm_op = OP_IMM + (op - OP_NUM);
+    if (op >= OP_NUM && op < OP_SAT && c->handlers[imm_op] != c->handlers[OP_UNREACHABLE] && b.slot == d + 1 &&
+        last_wrote(c, OP_CONST, b.slot)) {
         uint64_t imm = c->code[c->last_start + 2].u64;
-        if (op == OP_NUM + (0x6b - 0x45) || op == OP_NUM + (0x7d - 0x45))
-            imm = (uint64_t)0 - imm;
         c->ncode = c->last_start;
-        wasm_cell_t *p = emit(c, add32 ? OP_I32_ADD_IMM : OP_I64_ADD_IMM, 3);
+        wasm_cell_t *p = emit(c, imm_op, 3);
         if (!p)
             return false;
         pair(&p[1], a.slot, d);
@@ -559,6 +557,22 @@ static int cmp_branch(uint8_t wasm_op, bool invert)
 static bool emit_cond_branch(cc_t *c, uint32_t cond_slot, bool invert, size_t *target_cell)
 {
     int op = c->last_op;
+    if (op > OP_IMM && op <= OP_IMM + (0x4f - 0x45) && c->last_dst >= 0 && c->last_start >= c->barrier &&
+        c->code[c->last_dst / 2].u32[c->last_dst % 2] == cond_slot && cond_slot >= c->nlocals &&
+        c->code[c->last_start + 2].u64 <= UINT32_MAX) {
+        /* A comparison with a constant: the constant moves into the branch. */
+        uint8_t wop = (uint8_t)(op - OP_IMM + 0x45);
+        uint32_t a = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, cmp_branch(wop, invert) + (OP_BR_I32_LT_S_IMM - OP_BR_I32_LT_S), 3);
+        if (!p)
+            return false;
+        pair(&p[1], a, imm);
+        c->last_op = -1;
+        *target_cell = c->ncode - 1;
+        return reloc(c, *target_cell);
+    }
     if (op >= OP_NUM && op <= OP_NUM + (0x4f - 0x45) && c->last_dst >= 0 &&
         c->last_start >= c->barrier && c->code[c->last_dst / 2].u32[c->last_dst % 2] == cond_slot &&
         cond_slot >= c->nlocals) {

@@ -11,6 +11,8 @@
  *
  * Numeric instructions keep their WebAssembly opcode: OP_NUM + (opcode -
  * 0x45) for 0x45..0xc4, and OP_SAT + n for the saturating truncations.
+ * A binary operator whose right operand is a constant becomes OP_IMM +
+ * (opcode - 0x45), with the constant in the instruction.
  */
 #ifndef SUBSTRATE_LIB_WASM_WASM_OPS_H
 #define SUBSTRATE_LIB_WASM_WASM_OPS_H
@@ -24,9 +26,11 @@
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT)  \
     X(ELEM_DROP) X(REF_FUNC) X(REF_IS_NULL)                                                          \
     /* Fused forms the compiler picks for common sequences. */                                     \
-    X(I32_ADD_IMM) X(I64_ADD_IMM) X(I32_BR_EQZ) X(I32_BR_NEZ) X(BR_I32_LT_S) X(BR_I32_LT_U)        \
+    X(I32_BR_EQZ) X(I32_BR_NEZ) X(BR_I32_LT_S) X(BR_I32_LT_U)        \
     X(BR_I32_GE_S) X(BR_I32_GE_U) X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_GT_S) X(BR_I32_GT_U)          \
-    X(BR_I32_LE_S) X(BR_I32_LE_U)
+    X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_LT_S_IMM) X(BR_I32_LT_U_IMM) X(BR_I32_GE_S_IMM)         \
+    X(BR_I32_GE_U_IMM) X(BR_I32_EQ_IMM) X(BR_I32_NE_IMM) X(BR_I32_GT_S_IMM) X(BR_I32_GT_U_IMM)     \
+    X(BR_I32_LE_S_IMM) X(BR_I32_LE_U_IMM)
 
 enum {
 #define WASM_OP_ENUM(name) OP_##name,
@@ -34,7 +38,9 @@ enum {
 #undef WASM_OP_ENUM
     OP_NUM,
     OP_SAT = OP_NUM + (0xc4 - 0x45 + 1),
-    OP_COUNT = OP_SAT + 8,
+    /* Binary operators whose second operand is an immediate: OP_IMM + (opcode - 0x45). */
+    OP_IMM = OP_SAT + 8,
+    OP_COUNT = OP_IMM + (0xc4 - 0x45 + 1),
 };
 
 #endif
