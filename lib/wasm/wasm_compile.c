@@ -638,6 +638,19 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_NUM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add: fold it into the load. */
+        wasm_cell_t operands = c->code[c->last_start + 1];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_ADD - OP_LOAD8_S), 4);
+        if (!p)
+            return false;
+        p[1] = operands;
+        pair(&p[2], slot_of(c, c->nvs - 1), 0);
+        p[3].u64 = off;
+        set_dst(c, c->ncode - 2, 0);
+        return true;
+    }
     wasm_cell_t *p = emit(c, op, 3);
     if (!p)
         return false;
