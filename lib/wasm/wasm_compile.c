@@ -417,6 +417,13 @@ static bool emit_branch(cc_t *c, uint32_t depth)
         return false;
     if (f->kind == CTL_FUNC)
         return emit(c, OP_RETURN, 1) != NULL;
+    if (f->kind == CTL_LOOP) {
+        /* A back edge pays the loop's fuel itself and skips the OP_LOOP at the head. */
+        if (!emit(c, OP_LOOP_JMP, 2) || !reloc(c, c->ncode - 1))
+            return false;
+        c->code[c->ncode - 1].u64 = f->loop_pc + 1;
+        return true;
+    }
     if (!emit(c, OP_JMP, 2))
         return false;
     return branch_target(c, c->ncode - 1, depth);
@@ -521,6 +528,24 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         p[2].u64 = imm;
         set_dst(c, c->ncode - 2, 1);
         return true;
+    }
+    /* a + (x << k), the shape of array indexing: one instruction. */
+    int shl_imm = OP_IMM + (0x74 - 0x45);
+    if (op == OP_NUM + (0x6a - 0x45) && c->last_op == shl_imm && c->last_start >= c->barrier && c->last_dst >= 0) {
+        uint32_t shifted = c->code[c->last_dst / 2].u32[c->last_dst % 2];
+        uint32_t other = shifted == b.slot && b.slot == d + 1 ? a.slot : shifted == a.slot && a.slot == d ? b.slot : UINT32_MAX;
+        if (other != UINT32_MAX && other != shifted) {
+            uint32_t x = c->code[c->last_start + 1].u32[0];
+            uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, OP_ADD_SHL, 3);
+            if (!p)
+                return false;
+            pair(&p[1], other, x);
+            pair(&p[2], d, k);
+            set_dst(c, c->ncode - 1, 0);
+            return true;
+        }
     }
     wasm_cell_t *p = emit(c, op, 3);
     if (!p)
@@ -638,6 +663,20 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_ADD_SHL, a.slot)) {
+        /* The address is a fresh a + (x << k): fold it into the load. */
+        wasm_cell_t operands = c->code[c->last_start + 1];
+        uint32_t k = c->code[c->last_start + 2].u32[1];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_IDX - OP_LOAD8_S), 4);
+        if (!p)
+            return false;
+        p[1] = operands;
+        pair(&p[2], slot_of(c, c->nvs - 1), k);
+        p[3].u64 = off;
+        set_dst(c, c->ncode - 2, 0);
+        return true;
+    }
     if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_NUM + (0x6a - 0x45), a.slot)) {
         /* The address is a fresh i32.add: fold it into the load. */
         wasm_cell_t operands = c->code[c->last_start + 1];
