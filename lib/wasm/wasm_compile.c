@@ -68,6 +68,10 @@ typedef struct {
     size_t last_start;
     int last_op;         /* -1 if none may be fused */
     int64_t last_dst;    /* cell * 2 + half holding its destination slot, or -1 */
+    /* The instruction before it, for three-way fusions. */
+    size_t prev_start;
+    int prev_op;
+    int64_t prev_dst;
     size_t barrier;      /* no fusion across a branch target at or after this cell */
 } cc_t;
 
@@ -115,6 +119,12 @@ static wasm_cell_t *emit(cc_t *c, int op, size_t ncells)
     if (!p)
         return NULL;
     p[0].op = c->handlers[op];
+    if (start != c->last_start || c->last_op < 0) {
+        /* A new instruction after the last one (not a fused replacement of it). */
+        c->prev_start = c->last_start;
+        c->prev_op = c->last_op;
+        c->prev_dst = c->last_dst;
+    }
     c->last_start = start;
     c->last_op = op;
     c->last_dst = -1;
@@ -166,6 +176,7 @@ static void mark_label(cc_t *c)
     c->barrier = c->ncode;
     c->last_op = -1;
     c->last_dst = -1;
+    c->prev_op = -1;
 }
 
 /* ---- Operand stack ---- */
@@ -537,6 +548,26 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         if (other != UINT32_MAX && other != shifted) {
             uint32_t x = c->code[c->last_start + 1].u32[0];
             uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            int add_imm = OP_IMM + (0x6a - 0x45);
+            if (c->prev_op == add_imm && c->prev_dst >= 0 && c->prev_start >= c->barrier &&
+                c->prev_start + 3 == c->last_start && other >= c->nlocals && x != other &&
+                c->code[c->prev_dst / 2].u32[c->prev_dst % 2] == other) {
+                /* (base + imm) + (x << k): the base's add joins in too. */
+                uint32_t base = c->code[c->prev_start + 1].u32[0];
+                uint32_t imm = (uint32_t)c->code[c->prev_start + 2].u64;
+                c->ncode = c->prev_start;
+                c->last_start = c->prev_start;
+                c->prev_op = -1;
+                wasm_cell_t *p = emit(c, OP_ADD_SHL_IMM, 4);
+                if (!p)
+                    return false;
+                pair(&p[1], base, x);
+                pair(&p[2], d, k);
+                p[3].u64 = imm;
+                c->prev_op = -1;
+                set_dst(c, c->ncode - 2, 0);
+                return true;
+            }
             c->ncode = c->last_start;
             wasm_cell_t *p = emit(c, OP_ADD_SHL, 3);
             if (!p)
@@ -663,6 +694,22 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_ADD_SHL_IMM, a.slot) &&
+        c->code[c->last_start + 3].u64 <= UINT32_MAX) {
+        /* The address is a fresh base + imm + (x << k): fold it into the load. */
+        wasm_cell_t operands = c->code[c->last_start + 1];
+        uint32_t k = c->code[c->last_start + 2].u32[1];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 3].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_IDXI - OP_LOAD8_S), 4);
+        if (!p)
+            return false;
+        p[1] = operands;
+        pair(&p[2], slot_of(c, c->nvs - 1), k);
+        pair(&p[3], imm, off);
+        set_dst(c, c->ncode - 2, 0);
+        return true;
+    }
     if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_ADD_SHL, a.slot)) {
         /* The address is a fresh a + (x << k): fold it into the load. */
         wasm_cell_t operands = c->code[c->last_start + 1];
@@ -1370,6 +1417,8 @@ wasm_result_t wasm_compile_func(wasm_module_t *m, uint32_t index, const char **e
     c.nlocals = f->nlocals;
     c.last_op = -1;
     c.last_dst = -1;
+    c.prev_op = -1;
+    c.prev_dst = -1;
     frame_t top;
     memset(&top, 0, sizeof top);
     top.bt_kind = BT_TYPE;
