@@ -1104,7 +1104,10 @@ static bool op_prefixed(cc_t *c)
             return fail(c, "unknown data segment");
         return emit4(c, OP_DATA_DROP, x, 0, 0, 0, 2);
     case 10: /* memory.copy */
-        if (!zero_byte(c) || !zero_byte(c))
+        /* Two reserved bytes: the destination and the source memory. */
+        if (!zero_byte(c))
+            return false;
+        if (!zero_byte(c))
             return false;
         if (m->nmemories == 0)
             return fail(c, "unknown memory");

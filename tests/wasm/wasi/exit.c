@@ -6,5 +6,5 @@ int main(int argc, char **argv)
 {
     printf("exiting with %s\n", argc > 1 ? argv[1] : "0");
     fprintf(stderr, "a line on stderr\n");
-    exit(argc > 1 ? atoi(argv[1]) : 0);
+    exit(argc > 1 ? (int)strtol(argv[1], NULL, 10) : 0);
 }
