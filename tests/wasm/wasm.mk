@@ -52,9 +52,17 @@ $(WASM_UNIT_BIN): $(HOST_SAN_BUILD)/tests/wasm/wasm_unit_test.o $(WASM_LIB_SAN_O
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
 
+# The extension host's library on the host, with the real example extensions.
+WASM_EXTHOST_TEST := $(HOST_SAN_BUILD)/tests/wasm/ext_host_test
+$(WASM_EXTHOST_TEST): $(HOST_SAN_BUILD)/tests/wasm/ext_host_test.o \
+		$(HOST_SAN_BUILD)/service/extension_host/ext_host.o $(WASM_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+
 .PHONY: test-wasm-unit
-test-wasm-unit: $(WASM_UNIT_BIN) $(WASM_UNIT_WASM)
+test-wasm-unit: $(WASM_UNIT_BIN) $(WASM_UNIT_WASM) $(WASM_EXTHOST_TEST) $(EXTHOST_WASM)
 	@$(WASM_UNIT_BIN) $(WASM_UNIT_DIR)
+	@$(WASM_EXTHOST_TEST) $(EXTHOST_BUILD)
 
 TEST_SUITES += test-wasm-unit
 
