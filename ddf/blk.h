@@ -24,6 +24,14 @@
  * requests when blk_req_should_notify() says so; the server notifies after
  * enqueueing responses when blk_resp_should_notify() says so; a side that
  * drained a ring asks for a signal and re-checks before it waits.
+ * Start-up: the side that initialises the region (fresh = true) is the
+ * client-facing virtualiser for its clients, and the virtualiser for its
+ * driver, which is its child. The server fills blk_storage_info_t, sets
+ * `ready` last (release) and notifies; the client reads `ready` (acquire)
+ * before the other fields and sends nothing before that.
+ * Restart: when the driver faults, the virtualiser (its parent) re-initialises
+ * the driver's region, restarts the driver, and re-issues every request that
+ * was outstanding once the driver says `ready` again.
  * A server never blocks on a full response ring: it holds at most `capacity`
  * requests, so a response slot always exists for every request it took.
  */
@@ -71,7 +79,8 @@ typedef struct {
     uint64_t capacity;        /* in BLK_TRANSFER_SIZE blocks */
     uint32_t sector_size;     /* the device's, for information */
     uint32_t max_count;       /* most blocks one request may name */
-    uint8_t pad[DDF_CACHE_LINE - 24];
+    uint32_t generation;      /* bumped each time the server (re)starts */
+    uint8_t pad[DDF_CACHE_LINE - 28];
 } blk_storage_info_t;
 
 _Static_assert(sizeof(blk_req_t) == 32, "blk_req_t is 32 bytes");

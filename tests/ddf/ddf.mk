@@ -4,12 +4,12 @@
 # Every library under ddf/ and system/{drivers,virt}/ is listed in DDF_LIB_SRCS
 # (by their own fragments) and linked into each test under ASan and UBSan.
 
-DDF_TEST_NAMES := ring_test partition_test
+DDF_TEST_NAMES := ring_test partition_test blk_virt_test net_virt_test serial_virt_test pci_test
 DDF_TEST_BINS = $(patsubst %,$(HOST_SAN_BUILD)/tests/ddf/%,$(DDF_TEST_NAMES))
 DDF_LIB_SAN_OBJS = $(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(DDF_LIB_SRCS))
 DDF_CORPUS := $(BUILD)/ddf-corpus
 
-.PRECIOUS: $(HOST_SAN_BUILD)/tests/ddf/%.o
+.PRECIOUS: $(HOST_SAN_BUILD)/tests/ddf/%.o $(HOST_SAN_BUILD)/system/%.o $(HOST_SAN_BUILD)/ddf/%.o
 $(HOST_SAN_BUILD)/tests/ddf/%: $(HOST_SAN_BUILD)/tests/ddf/%.o $(DDF_LIB_SAN_OBJS)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
@@ -29,7 +29,7 @@ $(DDF_STRESS): tests/ddf/ring_stress.c ddf/ring.h ddf/blk.h tests/ddf/ddf_test.h
 # libFuzzer targets: tests/ddf/fuzz_<name>.c over the libraries, seeds in
 # $(DDF_CORPUS)/<name>. test-ddf runs each for DDF_FUZZ_RUNS inputs; `make fuzz`
 # runs each for DDF_FUZZ_SECONDS.
-DDF_FUZZ_NAMES := partition
+DDF_FUZZ_NAMES := partition net_virt
 DDF_FUZZ_RUNS ?= 20000
 DDF_FUZZ_SECONDS ?= 300
 DDF_FUZZ_BUILD := $(BUILD)/fuzz/ddf

@@ -126,6 +126,7 @@ typedef struct {
     char *program_image_path; /* resolved through --search-path; NULL before resolution */
     uint32_t parent;        /* index of the parent PD, or SDF_NONE */
     uint32_t child_id;      /* this PD's id in its parent; valid when parent != SDF_NONE */
+    char *setvar_id;        /* symbol in the parent patched with child_id, or NULL */
     sdf_map_t *maps;     size_t map_count;
     sdf_irq_t *irqs;     size_t irq_count;
     sdf_ioport_t *ioports; size_t ioport_count;

@@ -1,0 +1,23 @@
+/*
+ * The scheduler: fixed priorities 0..254, round robin within a priority,
+ * and Microkit's budget/period per scheduling context, enforced with the
+ * LAPIC timer. Time is the TSC.
+ */
+#ifndef SUBSTRATE_KERNEL_SCHED_H
+#define SUBSTRATE_KERNEL_SCHED_H
+
+#include "kernel/pd.h"
+
+void sched_init_context(sched_context_t *sc, uint64_t budget_us, uint64_t period_us);
+/* Marks a PD runnable and queues it (unless its context is out of budget). */
+void sched_make_ready(pd_t *pd);
+/* Removes a PD from the ready queue if it is there. */
+void sched_dequeue(pd_t *pd);
+/* Charges the running PD's context for the time since it was dispatched. */
+void sched_account(void);
+/* Refills contexts whose period has come round; called on the timer. */
+void sched_refill(void);
+/* Chooses the PD to run next and dispatches it; idles until there is one. */
+void sched_schedule(void);
+
+#endif
