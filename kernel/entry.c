@@ -11,6 +11,7 @@
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/console.h"
+#include "kernel/ioport.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
 #include "kernel/sched.h"
@@ -50,6 +51,12 @@ void kernel_syscall(void)
         break;
     case SYS_PD_STOP:
         f->rax = ipc_pd_stop(cur, f->rdi);
+        break;
+    case SYS_IOPORT_OUT:
+        f->rax = ioport_out(cur, f->rdi, f->rsi, f->r10, f->rdx);
+        break;
+    case SYS_IOPORT_IN:
+        f->rax = ioport_in(cur, f->rdi, f->rsi, f->r10, &f->rdx);
         break;
     default:
         f->rax = SYS_EILLEGAL;

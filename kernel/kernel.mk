@@ -1,7 +1,7 @@
 # The L1 kernel: one freestanding x86_64 ELF, installed in the SDK where the
 # builder looks for it (board/x86_64_generic/<config>/elf/kernel.elf).
 KERNEL_SRCS := kernel/main.c kernel/console.c kernel/klib.c kernel/pd.c kernel/sched.c \
-	kernel/ipc.c kernel/irq.c kernel/entry.c \
+	kernel/ipc.c kernel/irq.c kernel/entry.c kernel/ioport.c \
 	kernel/arch/x86_64/cpu.c kernel/arch/x86_64/apic.c
 KERNEL_ASMS := kernel/arch/x86_64/boot.S kernel/arch/x86_64/entry.S
 KERNEL_OBJS := $(patsubst %.c,$(TARGET_BUILD)/%.o,$(KERNEL_SRCS)) \
@@ -27,3 +27,7 @@ $(SDK_BOARD)/%/elf/kernel.elf: $(KERNEL_ELF)
 
 ALL_TARGETS += $(KERNEL_ELF) $(KERNEL_SDK_ELFS)
 sdk: $(KERNEL_SDK_ELFS)
+
+# The top Makefile's fragment patterns do not match os/os.mk (what `make run`
+# boots, and the iso goal), so it is read from here.
+include os/os.mk

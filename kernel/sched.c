@@ -140,9 +140,14 @@ void sched_refill(void)
         sched_context_t *sc = &pd_table[i].own_sc;
         if (!sc->throttled || now - sc->period_start < sc->period)
             continue;
-        sc->throttled = false;
+        /* A late timer lets a PD overrun; the overrun is paid from the next budget. */
         sc->period_start = now;
-        sc->remaining = (int64_t)sc->budget;
+        sc->remaining += (int64_t)sc->budget;
+        if (sc->remaining > (int64_t)sc->budget)
+            sc->remaining = (int64_t)sc->budget;
+        if (sc->remaining <= 0)
+            continue;
+        sc->throttled = false;
         if (sc->holder && sc->holder->sc == sc && can_run(sc->holder))
             enqueue(sc->holder, false);
     }

@@ -20,7 +20,9 @@
 #define SYS_IRQ_ACK 4     /* rdi = channel */
 #define SYS_PD_RESTART 5  /* rdi = child id, rsi = entry point */
 #define SYS_PD_STOP 6     /* rdi = child id */
-#define SYS_COUNT 7
+#define SYS_IOPORT_OUT 7  /* rdi = ioport id, rsi = port, rdx = value, r10 = width (1, 2, 4) */
+#define SYS_IOPORT_IN 8   /* rdi = ioport id, rsi = port, r10 = width; returns rdx = value */
+#define SYS_COUNT 9
 
 /* What SYS_RECV does before it waits. */
 #define SYS_RECV_NONE 0

@@ -161,57 +161,77 @@ static inline seL4_Word microkit_mr_get(seL4_Uint8 mr)
 }
 
 /*
- * I/O ports: after the id check the PD uses the port itself. The kernel has
- * opened exactly this PD's granted ranges in the CPU's I/O permission
- * bitmap, so a port outside them faults, whatever the masks say.
+ * I/O ports, as seL4's X86_IOPort invocations: the kernel checks that the
+ * port lies in the range granted under the id and does the access. (Raw
+ * in/out in the PD also works for exactly the granted ranges: the kernel
+ * opens only those in the CPU's I/O permission bitmap.)
  */
-#define MICROKIT_IOPORT_CHECK(name, id, fail)                                                      \
-    if ((id) > MICROKIT_MAX_IOPORT_ID || (microkit_ioports & (1ULL << (id))) == 0) {               \
-        microkit_internal_bad_id(" " name ": invalid I/O Port ID given '", (id));                  \
-        fail;                                                                                      \
+#define MICROKIT_SYS_IOPORT_OUT 7
+#define MICROKIT_SYS_IOPORT_IN 8
+
+static inline seL4_Word microkit_internal_ioport_out(microkit_ioport id, seL4_Word port, seL4_Word data, seL4_Word width)
+{
+    seL4_Word ret, a = id, b = port, c = data;
+    register seL4_Word w __asm__("r10") = width;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(a), "+S"(b), "+d"(c), "+r"(w)
+                     : "a"((seL4_Word)MICROKIT_SYS_IOPORT_OUT)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+static inline seL4_Word microkit_internal_ioport_in(microkit_ioport id, seL4_Word port, seL4_Word width, seL4_Word *data)
+{
+    seL4_Word ret, a = id, b = port, c = 0;
+    register seL4_Word w __asm__("r10") = width;
+    __asm__ volatile("syscall"
+                     : "=a"(ret), "+D"(a), "+S"(b), "+d"(c), "+r"(w)
+                     : "a"((seL4_Word)MICROKIT_SYS_IOPORT_IN)
+                     : "rcx", "r11", "memory");
+    *data = c;
+    return ret;
+}
+
+#define MICROKIT_IOPORT_WRITE(bits)                                                                \
+    static inline void microkit_x86_ioport_write_##bits(microkit_ioport ioport_id, seL4_Word port_addr, \
+                                                       seL4_Word data)                             \
+    {                                                                                              \
+        if (ioport_id > MICROKIT_MAX_IOPORT_ID || (microkit_ioports & (1ULL << ioport_id)) == 0) { \
+            microkit_internal_bad_id(" microkit_x86_ioport_write_" #bits ": invalid I/O Port ID given '", \
+                                     ioport_id);                                                   \
+            return;                                                                                \
+        }                                                                                          \
+        seL4_Word err = microkit_internal_ioport_out(ioport_id, port_addr, data, (bits) / 8);     \
+        if (err != seL4_NoError) {                                                                 \
+            microkit_dbg_puts("microkit_x86_ioport_write_" #bits ": error writing data\n");        \
+            microkit_internal_crash((seL4_Error)err);                                              \
+        }                                                                                          \
     }
 
-static inline void microkit_x86_ioport_write_8(microkit_ioport ioport_id, seL4_Word port_addr, seL4_Word data)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_write_8", ioport_id, return)
-    __asm__ volatile("outb %0, %w1" ::"a"((seL4_Uint8)data), "Nd"((seL4_Uint16)port_addr));
-}
+#define MICROKIT_IOPORT_READ(bits)                                                                 \
+    static inline seL4_Uint##bits microkit_x86_ioport_read_##bits(microkit_ioport ioport_id,       \
+                                                                  seL4_Word port_addr)             \
+    {                                                                                              \
+        if (ioport_id > MICROKIT_MAX_IOPORT_ID || (microkit_ioports & (1ULL << ioport_id)) == 0) { \
+            microkit_internal_bad_id(" microkit_x86_ioport_read_" #bits ": invalid I/O Port ID given '", \
+                                     ioport_id);                                                   \
+            return 0;                                                                              \
+        }                                                                                          \
+        seL4_Word v;                                                                               \
+        seL4_Word err = microkit_internal_ioport_in(ioport_id, port_addr, (bits) / 8, &v);        \
+        if (err != seL4_NoError) {                                                                 \
+            microkit_dbg_puts("microkit_x86_ioport_read_" #bits ": error reading data\n");         \
+            microkit_internal_crash((seL4_Error)err);                                              \
+        }                                                                                          \
+        return (seL4_Uint##bits)v;                                                                 \
+    }
 
-static inline void microkit_x86_ioport_write_16(microkit_ioport ioport_id, seL4_Word port_addr, seL4_Word data)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_write_16", ioport_id, return)
-    __asm__ volatile("outw %0, %w1" ::"a"((seL4_Uint16)data), "Nd"((seL4_Uint16)port_addr));
-}
-
-static inline void microkit_x86_ioport_write_32(microkit_ioport ioport_id, seL4_Word port_addr, seL4_Word data)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_write_32", ioport_id, return)
-    __asm__ volatile("outl %0, %w1" ::"a"((seL4_Uint32)data), "Nd"((seL4_Uint16)port_addr));
-}
-
-static inline seL4_Uint8 microkit_x86_ioport_read_8(microkit_ioport ioport_id, seL4_Word port_addr)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_read_8", ioport_id, return 0)
-    seL4_Uint8 v;
-    __asm__ volatile("inb %w1, %0" : "=a"(v) : "Nd"((seL4_Uint16)port_addr));
-    return v;
-}
-
-static inline seL4_Uint16 microkit_x86_ioport_read_16(microkit_ioport ioport_id, seL4_Word port_addr)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_read_16", ioport_id, return 0)
-    seL4_Uint16 v;
-    __asm__ volatile("inw %w1, %0" : "=a"(v) : "Nd"((seL4_Uint16)port_addr));
-    return v;
-}
-
-static inline seL4_Uint32 microkit_x86_ioport_read_32(microkit_ioport ioport_id, seL4_Word port_addr)
-{
-    MICROKIT_IOPORT_CHECK("microkit_x86_ioport_read_32", ioport_id, return 0)
-    seL4_Uint32 v;
-    __asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"((seL4_Uint16)port_addr));
-    return v;
-}
+MICROKIT_IOPORT_WRITE(8)
+MICROKIT_IOPORT_WRITE(16)
+MICROKIT_IOPORT_WRITE(32)
+MICROKIT_IOPORT_READ(8)
+MICROKIT_IOPORT_READ(16)
+MICROKIT_IOPORT_READ(32)
 
 /*
  * Deferred calls: done by the event loop together with its next wait, as
