@@ -93,6 +93,11 @@ static net_filter_verdict_t check_ipv4(const net_config_t *g, const uint8_t *ip,
     if (src == 0) {
         return NET_FILTER_SRC_IP;
     }
+    /* A reset (RST without SYN) answers a segment to a port the client does
+     * not use; it can only end a connection to the client itself. */
+    if (total - ihl >= 14 && (ip[ihl + 13] & 0x06) == 0x04) {
+        return NET_FILTER_PASS;
+    }
     return net_port_set_contains(&g->tcp_ports, sport) ? NET_FILTER_PASS : NET_FILTER_PORT;
 }
 

@@ -12,7 +12,8 @@
  *   - IPv4: the source address is the client's (with ip=dhcp, any address
  *     until the virtualiser learns the lease; 0.0.0.0 always for DHCP), and a
  *     first fragment of TCP or UDP comes from a granted local port
- *     (UDP 68 is implied for DHCP);
+ *     (UDP 68 is implied for DHCP; a bare TCP reset may come from any port,
+ *     as the stack's answer to a segment for a port it does not use);
  *   - any other EtherType (IPv6, VLAN tags, ...) is refused.
  */
 #ifndef SUBSTRATE_NET_FILTER_H

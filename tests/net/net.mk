@@ -14,12 +14,44 @@ $(NET_TEST_OBJS): | $(NET_LWIP_STAMP)
 $(NET_TEST_BIN): $(NET_TEST_OBJS) $(NET_HOST_SAN_LIB)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
-.PHONY: test-net
-test-net: $(NET_TEST_BIN)
-	$(NET_TEST_BIN)
-TEST_SUITES += test-net
 
 # The lint gate checks our files with lwIP's headers and our port's on the
 # include path (clang-tidy needs them to parse the glue).
 test-lint: export CPATH := $(TOP)/system/net:$(TOP)/$(NET_LWIP_DIR)/src/include
 test-lint: | $(NET_LWIP_STAMP)
+
+# libFuzzer: hostile frames into the receive path (tests/net/fuzz_frames.c).
+# test-net runs NET_FUZZ_RUNS inputs; `make fuzz` runs NET_FUZZ_SECONDS.
+NET_FUZZ_RUNS ?= 20000
+NET_FUZZ_SECONDS ?= 300
+NET_FUZZ_BIN := $(BUILD)/fuzz/net/fuzz_frames
+NET_FUZZ_SRCS := tests/net/fuzz_frames.c service/echo/echo.c $(NET_GLUE_SRCS) $(NET_LWIP_SRCS)
+$(NET_FUZZ_BIN): $(NET_FUZZ_SRCS) $(wildcard system/net/*.h system/net/arch/*.h service/echo/*.h) | $(NET_LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter -Wno-tautological-constant-out-of-range-compare $(HOST_CPPFLAGS) $(NET_CPPFLAGS) \
+		$(filter %.c,$^) -o $@
+
+# Seed frames: real ARP, ICMP, UDP and TCP frames written by the generator.
+NET_FUZZ_CORPUS := $(BUILD)/fuzz/net/seeds
+$(NET_FUZZ_CORPUS)/.stamp: tests/net/make_seeds.py
+	@mkdir -p $(@D)
+	python3 tests/net/make_seeds.py $(@D)
+	@touch $@
+
+define NET_FUZZ_RUN
+mkdir -p $(BUILD)/fuzz/net/corpus; \
+if $(NET_FUZZ_BIN) $(1) -artifact_prefix=$(BUILD)/fuzz/net/crash- \
+    $(BUILD)/fuzz/net/corpus $(NET_FUZZ_CORPUS) >$(BUILD)/fuzz/net/fuzz_frames.log 2>&1; \
+then echo "PASS: fuzz/net-frames"; else echo "FAIL: fuzz/net-frames see $(BUILD)/fuzz/net/fuzz_frames.log"; exit 1; fi
+endef
+
+.PHONY: fuzz-net
+fuzz-net: $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	@$(call NET_FUZZ_RUN,-max_total_time=$(NET_FUZZ_SECONDS))
+FUZZ_TARGETS += fuzz-net
+
+.PHONY: test-net
+test-net: $(NET_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	$(NET_TEST_BIN)
+	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
+TEST_SUITES += test-net
