@@ -61,3 +61,10 @@ $(NET_HOST_SAN_LIB): $(NET_HOST_SAN_OBJS)
 	ar rcs $@ $^
 
 ALL_TARGETS += $(NET_TARGET_LIB)
+
+# For PDs: the same archive with the stack's zero-initialised state moved
+# to its own section, `net_state`, which net_client_pd.c wipes when the PD is
+# restarted (the linker provides __start_net_state and __stop_net_state).
+NET_PD_LIB := $(TARGET_BUILD)/system/net/libnet_pd.a
+$(NET_PD_LIB): $(NET_TARGET_LIB)
+	$(TARGET_OBJCOPY) --rename-section .bss=net_state $< $@

@@ -11,10 +11,9 @@
 #include <stdint.h>
 
 #include "system/net/arch/cc.h"
+#include "system/net/net_stack.h"
 
 static uint64_t net_rand_state = 0x9E3779B97F4A7C15ull;
-
-void net_port_seed(uint64_t seed);
 
 void net_port_seed(uint64_t seed)
 {

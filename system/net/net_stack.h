@@ -73,6 +73,10 @@ bool net_stack_is_up(void);
 const net_config_t *net_stack_config(void);
 net_stack_stats_t net_stack_stats(void);
 
+/* Mixes `seed` into the generator behind LWIP_RAND (ports, DHCP and DNS
+ * ids); call before net_stack_init with something that differs per boot. */
+void net_port_seed(uint64_t seed);
+
 /* Called when the address changes (DHCP bound/renewed); optional. */
 void net_stack_on_address(void (*cb)(uint32_t ip, void *arg), void *arg);
 
