@@ -7,16 +7,16 @@
  * virtualiser), 2 the timer driver (protected calls).
  * Regions (setvar_vaddr): net_rx_queue, net_rx_data, net_tx_queue,
  * net_tx_data; optionally net_config, a read-only region holding the grant
- * text. Without it the grant compiled in as ECHO_NET_CONFIG is used (the
- * build takes it from the system's grant file).
+ * text. Without it the grant compiled in as NET_PD_GRANT is used (the
+ * build passes it, see service/echo/echo.mk).
  */
 #include <microkit.h>
 
 #include "service/echo/echo.h"
 #include "system/net/net_client_pd.h"
 
-#ifndef ECHO_NET_CONFIG
-#define ECHO_NET_CONFIG "mac=52:54:00:12:34:56 ip=dhcp tcp=7 udp=7"
+#ifndef NET_PD_GRANT
+#define NET_PD_GRANT "mac=52:54:00:12:34:56 ip=dhcp tcp=7 udp=7"
 #endif
 
 #define ECHO_RX_CHANNEL 0
@@ -34,7 +34,7 @@ uintptr_t net_tx_queue __attribute__((section(".data")));
 uintptr_t net_tx_data __attribute__((section(".data")));
 uintptr_t net_config __attribute__((section(".data")));
 
-static const char echo_default_config[] = ECHO_NET_CONFIG;
+static const char echo_default_config[] = NET_PD_GRANT;
 
 void init(void)
 {

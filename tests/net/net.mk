@@ -55,3 +55,29 @@ test-net: $(NET_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
 	$(NET_TEST_BIN)
 	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
 TEST_SUITES += test-net
+
+# test-net-qemu: the in-guest test (tests/net/guest/): three lwIP client PDs
+# on the real kernel, joined by a test wire PD, with a restart in the middle.
+# Budget: 3 minutes on TCG.
+NET_GUEST_DIR := $(BUILD)/tests/net/guest
+NET_GRANT_A := mac=02:00:00:00:00:01 ip=10.0.0.1/24 tcp=7 udp=7
+NET_GRANT_C := mac=02:00:00:00:00:03 ip=10.0.0.3/24 tcp=7 udp=7
+NET_GRANT_D := mac=02:00:00:00:00:02 ip=10.0.0.2/24 tcp=40000-40999 udp=41000-41010
+$(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_a.elf,$(NET_GRANT_A)))
+$(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_c.elf,$(NET_GRANT_C)))
+$(eval $(call net_pd,$(NET_GUEST_DIR)/driver.elf,tests/net/guest/driver.c $(NET_PD_SRCS),$(NET_GRANT_D)))
+$(eval $(call net_pd,$(NET_GUEST_DIR)/wire.elf,tests/net/guest/wire.c,))
+$(NET_GUEST_DIR)/wire-obj/%.o: NET_PD_EXTRA_CFLAGS := '-DNET_GRANT_A="$(NET_GRANT_A)"' \
+	'-DNET_GRANT_C="$(NET_GRANT_C)"' '-DNET_GRANT_D="$(NET_GRANT_D)"'
+$(eval $(call pd_program,$(NET_GUEST_DIR)/timer_stub.elf,tests/net/guest/timer_stub.c))
+NET_GUEST_ELFS := $(addprefix $(NET_GUEST_DIR)/,echo_a.elf echo_c.elf driver.elf wire.elf timer_stub.elf)
+NET_GUEST_IMAGE := $(NET_GUEST_DIR)/guest.img
+$(eval $(call pd_image,$(NET_GUEST_IMAGE),tests/net/guest/guest.system,$(NET_GUEST_ELFS)))
+
+.PHONY: test-net-qemu
+test-net-qemu: $(NET_GUEST_IMAGE)
+	@QEMU_TIMEOUT=240 scripts/qemu-run $(NET_GUEST_IMAGE) >$(NET_GUEST_DIR)/console.log 2>&1; \
+	rc=$$?; grep -aE '^(PASS|FAIL): ' $(NET_GUEST_DIR)/console.log; \
+	if [ $$rc -ne 0 ]; then echo "FAIL: net-guest/run exit status $$rc (console: $(NET_GUEST_DIR)/console.log)"; \
+	tail -20 $(NET_GUEST_DIR)/console.log; exit 1; fi
+TEST_SUITES += test-net-qemu
