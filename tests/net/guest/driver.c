@@ -9,7 +9,9 @@
  *   2. TCP echo of 256 KiB from A and from C at once;
  *   3. echo A restarted by its parent (the wire) in the middle of a second
  *      pair of transfers: the transfer to C completes, the one to A ends;
- *   4. the restarted A echoes a new connection.
+ *   4. the restarted A echoes a new connection;
+ *   5. after 5000 hostile frames (and forged ARP) against A, A still echoes
+ *      UDP and TCP.
  * A step that does not finish within its time fails the run.
  */
 #include <microkit.h>
@@ -242,8 +244,30 @@ static void advance(void)
     case 5:
         if (conn_a.received == conn_a.total || conn_a.ended || timed_out(120)) {
             verdict("net-guest/restarted-client-echoes-again", conn_a.received == conn_a.total);
-            finish();
+            if (conn_a.s != NULL) {
+                net_sock_close(conn_a.s);
+            }
+            ctl[0] = 3; /* hostile frames against A */
             next_step(6);
+        }
+        break;
+    case 6:
+        if (ctl[0] == 4 || timed_out(120)) {
+            udp_got = 0;
+            send_udp();
+            open_conn(&conn_a, ECHO_A, 64 * 1024, 6);
+            next_step(7);
+        }
+        break;
+    case 7:
+        if ((udp_got == (1u << 20) - 1 && conn_a.received == conn_a.total) || conn_a.ended ||
+            timed_out(120)) {
+            verdict("net-guest/echo-answers-after-hostile-frames",
+                    udp_got == (1u << 20) - 1 && conn_a.received == conn_a.total);
+            finish();
+            next_step(8);
+        } else if (udp_got != (1u << 20) - 1 && rdtsc() - udp_last_send > 2000000000ull) {
+            send_udp();
         }
         break;
     default:

@@ -2,7 +2,8 @@
  * The in-guest network test's wire: a minimal network virtualiser for three
  * lwIP clients (echo A, echo C, the driver), on the ddf/net.h queues, plus
  * the parent of echo A so it can restart it when the driver asks (through a
- * shared control word: the wire never waits, so it takes no notifications).
+ * shared control word: the wire never waits, so it takes no notifications),
+ * and the source of a hostile-frame campaign against echo A.
  *
  * It runs at the lowest priority and never sleeps: it moves frames between
  * the clients by destination MAC (broadcast to all), copying each into a
@@ -126,6 +127,112 @@ static bool move_frames(void)
     return moved;
 }
 
+/* ------------------------------------------------------ hostile frames -- */
+
+static uint64_t hostile_state = 0x2545F4914F6CDD1Dull;
+
+static uint32_t hostile_rand(void)
+{
+    hostile_state ^= hostile_state << 13;
+    hostile_state ^= hostile_state >> 7;
+    hostile_state ^= hostile_state << 17;
+    return (uint32_t)hostile_state;
+}
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* A UDP frame to echo A from a host that does not exist (10.0.0.9), damaged
+ * in one of several ways, or a forged ARP reply for the driver's address. */
+static uint16_t hostile_frame(uint8_t *f)
+{
+    static const uint8_t fake_mac[6] = {2, 0, 0, 0, 0, 9};
+    uint16_t payload = (uint16_t)(hostile_rand() % 512);
+    for (int i = 0; i < 6; i++) {
+        f[i] = clients[0].grant.mac[i];
+        f[6 + i] = fake_mac[i];
+    }
+    uint32_t kind = hostile_rand() % 12;
+    if (kind == 11) {
+        /* ARP reply: "10.0.0.2 is at the fake MAC", never asked for. */
+        put16(f + 12, 0x0806);
+        put16(f + 14, 1);
+        put16(f + 16, 0x0800);
+        f[18] = 6;
+        f[19] = 4;
+        put16(f + 20, 2);
+        for (int i = 0; i < 6; i++) {
+            f[22 + i] = fake_mac[i];
+            f[32 + i] = clients[0].grant.mac[i];
+        }
+        f[28] = 10, f[29] = 0, f[30] = 0, f[31] = 2;
+        f[38] = 10, f[39] = 0, f[40] = 0, f[41] = 1;
+        return 60;
+    }
+    put16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    put16(ip + 2, 28u + payload);
+    put16(ip + 4, hostile_rand());
+    put16(ip + 6, 0);
+    ip[8] = 64;
+    ip[9] = 17;
+    put16(ip + 10, 0);
+    ip[12] = 10, ip[13] = 0, ip[14] = 0, ip[15] = 9;
+    ip[16] = 10, ip[17] = 0, ip[18] = 0, ip[19] = 1;
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    put16(ip + 10, ~sum & 0xFFFF);
+    put16(ip + 20, hostile_rand());
+    put16(ip + 22, 7);
+    put16(ip + 24, 8u + payload);
+    put16(ip + 26, 0);
+    for (uint16_t i = 0; i < payload; i++) {
+        ip[28 + i] = (uint8_t)hostile_rand();
+    }
+    uint16_t len = (uint16_t)(42 + payload);
+    switch (kind) {
+    case 0: ip[9] = 6; break;                                    /* claims TCP */
+    case 1: ip[9] = 1; break;                                    /* claims ICMP */
+    case 2: put16(ip + 6, 0x2000 | (hostile_rand() & 0x1FFF)); break; /* fragment */
+    case 3: ip[0] = (uint8_t)(0x40 | (hostile_rand() & 15)); break;   /* header length */
+    case 4: put16(ip + 2, hostile_rand()); break;                /* total length */
+    case 5: len = (uint16_t)(14 + hostile_rand() % 30); break;   /* truncated */
+    case 6: ip[10] ^= 0x5A; break;                               /* bad checksum */
+    case 7: len = (uint16_t)(1514 + hostile_rand() % 500); break; /* oversized */
+    default:
+        for (uint16_t i = 12; i < len; i++) {
+            if (hostile_rand() % 8 == 0) {
+                f[i] = (uint8_t)hostile_rand();
+            }
+        }
+        break;
+    }
+    return len;
+}
+
+static void hostile_campaign(unsigned frames)
+{
+    static uint8_t f[NET_BUFFER_SIZE];
+    for (unsigned i = 0; i < frames; i++) {
+        uint16_t len = hostile_frame(f);
+        if (len > NET_BUFFER_SIZE) {
+            len = NET_BUFFER_SIZE;
+        }
+        deliver(0, f, len);
+        move_frames(); /* echo A's answers, and room for the next frame */
+    }
+}
+
 void init(void)
 {
     for (int i = 0; i < CLIENTS; i++) {
@@ -150,6 +257,11 @@ void init(void)
             microkit_dbg_puts("wire: restarting echo_a\n");
             microkit_pd_restart(ECHO_A_CHILD, ENTRY_POINT);
             ctl[0] = 2;
+        }
+        if (ctl[0] == 3) {
+            microkit_dbg_puts("wire: 5000 hostile frames to echo_a\n");
+            hostile_campaign(5000);
+            ctl[0] = 4;
         }
         uint64_t now = rdtsc();
         if (now - last_tick > 10000000u) { /* a few ms at GHz rates */
