@@ -15,12 +15,19 @@ static void echo_tcp_move(net_sock_t *s)
     for (;;) {
         size_t room = net_sock_send_space(s);
         size_t want = room < sizeof buf ? room : sizeof buf;
-        size_t n = want == 0 ? 0 : net_sock_recv(s, buf, want);
+        size_t n = want == 0 ? 0 : net_sock_peek(s, buf, want);
         if (n == 0) {
             return;
         }
-        /* `room` was checked, so all n bytes are taken. */
-        echo_counters.tcp_bytes += net_sock_send(s, buf, n);
+        /* The send may take less than `room` promised (segments are a pool
+         * shared by all connections): consume only what it took; the rest
+         * waits for WRITABLE. */
+        size_t took = net_sock_send(s, buf, n);
+        net_sock_consume(s, took);
+        echo_counters.tcp_bytes += took;
+        if (took < n) {
+            return;
+        }
     }
 }
 

@@ -21,7 +21,7 @@
 #define MEM_LIBC_MALLOC 0
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (512 * 1024)
+#define MEM_SIZE (1024 * 1024)
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_UDP_PCB 16
 #define MEMP_NUM_TCP_PCB 64
@@ -30,7 +30,7 @@
 #define MEMP_NUM_REASSDATA 8
 #define MEMP_NUM_FRAG_PBUF 32
 #define MEMP_NUM_ARP_QUEUE 32
-#define PBUF_POOL_SIZE 512
+#define PBUF_POOL_SIZE 768
 #define PBUF_POOL_BUFSIZE 1536
 
 /* Protocols. IPv4 only. */
@@ -63,11 +63,14 @@ int net_stack_udp_port_allowed(unsigned port);
 #define IP_REASS_MAX_PBUFS 32
 #define IP_DEFAULT_TTL 64
 
-/* TCP: large windows with scaling, SACK-free, keep-alive available per pcb. */
+/* TCP: windows beyond 64 KiB with scaling, keep-alive available per pcb.
+ * The receive window is kept below the pbuf pool (768 full frames) so that
+ * a few busy connections cannot fill it; net_stack.c keeps small frames
+ * flowing when many do. */
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
-#define TCP_WND (256 * 1024)
+#define TCP_WND (128 * 1024)
 #define TCP_SND_BUF (256 * 1024)
 #define TCP_SND_QUEUELEN 512
 #define TCP_SNDLOWAT (16 * 1024) /* lwIP keeps it in a u16_t */

@@ -26,6 +26,7 @@
 
 #define NET_ETH_HEADER 14
 #define NET_MTU 1500
+#define NET_SMALL_FRAME 128
 
 static struct netif net_if;
 static net_link_ops_t net_link;
@@ -225,8 +226,15 @@ void net_stack_input(const uint8_t *frame, size_t len)
         return;
     }
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (p == NULL && len <= NET_SMALL_FRAME) {
+        /* The pool is full of received data waiting for its readers, and
+         * they may be waiting for an ACK so that they can send and then
+         * read: small frames (ACKs, ARP) come from the heap instead, so
+         * that wait always ends. */
+        p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    }
     if (p == NULL) {
-        /* Pool exhausted (a flood): drop, as a NIC would. */
+        /* Out of memory (a flood): drop, as a NIC would. */
         net_stats.rx_dropped_size++;
         return;
     }
@@ -235,8 +243,8 @@ void net_stack_input(const uint8_t *frame, size_t len)
         return;
     }
     net_stats.rx_frames++;
-    /* Frames from PBUF_POOL fit one pbuf (PBUF_POOL_BUFSIZE), so the copy is
-     * contiguous. */
+    /* A frame fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM block), so
+     * the copy is contiguous. */
     if (p->next == NULL && arp_is_spoofed(p->payload, len)) {
         net_stats.rx_arp_refused++;
         pbuf_free(p);

@@ -397,17 +397,31 @@ size_t net_sock_pending(const net_sock_t *s)
     return s->rx_bytes;
 }
 
-size_t net_sock_recv(net_sock_t *s, void *buf, size_t cap)
+size_t net_sock_peek(const net_sock_t *s, void *buf, size_t cap)
 {
     if (!sock_valid(s) || s->kind != SOCK_TCP || buf == NULL) {
         return 0;
     }
     uint8_t *out = buf;
     size_t done = 0;
-    while (done < cap && s->rx_count > 0) {
-        struct pbuf *p = s->rx[s->rx_head];
+    for (size_t i = 0; i < s->rx_count && done < cap; i++) {
+        const struct pbuf *p = s->rx[(s->rx_head + i) % NET_SOCK_RX_CHAINS];
         size_t want = cap - done < p->tot_len ? cap - done : p->tot_len;
-        u16_t n = pbuf_copy_partial(p, out + done, (u16_t)want, 0);
+        done += pbuf_copy_partial(p, out + done, (u16_t)want, 0);
+    }
+    return done;
+}
+
+size_t net_sock_consume(net_sock_t *s, size_t len)
+{
+    if (!sock_valid(s) || s->kind != SOCK_TCP) {
+        return 0;
+    }
+    size_t done = 0;
+    while (done < len && s->rx_count > 0) {
+        struct pbuf *p = s->rx[s->rx_head];
+        size_t want = len - done;
+        u16_t n = want < p->tot_len ? (u16_t)want : p->tot_len;
         done += n;
         s->rx_bytes -= n;
         if (n == p->tot_len) {
@@ -420,12 +434,15 @@ size_t net_sock_recv(net_sock_t *s, void *buf, size_t cap)
         if (s->tcp != NULL && n > 0) {
             tcp_recved(s->tcp, n);
         }
-        if (n == 0) {
-            break;
-        }
     }
     s->progress = s->rx_count > 0 && done > 0;
     return done;
+}
+
+size_t net_sock_recv(net_sock_t *s, void *buf, size_t cap)
+{
+    size_t n = net_sock_peek(s, buf, cap);
+    return net_sock_consume(s, n);
 }
 
 net_sock_err_t net_sock_keepalive(net_sock_t *s, uint32_t idle_ms, uint32_t interval_ms,

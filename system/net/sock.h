@@ -28,8 +28,8 @@
  *         case NET_SOCK_EV_READABLE:
  *         case NET_SOCK_EV_WRITABLE: {
  *             size_t room = net_sock_send_space(s);
- *             size_t n = net_sock_recv(s, buf, room < sizeof buf ? room : sizeof buf);
- *             net_sock_send(s, buf, n);         // room was checked: all of it fits
+ *             size_t n = net_sock_peek(s, buf, room < sizeof buf ? room : sizeof buf);
+ *             net_sock_consume(s, net_sock_send(s, buf, n)); // keep what did not fit
  *             break;
  *         }
  *         case NET_SOCK_EV_CLOSED:            // peer sent FIN and all data was read
@@ -90,6 +90,11 @@ size_t net_sock_send(net_sock_t *s, const void *data, size_t len);
 size_t net_sock_send_space(net_sock_t *s);
 /* Copies out up to `cap` received bytes, opening the window by as much. */
 size_t net_sock_recv(net_sock_t *s, void *buf, size_t cap);
+/* The same in two steps, for a reader that forwards data and must not lose
+ * what the next hop refuses: peek copies without consuming; consume drops
+ * `len` bytes (returns how many) and opens the window by as much. */
+size_t net_sock_peek(const net_sock_t *s, void *buf, size_t cap);
+size_t net_sock_consume(net_sock_t *s, size_t len);
 size_t net_sock_pending(const net_sock_t *s);
 /* Keep-alive probes after `idle_ms` of silence, every `interval_ms`, `count` times. */
 net_sock_err_t net_sock_keepalive(net_sock_t *s, uint32_t idle_ms, uint32_t interval_ms,

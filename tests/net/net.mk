@@ -81,3 +81,18 @@ test-net-qemu: $(NET_GUEST_IMAGE)
 	if [ $$rc -ne 0 ]; then echo "FAIL: net-guest/run exit status $$rc (console: $(NET_GUEST_DIR)/console.log)"; \
 	tail -20 $(NET_GUEST_DIR)/console.log; exit 1; fi
 TEST_SUITES += test-net-qemu
+
+# The benchmark binary (bench/net.mk runs it): the test harness without
+# sanitizers, built here because this fragment is read after system/net/.
+NET_BENCH_BIN := $(HOST_BUILD)/tests/net/net_bench
+NET_HOST_OBJS := $(patsubst %.c,$(HOST_BUILD)/%.o,$(NET_LWIP_SRCS) $(NET_GLUE_SRCS))
+$(HOST_BUILD)/$(NET_LWIP_DIR)/%.o: EXTRA_CFLAGS := $(NET_LWIP_CFLAGS)
+$(HOST_BUILD)/system/net/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(HOST_BUILD)/tests/net/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(HOST_BUILD)/service/echo/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(NET_HOST_OBJS) $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/echo/echo.o: | $(NET_LWIP_STAMP)
+
+$(NET_BENCH_BIN): $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/echo/echo.o $(NET_HOST_OBJS)
+	$(HOST_CC) $^ -o $@
+
+bench-net: $(NET_BENCH_BIN)

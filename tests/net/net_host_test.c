@@ -18,7 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +70,7 @@ static pid_t pids[MAX_EP];
 static int ep_count;
 static net_queue_t wire_rx[MAX_EP], wire_tx[MAX_EP];
 static uint8_t wire_mac[MAX_EP][6];
+static net_config_t wire_grant[MAX_EP];
 static int failures;
 
 static const uint8_t fake_mac[6] = {0x02, 0, 0, 0, 0, 0x09};
@@ -97,6 +106,34 @@ static void fail(const char *fmt, ...)
     _exit(1);
 }
 
+/* Notifications, as a PD gets them: one eventfd per endpoint and one for
+ * the wire. A process with nothing to do waits on its own; whoever gives it
+ * work (a frame, a returned buffer) signals it. An eventfd counts, so a
+ * signal sent before the wait is not lost. */
+static bool bench_mode;
+static int ep_efd[MAX_EP] = {-1, -1, -1, -1};
+static int wire_efd = -1;
+static int self_index;
+
+static void signal_fd(int fd)
+{
+    uint64_t one = 1;
+    if (fd >= 0 && write(fd, &one, sizeof one) != sizeof one) {
+        perror("eventfd write");
+    }
+}
+
+static void wait_fd(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) > 0) {
+        uint64_t count;
+        if (read(fd, &count, sizeof count) < 0) {
+            perror("eventfd read");
+        }
+    }
+}
+
 /* One turn of the PD event loop: what notified() does. */
 static void pump(void)
 {
@@ -106,8 +143,17 @@ static void pump(void)
     net_sock_dispatch();
     bool more = net_link_finish(&ep_link, &n_rx, &n_tx);
     self->ip_now = net_stack_ip();
+    /* Tell the wire about frames sent (here or by the scenario since the
+     * last turn) and buffers given back. */
+    static uint64_t last_tx;
+    uint64_t tx = net_stack_stats().tx_frames;
+    if (tx != last_tx || frames > 0) {
+        last_tx = tx;
+        signal_fd(wire_efd);
+    }
     if (frames == 0 && !more) {
-        usleep(100);
+        uint32_t next = net_stack_next_timeout_ms();
+        wait_fd(ep_efd[self_index], next < 5 ? (int)next : 5);
     }
 }
 
@@ -122,6 +168,7 @@ static void pump_for(uint64_t ms)
 static void endpoint_start(int i)
 {
     self = &sh->ep[i];
+    self_index = i;
     net_config_t cfg;
     size_t at = 0;
     net_config_err_t err = net_config_parse(self->config, sizeof self->config, &cfg, &at);
@@ -479,6 +526,49 @@ static void scenario_dhcp(void)
     WAIT_UNTIL(c.received == c.total, 10000, "echo from the DHCP address");
 }
 
+
+/* ------------------------------------------------------------ benchmarks -- */
+
+static int bench_streams = 1;
+static size_t bench_bytes = 16u << 20;
+
+/* bench_streams connections to echo A, bench_bytes each way in total. */
+static void scenario_bench_stream(void)
+{
+    static conn_t c[8];
+    int n = bench_streams;
+    uint64_t start = now_ns(NULL);
+    for (int i = 0; i < n; i++) {
+        conn_open(&c[i], ECHO_A, bench_bytes / (size_t)n, (uint32_t)i + 500);
+    }
+    for (int i = 0; i < n; i++) {
+        WAIT_UNTIL(c[i].received == c[i].total || c[i].error, 120000, "bench stream %d", i);
+        if (c[i].error) {
+            fail("bench stream %d failed", i);
+        }
+    }
+    self->counter[2] = now_ns(NULL) - start;
+    self->counter[3] = bench_bytes;
+}
+
+/* One connection, 64-byte requests, each waiting for its echo, for 2 s. */
+static void scenario_bench_rr(void)
+{
+    static conn_t c;
+    conn_open(&c, ECHO_A, 0, 600);
+    WAIT_UNTIL(c.connected, 10000, "bench rr connect");
+    uint64_t start = now_ns(NULL), end = start + 2000000000ull;
+    uint64_t rounds = 0;
+    while (now_ns(NULL) < end) {
+        c.total += 64;
+        conn_push(&c);
+        WAIT_UNTIL(c.received == c.total, 10000, "bench rr round %llu", (unsigned long long)rounds);
+        rounds++;
+    }
+    self->counter[2] = now_ns(NULL) - start;
+    self->counter[3] = rounds;
+}
+
 static void driver_main(int i, void (*scenario)(void)) __attribute__((noreturn));
 static void driver_main(int i, void (*scenario)(void))
 {
@@ -501,6 +591,20 @@ static void wire_attach(int i)
     }
 }
 
+/* Endpoints given frames since the last flush_signals(): one notification
+ * per batch, as the ddf signalling rule has it. */
+static uint32_t wire_to_signal;
+
+static void flush_signals(void)
+{
+    for (int i = 0; i < MAX_EP; i++) {
+        if (wire_to_signal & (1u << i)) {
+            signal_fd(ep_efd[i]);
+        }
+    }
+    wire_to_signal = 0;
+}
+
 static bool deliver_to(int dst, const uint8_t *frame, size_t len)
 {
     net_buff_desc_t d;
@@ -513,6 +617,7 @@ static bool deliver_to(int dst, const uint8_t *frame, size_t len)
     }
     memcpy(sh->ep[dst].rx_data + d.offset, frame, len);
     net_enqueue_active(&wire_rx[dst], d.offset, (uint16_t)len);
+    wire_to_signal |= 1u << dst;
     return true;
 }
 
@@ -582,12 +687,10 @@ static size_t wire_step(void)
             memcpy(frame, sh->ep[src].tx_data + off, len);
             net_enqueue_free(&wire_tx[src], off, 0);
             moved++;
-            net_config_t grant;
-            if (net_config_parse(sh->ep[src].config, sizeof sh->ep[src].config, &grant, NULL) ==
-                    NET_CONFIG_OK &&
-                net_filter_tx(&grant, frame, len) != NET_FILTER_PASS) {
+            const net_config_t *grant = &wire_grant[src];
+            if (net_filter_tx(grant, frame, len) != NET_FILTER_PASS) {
                 fprintf(stderr, "wire: endpoint %d sent a frame its grant forbids: %s\n", src,
-                        net_filter_reason(net_filter_tx(&grant, frame, len)));
+                        net_filter_reason(net_filter_tx(grant, frame, len)));
                 failures++;
                 continue;
             }
@@ -872,13 +975,16 @@ static void run_test(const char *name, void (*scenario)(void), int driver, int d
             exit(2);
         }
         memcpy(wire_mac[i], cfg.mac, 6);
+        wire_grant[i] = cfg;
         pids[i] = 0;
     }
     sh->drop_percent = drop_percent;
     int before = failures;
     for (int i = 0; i < ep_count; i++) {
         wire_attach(i);
+        ep_efd[i] = eventfd(0, EFD_NONBLOCK);
     }
+    wire_efd = eventfd(0, EFD_NONBLOCK);
     spawn(0, NULL);
     spawn(2, NULL);
     spawn(driver, scenario);
@@ -886,8 +992,10 @@ static void run_test(const char *name, void (*scenario)(void), int driver, int d
     int status = 0;
     bool done = false;
     while (!done) {
-        if (wire_step() == 0) {
-            usleep(50);
+        size_t moved = wire_step();
+        flush_signals();
+        if (moved == 0) {
+            wait_fd(wire_efd, 1);
         }
         if (hook != NULL) {
             hook(driver);
@@ -917,6 +1025,12 @@ static void run_test(const char *name, void (*scenario)(void), int driver, int d
         kill(pids[i], SIGKILL);
         waitpid(pids[i], &st, 0);
     }
+    for (int i = 0; i < ep_count; i++) {
+        close(ep_efd[i]);
+        ep_efd[i] = -1;
+    }
+    close(wire_efd);
+    wire_efd = -1;
     bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !sh->ep[driver].failed &&
               failures == before;
     if (ok) {
@@ -953,11 +1067,13 @@ static void hook_hostile(int driver)
         if (len <= NET_BUFFER_SIZE) {
             while (!deliver_to(0, f, len)) {
                 wire_step();
+                flush_signals();
                 usleep(20);
             }
         }
         if (i % 64 == 0) {
             wire_step();
+            flush_signals();
         }
     }
     sh->ep[driver].counter[0] = 2;
@@ -1045,6 +1161,263 @@ static void unit_tests(void)
     check(pass && port && srcip && srcmac && shortf, "filter/tx-grant-enforced");
 }
 
+
+/* ---------------------------------------------------- Linux baseline -- */
+
+/* The same workloads over the host kernel's TCP on loopback: an echo server
+ * process (poll, non-blocking) and a client with the same pattern checks. */
+static void linux_echo_server(int listener)
+{
+    struct pollfd fds[16];
+    int n = 1;
+    fds[0] = (struct pollfd){.fd = listener, .events = POLLIN};
+    static uint8_t buf[65536];
+    for (;;) {
+        if (poll(fds, (nfds_t)n, -1) < 0) {
+            _exit(1);
+        }
+        if ((fds[0].revents & POLLIN) && n < 16) {
+            int fd = accept(listener, NULL, NULL);
+            if (fd >= 0) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+            }
+        }
+        for (int i = 1; i < n; i++) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP))) {
+                continue;
+            }
+            ssize_t got = read(fds[i].fd, buf, sizeof buf);
+            if (got <= 0) {
+                close(fds[i].fd);
+                fds[i] = fds[--n];
+                i--;
+                continue;
+            }
+            for (ssize_t off = 0; off < got;) {
+                ssize_t w = write(fds[i].fd, buf + off, (size_t)(got - off));
+                if (w <= 0) {
+                    break;
+                }
+                off += w;
+            }
+        }
+    }
+}
+
+typedef struct {
+    size_t sent, received, total;
+    int fd;
+    uint32_t seed;
+} linux_conn_t;
+
+static int linux_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        perror("connect");
+        exit(2);
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+/* Returns elapsed ns; *rounds for the request/response form. */
+static uint64_t linux_workload(uint16_t port, int streams, size_t bytes, bool rr, uint64_t *rounds)
+{
+    linux_conn_t c[8];
+    struct pollfd fds[8];
+    static uint8_t buf[65536];
+    for (int i = 0; i < streams; i++) {
+        c[i] = (linux_conn_t){.total = bytes / (size_t)streams, .fd = linux_connect(port),
+                              .seed = (uint32_t)i + 500};
+    }
+    uint64_t start = now_ns(NULL);
+    if (rr) {
+        uint64_t end = start + 2000000000ull;
+        *rounds = 0;
+        while (now_ns(NULL) < end) {
+            uint8_t msg[64];
+            for (size_t k = 0; k < 64; k++) {
+                msg[k] = pattern_byte(600, c[0].sent + k);
+            }
+            if (write(c[0].fd, msg, 64) != 64) {
+                exit(2);
+            }
+            c[0].sent += 64;
+            size_t got = 0;
+            while (got < 64) {
+                ssize_t r = read(c[0].fd, msg + got, 64 - got);
+                if (r <= 0) {
+                    exit(2);
+                }
+                got += (size_t)r;
+            }
+            (*rounds)++;
+        }
+        uint64_t t = now_ns(NULL) - start;
+        close(c[0].fd);
+        return t;
+    }
+    for (;;) {
+        int live = 0;
+        for (int i = 0; i < streams; i++) {
+            short ev = 0;
+            if (c[i].received < c[i].total) {
+                ev |= POLLIN;
+                live++;
+            }
+            if (c[i].sent < c[i].total) {
+                ev |= POLLOUT;
+            }
+            fds[i] = (struct pollfd){.fd = c[i].fd, .events = ev};
+        }
+        if (live == 0) {
+            break;
+        }
+        poll(fds, (nfds_t)streams, 1000);
+        for (int i = 0; i < streams; i++) {
+            if (fds[i].revents & POLLOUT) {
+                size_t n = c[i].total - c[i].sent < 4096 ? c[i].total - c[i].sent : 4096;
+                for (size_t k = 0; k < n; k++) {
+                    buf[k] = pattern_byte(c[i].seed, c[i].sent + k);
+                }
+                ssize_t w = write(c[i].fd, buf, n);
+                if (w > 0) {
+                    c[i].sent += (size_t)w;
+                }
+            }
+            if (fds[i].revents & POLLIN) {
+                ssize_t r = read(c[i].fd, buf, sizeof buf);
+                for (ssize_t k = 0; k < r; k++) {
+                    if (buf[k] != pattern_byte(c[i].seed, c[i].received + (size_t)k)) {
+                        fprintf(stderr, "linux echo differs\n");
+                        exit(2);
+                    }
+                }
+                if (r > 0) {
+                    c[i].received += (size_t)r;
+                }
+            }
+        }
+    }
+    uint64_t t = now_ns(NULL) - start;
+    for (int i = 0; i < streams; i++) {
+        close(c[i].fd);
+    }
+    return t;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage self_use, children;
+    getrusage(RUSAGE_SELF, &self_use);
+    getrusage(RUSAGE_CHILDREN, &children);
+    return (double)(self_use.ru_utime.tv_sec + self_use.ru_stime.tv_sec + children.ru_utime.tv_sec +
+                    children.ru_stime.tv_sec) +
+           (double)(self_use.ru_utime.tv_usec + self_use.ru_stime.tv_usec +
+                    children.ru_utime.tv_usec + children.ru_stime.tv_usec) / 1e6;
+}
+
+typedef struct {
+    double seconds, cpu, value;
+} bench_result_t;
+
+static bench_result_t bench_linux(int streams, size_t bytes, bool rr)
+{
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    if (listener < 0 || bind(listener, (struct sockaddr *)&a, sizeof a) != 0 ||
+        listen(listener, 16) != 0 || getsockname(listener, (struct sockaddr *)&a, &alen) != 0) {
+        perror("listen");
+        exit(2);
+    }
+    double cpu0 = cpu_seconds();
+    pid_t server = fork();
+    if (server == 0) {
+        linux_echo_server(listener);
+    }
+    close(listener);
+    uint64_t rounds = 0;
+    uint64_t ns = linux_workload(ntohs(a.sin_port), streams, bytes, rr, &rounds);
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    bench_result_t r = {.seconds = (double)ns / 1e9, .cpu = cpu_seconds() - cpu0};
+    r.value = rr ? (double)rounds : (double)bytes;
+    return r;
+}
+
+static bench_result_t bench_lwip(void (*scenario)(void))
+{
+    double cpu0 = cpu_seconds();
+    int before = failures;
+    run_test("bench/run", scenario, 1, 0, NULL);
+    bench_result_t r = {.seconds = (double)sh->ep[1].counter[2] / 1e9,
+                        .cpu = cpu_seconds() - cpu0,
+                        .value = (double)sh->ep[1].counter[3]};
+    if (failures != before) {
+        exit(1);
+    }
+    return r;
+}
+
+static double tsc_hz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    double mhz = 0;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "cpu MHz", 7) == 0 && strchr(line, ':') != NULL) {
+            char *end;
+            mhz = strtod(strchr(line, ':') + 1, &end);
+            break;
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return mhz > 0 ? mhz * 1e6 : 2e9;
+}
+
+static int run_benchmarks(void)
+{
+    bench_mode = true;
+    double hz = tsc_hz();
+    printf("Host benchmark: lwIP client processes over ddf/net.h rings (this work) vs the host\n"
+           "Linux kernel's TCP on loopback, same echo workloads, same run. CPU is the sum over\n"
+           "all processes (stack pair plus the wire for lwIP), in cycles at %.0f MHz.\n",
+           hz / 1e6);
+    const size_t bytes = 32u << 20;
+    int streams_list[2] = {1, 8};
+    for (int k = 0; k < 2; k++) {
+        bench_streams = streams_list[k];
+        bench_bytes = bytes;
+        bench_result_t l = bench_lwip(scenario_bench_stream);
+        bench_result_t x = bench_linux(bench_streams, bytes, false);
+        double lm = l.value * 8 / l.seconds / 1e6, xm = x.value * 8 / x.seconds / 1e6;
+        /* Bytes cross each stack twice (there and back). */
+        double lc = l.cpu * hz / (2 * l.value), xc = x.cpu * hz / (2 * x.value);
+        printf("BENCH: tcp-echo-%d-stream%s throughput lwip %.0f Mbit/s linux %.0f Mbit/s ratio %.2f\n",
+               bench_streams, bench_streams > 1 ? "s" : "", lm, xm, lm / xm);
+        printf("BENCH: tcp-echo-%d-stream%s cpu-per-byte lwip %.1f cycles linux %.1f cycles ratio %.2f\n",
+               bench_streams, bench_streams > 1 ? "s" : "", lc, xc, lc / xc);
+    }
+    bench_result_t l = bench_lwip(scenario_bench_rr);
+    bench_result_t x = bench_linux(1, 0, true);
+    double lr = l.value / l.seconds, xr = x.value / x.seconds;
+    printf("BENCH: tcp-rr-64B rate lwip %.0f /s linux %.0f /s ratio %.2f (latency lwip %.1f us linux %.1f us)\n",
+           lr, xr, lr / xr, 1e6 / lr, 1e6 / xr);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -1052,6 +1425,9 @@ int main(int argc, char **argv)
     if (sh == MAP_FAILED) {
         perror("mmap");
         return 2;
+    }
+    if (only != NULL && strcmp(only, "--bench") == 0) {
+        return run_benchmarks();
     }
     struct {
         const char *name;
