@@ -5,7 +5,7 @@
  */
 #include "service/echo/echo.h"
 
-#define ECHO_CHUNK 2048
+#define ECHO_CHUNK 8192
 
 static echo_stats_t echo_counters;
 

@@ -29,7 +29,11 @@
 #define MEMP_NUM_TCP_SEG 512
 #define MEMP_NUM_REASSDATA 8
 #define MEMP_NUM_FRAG_PBUF 32
-#define MEMP_NUM_ARP_QUEUE 32
+#define MEMP_NUM_ARP_QUEUE 64
+/* Packets held per address while ARP resolves it: enough for a burst of
+ * connections opened at once (lwIP's default of 3 drops SYNs 4 and up,
+ * which then wait for the 3 s initial retransmission timeout). */
+#define ARP_QUEUE_LEN 32
 #define PBUF_POOL_SIZE 768
 #define PBUF_POOL_BUFSIZE 1536
 

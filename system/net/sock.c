@@ -209,6 +209,10 @@ static void tcp_attach(net_sock_t *s, struct tcp_pcb *pcb)
     tcp_sent(pcb, on_tcp_sent);
     tcp_err(pcb, on_tcp_err);
     tcp_poll(pcb, on_tcp_poll, 1); /* every 500 ms */
+    /* No Nagle: services here write whole messages or large chunks, and
+     * Nagle's wait for an ACK meets the peer's delayed ACK (up to 250 ms)
+     * on every odd-sized tail. */
+    tcp_nagle_disable(pcb);
 }
 
 static err_t on_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)

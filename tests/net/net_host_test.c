@@ -39,8 +39,8 @@
 #include "system/net/net_stack.h"
 #include "system/net/sock.h"
 
-#define CAP 256
-#define NBUF 256
+#define CAP 512
+#define NBUF 512
 #define MAX_EP 4
 #define REGION_BYTES (2 * (128 + CAP * 16))
 
