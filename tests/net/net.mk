@@ -78,6 +78,7 @@ $(eval $(call pd_image,$(NET_GUEST_IMAGE),tests/net/guest/guest.system,$(NET_GUE
 test-net-qemu: $(NET_GUEST_IMAGE)
 	@QEMU_TIMEOUT=240 scripts/qemu-run $(NET_GUEST_IMAGE) >$(NET_GUEST_DIR)/console.log 2>&1; \
 	rc=$$?; grep -aE '^(PASS|FAIL): ' $(NET_GUEST_DIR)/console.log; \
+	tests/net/guest-bench.sh $(NET_GUEST_DIR)/console.log || true; \
 	if [ $$rc -ne 0 ]; then echo "FAIL: net-guest/run exit status $$rc (console: $(NET_GUEST_DIR)/console.log)"; \
 	tail -20 $(NET_GUEST_DIR)/console.log; exit 1; fi
 TEST_SUITES += test-net-qemu
@@ -95,4 +96,4 @@ $(NET_HOST_OBJS) $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/e
 $(NET_BENCH_BIN): $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/echo/echo.o $(NET_HOST_OBJS)
 	$(HOST_CC) $^ -o $@
 
-bench-net: $(NET_BENCH_BIN)
+bench-net: $(NET_BENCH_BIN) $(NET_GUEST_IMAGE)

@@ -11,7 +11,9 @@
  *      pair of transfers: the transfer to C completes, the one to A ends;
  *   4. the restarted A echoes a new connection;
  *   5. after 5000 hostile frames (and forged ARP) against A, A still echoes
- *      UDP and TCP.
+ *      UDP and TCP;
+ *   6. benchmarks: 4 MiB echoed over 1 and over 8 connections, and 64-byte
+ *      request/response, printed as BENCH: lines (TSC cycles under TCG).
  * A step that does not finish within its time fails the run.
  */
 #include <microkit.h>
@@ -179,6 +181,71 @@ static bool timed_out(uint64_t seconds)
     return rdtsc() - step_started > seconds * 2000000000ull;
 }
 
+/* ------------------------------------------------------------ benchmark -- */
+
+/* Echo throughput inside the guest, all PDs on one virtual CPU under TCG:
+ * elapsed TSC cycles are the CPU cycles the whole system spent. */
+#define BENCH_BYTES (4u << 20)
+static conn_t bench_conn[8];
+static int bench_streams;
+static uint64_t bench_started;
+static uint64_t rr_rounds, rr_started;
+
+static void put_number(uint64_t v)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0 && n < 20);
+    while (n > 0) {
+        microkit_dbg_putc(digits[--n]);
+    }
+}
+
+static void bench_start(int streams)
+{
+    bench_streams = streams;
+    for (int i = 0; i < streams; i++) {
+        open_conn(&bench_conn[i], ECHO_A, BENCH_BYTES / (size_t)streams, 800u + (uint32_t)i);
+    }
+    bench_started = rdtsc();
+}
+
+static bool bench_done(void)
+{
+    for (int i = 0; i < bench_streams; i++) {
+        if (bench_conn[i].received != bench_conn[i].total && !bench_conn[i].ended) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void bench_report(const char *name)
+{
+    uint64_t cycles = rdtsc() - bench_started;
+    uint64_t bytes = 0;
+    for (int i = 0; i < bench_streams; i++) {
+        bytes += bench_conn[i].received;
+        if (bench_conn[i].s != NULL) {
+            net_sock_close(bench_conn[i].s);
+            bench_conn[i].s = NULL;
+        }
+    }
+    verdict(name, bytes == BENCH_BYTES);
+    /* Raw figures; the host turns cycles into time with the TSC rate the
+     * kernel reports at boot (tests/net/guest-bench.sh). */
+    microkit_dbg_puts("BENCH: guest ");
+    microkit_dbg_puts(name + sizeof "net-guest/bench-" - 1);
+    microkit_dbg_puts(" bytes ");
+    put_number(bytes);
+    microkit_dbg_puts(" cycles ");
+    put_number(cycles);
+    microkit_dbg_puts("\n");
+}
+
 static void next_step(int s)
 {
     step = s;
@@ -264,10 +331,51 @@ static void advance(void)
             timed_out(120)) {
             verdict("net-guest/echo-answers-after-hostile-frames",
                     udp_got == (1u << 20) - 1 && conn_a.received == conn_a.total);
-            finish();
+            bench_start(1);
             next_step(8);
         } else if (udp_got != (1u << 20) - 1 && rdtsc() - udp_last_send > 2000000000ull) {
             send_udp();
+        }
+        break;
+    case 8:
+        if (bench_done() || timed_out(120)) {
+            bench_report("net-guest/bench-tcp-echo-1-stream");
+            bench_start(8);
+            next_step(9);
+        }
+        break;
+    case 9:
+        if (bench_done() || timed_out(120)) {
+            bench_report("net-guest/bench-tcp-echo-8-streams");
+            open_conn(&conn_a, ECHO_A, 0, 700);
+            rr_rounds = 0;
+            next_step(10);
+        }
+        break;
+    case 10:
+        /* Request/response, 64 bytes, for 10^9 TSC cycles. */
+        if (conn_a.connected && conn_a.received == conn_a.total) {
+            if (rr_rounds == 0) {
+                rr_started = rdtsc();
+            }
+            if (rdtsc() - rr_started > 1000000000ull || conn_a.ended) {
+                uint64_t cycles = rdtsc() - rr_started;
+                microkit_dbg_puts("BENCH: guest tcp-rr-64B rounds ");
+                put_number(rr_rounds);
+                microkit_dbg_puts(" cycles ");
+                put_number(cycles);
+                microkit_dbg_puts("\n");
+                finish();
+                next_step(11);
+                break;
+            }
+            conn_a.total += 64;
+            rr_rounds++;
+            push(&conn_a);
+        } else if (timed_out(60)) {
+            verdict("net-guest/request-response", false);
+            finish();
+            next_step(11);
         }
         break;
     default:
