@@ -94,7 +94,11 @@ void kernel_interrupt(void)
     pd_t *cur = pd_current;
     uint64_t vector = cur->frame.vector;
     sched_account();
-    if (vector < 32) {
+    if (vector == 2) {
+        /* An NMI is the platform's, not the PD's doing: nothing to deliver. */
+    } else if (vector == 18) {
+        kernel_panic("machine check");
+    } else if (vector < 32) {
         user_exception(cur);
     } else if (vector == APIC_TIMER_VECTOR) {
         apic_eoi();
@@ -107,6 +111,8 @@ void kernel_interrupt(void)
 
 void kernel_interrupt_in_kernel(arch_frame_t *frame)
 {
+    if (frame->vector == 2)
+        return;
     if (frame->vector < 32) {
         console_puts("substrate: kernel exception ");
         console_dec(frame->vector);

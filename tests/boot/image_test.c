@@ -488,6 +488,13 @@ static void test_image_errors(const uint8_t *client, size_t clen)
     expect_error("writer-rejects-unknown-setvar-symbol", sys, "no symbol 'no_such_var'");
     sdf_free(sys);
 
+    /* A second CPU, which this kernel does not run. */
+    const char *cpu = "<system><protection_domain name=\"client\" priority=\"1\" cpu=\"1\">"
+                      "<program_image path=\"client.elf\" /></protection_domain></system>";
+    sys = parse_system(cpu, pd_dir);
+    expect_error("writer-rejects-second-cpu", sys, "runs every PD on CPU 0");
+    sdf_free(sys);
+
     /* A missing kernel. */
     xml = system_with_irq("");
     sys = parse_system(xml, pd_dir);

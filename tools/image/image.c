@@ -343,6 +343,12 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static int load_pd_elf(const sdf_pd_t *pd, pd_build_t *b, FILE *diag)
 {
     char why[128];
+    if (pd->cpu != 0) {
+        fprintf(diag, "%s:%u:%u: error: PD '%s' asks for cpu %u, but substrate runs every PD on CPU 0; remove cpu "
+                      "or set it to 0\n",
+                pd->loc.file, pd->loc.line, pd->loc.column, pd->name, pd->cpu);
+        return 1;
+    }
     const char *path = pd->program_image_path ? pd->program_image_path : pd->program_image;
     if (read_file(path, &b->file, &b->file_size, diag))
         return 1;
