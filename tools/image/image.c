@@ -479,15 +479,15 @@ static void fill_channels(const sdf_system_t *sys, image_pd_t *descs, uint64_t *
 static int write_report(const char *path, const sdf_system_t *sys, const image_placement_t *pl,
                         const pd_build_t *builds, FILE *diag)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "a");
     if (!f) {
         fprintf(diag, "%s: error: cannot write the report: %s\n", path, strerror(errno));
         return 1;
     }
-    fprintf(f, "# substrate build report\n\n");
+    fprintf(f, "\n# Boot image placement\n\n");
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        fprintf(f, "## PD %s\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
+        fprintf(f, "## PD %s (image)\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
                 (unsigned long long)pd->budget_us, (unsigned long long)pd->period_us, pd->passive ? ", passive" : "");
         fprintf(f, "page-table pool: %llu tables at 0x%llx\n", (unsigned long long)builds[i].pool_tables,
                 (unsigned long long)builds[i].pool_phys);
