@@ -94,7 +94,9 @@ void kernel_interrupt(void)
     pd_t *cur = pd_current;
     uint64_t vector = cur->frame.vector;
     sched_account();
-    if (vector == 2) {
+    if (vector == 7 && pd_fpu_fault(cur)) {
+        /* The PD's first FPU/SSE instruction since another PD used them. */
+    } else if (vector == 2) {
         /* An NMI is the platform's, not the PD's doing: nothing to deliver. */
     } else if (vector == 18) {
         kernel_panic("machine check");
