@@ -94,10 +94,14 @@ void kernel_interrupt(void)
     pd_t *cur = pd_current;
     uint64_t vector = cur->frame.vector;
     sched_account();
-    if (vector == 7 && pd_fpu_fault(cur)) {
-        /* The PD's first FPU/SSE instruction since another PD used them. */
-    } else if (vector == 2) {
-        /* An NMI is the platform's, not the PD's doing: nothing to deliver. */
+    /*
+     * Nothing to deliver for the lazy FPU switch (a PD's first FPU or SSE
+     * instruction since another PD used them) or for an NMI (the platform's
+     * doing, not the PD's).
+     */
+    bool handled = (vector == 7 && pd_fpu_fault(cur)) || vector == 2;
+    if (handled) {
+        (void)0;
     } else if (vector == 18) {
         kernel_panic("machine check");
     } else if (vector < 32) {
