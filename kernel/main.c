@@ -128,12 +128,12 @@ static void protect_kernel_image(void)
             bits = VSPACE_PTE_P | VSPACE_PTE_RW | nx;
         else
             bits = 0;
-        kernel_window_pt[page] = bits ? phys | bits : 0;
+        kernel_window_pt[page] = bits ? phys | bits | VSPACE_PTE_G : 0;
     }
     kernel_window_pd[0] = kphys(kernel_window_pt) | VSPACE_PTE_P | VSPACE_PTE_RW;
     boot_pdpt_high[510] = kphys(kernel_window_pd) | VSPACE_PTE_P | VSPACE_PTE_RW;
     for (int i = 0; i < 4 * 512; i++)
-        boot_pd[i] |= nx;
+        boot_pd[i] |= nx | VSPACE_PTE_G;
 }
 
 static void setup_kernel_mappings(void)
@@ -146,13 +146,20 @@ static void setup_kernel_mappings(void)
         uint64_t gib = (KERNEL_DIRECT_BOOT_SIZE >> 30) + g;
         for (uint64_t i = 0; i < 512; i++)
             direct_pd[g][i] = ((gib << 30) + (i << 21)) | VSPACE_PTE_P | VSPACE_PTE_RW | VSPACE_PTE_PS |
-                              (cpu_features.nx ? VSPACE_PTE_NX : 0);
+                              VSPACE_PTE_G | (cpu_features.nx ? VSPACE_PTE_NX : 0);
         boot_pdpt_low[gib] = ((uint64_t)direct_pd[g] - KERNEL_VBASE) | VSPACE_PTE_P | VSPACE_PTE_RW;
     }
     protect_kernel_image();
-    /* Drop the boot identity map: the lower half belongs to PDs. */
+    /*
+     * Drop the boot identity map: the lower half belongs to PDs. The kernel's
+     * pages are global (they survive address-space switches in the TLB), so
+     * flush everything, global entries included, by toggling CR4.PGE.
+     */
     boot_pml4[0] = 0;
-    cpu_write_cr3(cpu_read_cr3());
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 & ~(1ull << 7)) : "memory");
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 7)) : "memory");
 }
 
 static const image_header_t *check_image(void)
@@ -171,6 +178,18 @@ static const image_header_t *check_image(void)
     check_ram(IMAGE_LOAD_PHYS, h->zero_end);
     check_ram(h->high_start, h->high_end);
     return h;
+}
+
+/* Copies each region's prefill bytes from the loaded file into the (cleared) region. */
+static void prefill_regions(const image_header_t *h)
+{
+    const image_prefill_t *p = (const image_prefill_t *)((const uint8_t *)h + h->prefill_offset);
+    for (uint32_t i = 0; i < h->prefill_count; i++) {
+        if (p[i].src < IMAGE_LOAD_PHYS || p[i].src + p[i].len > h->image_end || p[i].len > IMAGE_HIGH_LIMIT ||
+            p[i].dst + p[i].len > IMAGE_HIGH_LIMIT)
+            kernel_panic("the boot image's prefill table is invalid");
+        k_memcpy(phys_to_virt(p[i].dst), phys_to_virt(p[i].src), p[i].len);
+    }
 }
 
 static void start_pds(const image_header_t *h)
@@ -220,6 +239,7 @@ void kernel_main(uint32_t magic, uint64_t mbi_phys)
     const image_header_t *h = check_image();
     k_memset(phys_to_virt(h->zero_start), 0, h->zero_end - h->zero_start);
     k_memset(phys_to_virt(h->high_start), 0, h->high_end - h->high_start);
+    prefill_regions(h);
     apic_init();
     console_puts("substrate: cpu:");
     console_puts(cpu_features.pdpe1gb ? " pdpe1gb" : " no-pdpe1gb");
