@@ -43,6 +43,7 @@ typedef struct pd {
     uint8_t priority;
     bool passive;
     bool has_own_sc_bound;    /* false for a passive PD after its init */
+    bool has_ioports;         /* the builder granted it at least one I/O port range */
     const image_pd_t *desc;   /* the builder's description, in the image */
     uint64_t cr3;
     uint64_t ipc_buffer;      /* kernel (direct-map) address of the IPC buffer */
@@ -77,7 +78,9 @@ extern pd_t *pd_current;
 void pd_reset_thread(pd_t *pd, uint64_t entry);
 /* Detaches the PD from every queue and IPC it is part of. */
 void pd_detach(pd_t *pd);
-/* Switches to `pd` as the running PD: address space, frame, I/O ports. */
+/* A #NM from `pd`: true when it was the lazy FPU switch (now done), false for a real fault. */
+bool pd_fpu_fault(pd_t *pd);
+/* Switches to `pd` as the running PD: address space, frame, I/O ports, FPU trap. */
 void pd_switch_to(pd_t *pd);
 
 #endif

@@ -87,7 +87,22 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
     }
     uint64_t cursor = IMAGE_ZERO_BASE;
     out->zero_start = cursor;
-    for (size_t c = 0; c < 3; c++) {
+    /*
+     * Stacks and IPC buffers first, then regions by increasing page size, each
+     * aligned to its page size: large regions then start at the first suitable
+     * boundary above everything small, which keeps the top of the layout (the
+     * RAM the machine must have) as low as it can be.
+     */
+    for (size_t i = 0; i < sys->pd_count; i++) {
+        const sdf_pd_t *pd = &sys->pds[i];
+        out->pds[i].ipc_buffer_phys = cursor;
+        cursor += PAGE;
+        out->pds[i].stack_phys = cursor;
+        cursor += align_up(pd->stack_size ? pd->stack_size : PAGE, PAGE);
+    }
+    uint64_t high = IMAGE_HIGH_BASE;
+    out->high_start = high;
+    for (size_t c = 3; c-- > 0;) {
         for (size_t i = 0; i < sys->mr_count; i++) {
             const sdf_mr_t *mr = &sys->mrs[i];
             if (mr->has_phys_addr) {
@@ -97,6 +112,12 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
             uint64_t ps = mr->page_size ? mr->page_size : PAGE;
             if (ps != classes[c])
                 continue;
+            if (ps == SDF_PAGE_1G) {
+                /* 1 GiB pages need 1 GiB of RAM in one aligned piece: above 4 GiB on a PC. */
+                out->mr_phys[i] = high;
+                high += align_up(mr->size, ps);
+                continue;
+            }
             cursor = align_up(cursor, ps);
             out->mr_phys[i] = cursor;
             cursor += align_up(mr->size, PAGE);
@@ -104,10 +125,6 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
     }
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        out->pds[i].ipc_buffer_phys = cursor;
-        cursor += PAGE;
-        out->pds[i].stack_phys = cursor;
-        cursor += align_up(pd->stack_size ? pd->stack_size : PAGE, PAGE);
         out->pd_count = i + 1;
         out->pds[i].map_page_size = calloc(pd->map_count ? pd->map_count : 1, sizeof(uint64_t));
         if (!out->pds[i].map_page_size) {
@@ -123,6 +140,15 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
         }
     }
     out->zero_end = cursor;
+    out->high_end = high;
+    if (high > IMAGE_HIGH_LIMIT) {
+        fprintf(diag, "error: the system's regions with 1 GiB pages need %llu GiB, more than the %llu GiB substrate "
+                      "supports; make them smaller or use 2 MiB pages\n",
+                (unsigned long long)((high - IMAGE_HIGH_BASE) >> 30),
+                (unsigned long long)((IMAGE_HIGH_LIMIT - IMAGE_HIGH_BASE) >> 30));
+        placement_free_n(out, sys->pd_count);
+        return 1;
+    }
     if (cursor > IMAGE_PHYS_LIMIT) {
         fprintf(diag, "error: the system's memory regions and stacks need %llu MiB above %llu MiB, more than fits "
                       "below 4 GiB; make the regions smaller\n",
@@ -229,6 +255,32 @@ static int patch_symbol(flat_t *flat, const sdf_pd_t *pd, const pd_build_t *b, c
     return 0;
 }
 
+/*
+ * A region's prefill file: the path as written, else beside the system
+ * description that names it.
+ */
+static int read_prefill(const sdf_system_t *sys, const sdf_mr_t *mr, uint8_t **data, size_t *len, FILE *diag)
+{
+    (void)sys;
+    const char *path = mr->prefill_path;
+    char beside[4096];
+    FILE *probe = fopen(path, "rb");
+    if (probe) {
+        fclose(probe);
+    } else if (path[0] != '/' && mr->loc.file && strrchr(mr->loc.file, '/')) {
+        int dir_len = (int)(strrchr(mr->loc.file, '/') - mr->loc.file);
+        int w = snprintf(beside, sizeof(beside), "%.*s/%s", dir_len, mr->loc.file, path);
+        if (w > 0 && (size_t)w < sizeof(beside))
+            path = beside;
+    }
+    if (read_file(path, data, len, diag)) {
+        fprintf(diag, "%s:%u:%u: error: cannot read prefill_path '%s' of memory_region '%s'\n", mr->loc.file,
+                mr->loc.line, mr->loc.column, mr->prefill_path, mr->name);
+        return 1;
+    }
+    return 0;
+}
+
 static int load_kernel(const char *path, flat_t *flat, uint64_t *header_sym_phys, uint8_t **kfile, FILE *diag)
 {
     size_t ksize;
@@ -253,6 +305,10 @@ static int load_kernel(const char *path, flat_t *flat, uint64_t *header_sym_phys
     }
     if (flat_reserve(flat, align_up(end, PAGE), diag))
         return 1;
+    if (!flat->buf) {
+        fprintf(diag, "%s: error: the kernel has no loadable bytes\n", path);
+        return 1;
+    }
     for (size_t i = 0; i < k.seg_count; i++)
         memcpy(flat->buf + (k.segs[i].paddr - IMAGE_LOAD_PHYS), k.data + k.segs[i].offset, k.segs[i].filesz);
     uint64_t vaddr, size;
@@ -287,6 +343,12 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static int load_pd_elf(const sdf_pd_t *pd, pd_build_t *b, FILE *diag)
 {
     char why[128];
+    if (pd->cpu != 0) {
+        fprintf(diag, "%s:%u:%u: error: PD '%s' asks for cpu %u, but substrate runs every PD on CPU 0; remove cpu "
+                      "or set it to 0\n",
+                pd->loc.file, pd->loc.line, pd->loc.column, pd->name, pd->cpu);
+        return 1;
+    }
     const char *path = pd->program_image_path ? pd->program_image_path : pd->program_image;
     if (read_file(path, &b->file, &b->file_size, diag))
         return 1;
@@ -417,15 +479,15 @@ static void fill_channels(const sdf_system_t *sys, image_pd_t *descs, uint64_t *
 static int write_report(const char *path, const sdf_system_t *sys, const image_placement_t *pl,
                         const pd_build_t *builds, FILE *diag)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "a");
     if (!f) {
         fprintf(diag, "%s: error: cannot write the report: %s\n", path, strerror(errno));
         return 1;
     }
-    fprintf(f, "# substrate build report\n\n");
+    fprintf(f, "\n# Boot image placement\n\n");
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        fprintf(f, "## PD %s\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
+        fprintf(f, "## PD %s (image)\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
                 (unsigned long long)pd->budget_us, (unsigned long long)pd->period_us, pd->passive ? ", passive" : "");
         fprintf(f, "page-table pool: %llu tables at 0x%llx\n", (unsigned long long)builds[i].pool_tables,
                 (unsigned long long)builds[i].pool_phys);
@@ -435,8 +497,9 @@ static int write_report(const char *path, const sdf_system_t *sys, const image_p
         for (size_t m = 0; m < pd->map_count; m++) {
             const sdf_map_t *map = &pd->maps[m];
             const sdf_mr_t *mr = &sys->mrs[map->mr];
+            uint64_t vend = map->vaddr + mr->size;
             fprintf(f, "map %s: virt 0x%llx-0x%llx phys 0x%llx page 0x%llx perms %s%s%s %s\n", mr->name,
-                    (unsigned long long)map->vaddr, (unsigned long long)(map->vaddr + mr->size),
+                    (unsigned long long)map->vaddr, (unsigned long long)vend,
                     (unsigned long long)pl->mr_phys[map->mr], (unsigned long long)pl->pds[i].map_page_size[m],
                     map->perms & SDF_PERM_R ? "r" : "", map->perms & SDF_PERM_W ? "w" : "",
                     map->perms & SDF_PERM_X ? "x" : "", map->cached ? "cached" : "uncached");
@@ -580,6 +643,7 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     pd_build_t *builds = NULL;
     uint8_t *kfile = NULL;
     uint64_t (*masks)[4] = NULL;
+    image_prefill_t *prefills = NULL;
     int rc = 1;
     uint64_t header_sym_phys;
     size_t irq_count;
@@ -609,8 +673,13 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     uint64_t header_phys = IMAGE_LOAD_PHYS + flat.size;
     uint64_t pd_off = align_up(sizeof(image_header_t), 16);
     uint64_t irq_off = pd_off + sys->pd_count * sizeof(image_pd_t);
+    size_t prefill_count = 0;
+    for (size_t i = 0; i < sys->mr_count; i++)
+        if (sys->mrs[i].prefill_path)
+            prefill_count++;
     uint64_t map_off = align_up(irq_off + irq_count * sizeof(image_irq_t), 16);
-    uint64_t header_total = map_off + total_maps * sizeof(image_map_t);
+    uint64_t prefill_off = map_off + total_maps * sizeof(image_map_t);
+    uint64_t header_total = prefill_off + prefill_count * sizeof(image_prefill_t);
     uint64_t cursor = align_up(header_phys + header_total, PAGE);
 
     /* Segments, with their bss, page by page. */
@@ -627,6 +696,48 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
         }
         if (collect_maps(sys, i, b, &pl, diag))
             goto out;
+    }
+    /* Region contents, copied into the regions by the kernel at boot. */
+    prefills = calloc(prefill_count ? prefill_count : 1, sizeof(*prefills));
+    if (!prefills) {
+        fprintf(diag, "error: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0, n = 0; i < sys->mr_count; i++) {
+        const sdf_mr_t *mr = &sys->mrs[i];
+        if (!mr->prefill_path)
+            continue;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (mr->has_phys_addr) {
+            fprintf(diag, "%s:%u:%u: error: memory_region '%s' has a phys_addr, so it is a device and cannot be "
+                          "prefilled; remove prefill_path or phys_addr\n",
+                    mr->loc.file, mr->loc.line, mr->loc.column, mr->name);
+            goto out;
+        }
+        if (read_prefill(sys, mr, &data, &len, diag)) {
+            goto out;
+        }
+        if (len > mr->size) {
+            fprintf(diag, "%s:%u:%u: error: prefill_path '%s' has %zu bytes, more than memory_region '%s' holds "
+                          "(0x%llx); make the region larger\n",
+                    mr->loc.file, mr->loc.line, mr->loc.column, mr->prefill_path, len, mr->name,
+                    (unsigned long long)mr->size);
+            free(data);
+            goto out;
+        }
+        if (flat_reserve(&flat, cursor + align_up(len, PAGE), diag)) {
+            free(data);
+            goto out;
+        }
+        if (len)
+            memcpy(flat.buf + (cursor - IMAGE_LOAD_PHYS), data, len);
+        prefills[n].dst = pl.mr_phys[i];
+        prefills[n].src = cursor;
+        prefills[n].len = len;
+        n++;
+        cursor += align_up(len, PAGE);
+        free(data);
     }
     /* Page-table pools. */
     for (size_t i = 0; i < sys->pd_count; i++) {
@@ -654,7 +765,13 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     h->image_end = cursor;
     h->zero_start = pl.zero_start;
     h->zero_end = pl.zero_end;
+    h->high_start = pl.high_start;
+    h->high_end = pl.high_end;
     h->total_size = header_total;
+    h->prefill_offset = prefill_off;
+    h->prefill_count = (uint32_t)prefill_count;
+    if (prefill_count)
+        memcpy(hb + prefill_off, prefills, prefill_count * sizeof(image_prefill_t));
     for (size_t i = 0; i < sys->pd_count; i++) {
         image_pd_t *d = &descs[i];
         memset(d->channels, 0xFF, sizeof(d->channels));
@@ -745,6 +862,7 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
         goto out;
     rc = write_out(out, &flat, diag);
 out:
+    free(prefills);
     if (builds)
         for (size_t i = 0; i < sys->pd_count; i++) {
             free(builds[i].file);
