@@ -115,7 +115,7 @@ static uint16_t state_work(uint16_t crc, int seed)
 
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 6000;
+    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 18000;
     static node_t nodes[LIST];
     static int32_t a[MAT][MAT], b[MAT][MAT], c[MAT][MAT];
     uint16_t crc = 0;

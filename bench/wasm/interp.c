@@ -35,7 +35,7 @@ static int64_t run(const int32_t *code, int64_t *vars, int64_t *mem)
 
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 30;
+    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 90;
     /* vars: 0=a 1=b 2=i 3=n 4=t; computes fib(n) mod 1000000007. */
     /* Build the program with computed jump targets. */
     int32_t code[128];

@@ -66,7 +66,7 @@ static void sha256(const uint8_t *msg, size_t len, uint8_t out[32])
 
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 1000;
+    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 3000;
     static uint8_t buf[16384];
     uint8_t digest[32] = {0};
     sha256((const uint8_t *)"abc", 3, digest);

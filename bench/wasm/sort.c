@@ -75,7 +75,7 @@ static void heapsort(int32_t *a, int n)
 
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 20;
+    int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 60;
     static int32_t a[N];
     uint64_t sum = 0;
     for (int r = 0; r < rounds; r++) {

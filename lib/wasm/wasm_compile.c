@@ -147,19 +147,22 @@ static bool reloc(cc_t *c, size_t at)
 }
 
 /* A branch to frame `depth` (0 = innermost) from cell `at`. */
-static bool branch_target(cc_t *c, size_t at, uint32_t depth)
+static bool branch_target_ex(cc_t *c, size_t at, uint32_t depth, bool pays_fuel)
 {
     frame_t *f = &c->ctl[c->nctl - 1 - depth];
     if (!reloc(c, at))
         return false;
     if (f->kind == CTL_LOOP) {
-        c->code[at].u64 = f->loop_pc;
+        /* A branch that pays its own fuel goes past the loop head's OP_LOOP. */
+        c->code[at].u64 = f->loop_pc + (pays_fuel ? 1 : 0);
     } else {
         c->code[at].i64 = f->patches;
         f->patches = (int64_t)at;
     }
     return true;
 }
+
+static bool branch_target(cc_t *c, size_t at, uint32_t depth) { return branch_target_ex(c, at, depth, false); }
 
 static void patch_chain(cc_t *c, int64_t head, size_t target)
 {
@@ -921,7 +924,7 @@ static bool op_br_if(cc_t *c, uint32_t depth)
             return false;
         c->code[cell].u64 = 0;
         c->nrelocs--; /* branch_target records it again */
-        return branch_target(c, cell, depth);
+        return branch_target_ex(c, cell, depth, true); /* conditional branches pay fuel when taken */
     }
     if (!emit_cond_branch(c, cond.slot, true, &cell) || !emit_branch(c, depth))
         return false;

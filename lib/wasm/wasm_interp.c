@@ -56,6 +56,21 @@ static inline uint64_t i32v(int32_t v) { return (uint32_t)v; }
         result = (code);                                                                           \
         goto trap;                                                                                 \
     } while (0)
+/*
+ * One unit of fuel. Taken conditional branches pay it (they may be a loop's
+ * back edge, which then skips the loop's own check), as do loop heads, back
+ * edges and function entries.
+ */
+#define FUEL_TICK()                                                                                \
+    do {                                                                                           \
+        if (__builtin_expect(fuel-- == 0, 0)) {                                                    \
+            if (fuel_enabled) {                                                                    \
+                fuel = 0;                                                                          \
+                TRAP(WASM_TRAP_FUEL);                                                              \
+            }                                                                                      \
+            fuel = UINT64_MAX;                                                                     \
+        }                                                                                          \
+    } while (0)
 #define RELOAD_MEMORY()                                                                            \
     do {                                                                                           \
         wasm_memory_t *m_ = inst->memory;                                                          \
@@ -162,19 +177,23 @@ static inline uint64_t i32v(int32_t v) { return (uint32_t)v; }
     lbl: {                                                                                         \
         T a = get(fp[O1A]);                                                                        \
         T b = get(fp[O1B]);                                                                        \
-        if (cond)                                                                                  \
+        if (cond) {                                                                                \
+            FUEL_TICK();                                                                           \
             pc = pc[2].op;                                                                         \
-        else                                                                                       \
+        } else {                                                                                   \
             pc += 3;                                                                               \
+        }                                                                                          \
         NEXT();                                                                                    \
     }                                                                                              \
     lbl##_IMM: {                                                                                   \
         T a = get(fp[O1A]);                                                                        \
         T b = get(O1B);                                                                            \
-        if (cond)                                                                                  \
+        if (cond) {                                                                                \
+            FUEL_TICK();                                                                           \
             pc = pc[2].op;                                                                         \
-        else                                                                                       \
+        } else {                                                                                   \
             pc += 3;                                                                               \
+        }                                                                                          \
         NEXT();                                                                                    \
     }
 
@@ -234,23 +253,29 @@ op_JMP:
     pc = pc[1].op;
     NEXT();
 op_BR_IF:
-    if ((uint32_t)fp[O1A])
+    if ((uint32_t)fp[O1A]) {
+        FUEL_TICK();
         pc = pc[2].op;
-    else
+    } else {
         pc += 3;
+    }
     NEXT();
 op_BR_UNLESS:
 op_I32_BR_EQZ:
-    if (!(uint32_t)fp[O1A])
+    if (!(uint32_t)fp[O1A]) {
+        FUEL_TICK();
         pc = pc[2].op;
-    else
+    } else {
         pc += 3;
+    }
     NEXT();
 op_I32_BR_NEZ:
-    if ((uint32_t)fp[O1A])
+    if ((uint32_t)fp[O1A]) {
+        FUEL_TICK();
         pc = pc[2].op;
-    else
+    } else {
         pc += 3;
+    }
     NEXT();
     CBR(op_BR_I32_EQ, uint32_t, GI32, a == b)
     CBR(op_BR_I32_NE, uint32_t, GI32, a != b)

@@ -34,7 +34,8 @@ test-wasm-spec: $(WASM_SPEC_SAN) $(WASM_SPEC_CORE_JSON)
 # still run, so the counts below are real; they are reported as SKIP so that
 # the missing feature is visible without failing `make test`.
 test-wasm-simd: $(SUBSTRATE_BIN) $(WASM_SPEC_SIMD_JSON)
-	@$(SUBSTRATE_BIN) wasm spectest $(WASM_SPEC_SIMD_JSON) | \
+	@if [ -z "$(WASM_SPEC_SIMD_JSON)" ]; then echo "SKIP: wasm-simd no test suite in $(WASM_TESTSUITE)"; exit 0; fi; \
+	$(SUBSTRATE_BIN) wasm spectest $(WASM_SPEC_SIMD_JSON) | \
 		sed -e 's/^FAIL: \(.*\)$$/SKIP: \1 [SIMD not implemented]/' -e 's/^wasm spec:/wasm simd:/'
 
 TEST_SUITES += test-wasm-spec test-wasm-simd
@@ -93,7 +94,10 @@ WASM_FUZZ_LONG_SECONDS ?= 600
 WASM_FUZZ_LIB_OBJS := $(patsubst %.c,$(WASM_FUZZ_DIR)/obj/%.o,$(WASM_LIB_SRCS))
 $(WASM_FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-math-errno -I$(TOP) -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fno-math-errno $(WASM_FUZZ_OPT) -I$(TOP) -MMD -MP -c $< -o $@
+# clang needs minutes to optimise the interpreter's one big function under the
+# sanitizers; unoptimised it builds in seconds and still runs every check.
+$(WASM_FUZZ_DIR)/obj/lib/wasm/wasm_interp.o: WASM_FUZZ_OPT := -O0
 
 $(WASM_FUZZ_DIR)/fuzz_%: tests/wasm/fuzz/fuzz_%.c $(WASM_FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -102,7 +106,7 @@ $(WASM_FUZZ_DIR)/fuzz_%: tests/wasm/fuzz/fuzz_%.c $(WASM_FUZZ_LIB_OBJS)
 $(WASM_FUZZ_DIR)/seeds.stamp: $(WASM_UNIT_WASM) $(WASM_WASI_PROGS) $(WASM_SPEC_CORE_JSON)
 	@mkdir -p $(WASM_FUZZ_DIR)/seeds
 	@cp $(WASM_UNIT_WASM) $(WASM_FUZZ_DIR)/seeds/
-	@find $(WASM_SPEC_DIR) -name '*.wasm' -size -2k | head -n 400 | xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
+	@find $(WASM_SPEC_DIR) -name '*.wasm' -size -2k 2>/dev/null | head -n 400 | xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
 	@touch $@
 
 .PHONY: test-wasm-fuzz fuzz-wasm
