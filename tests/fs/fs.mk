@@ -35,11 +35,19 @@ FS_FUZZ_SRCS_fuzz_mount := $(FS_LIB_SRCS)
 FS_FUZZ_SRCS_fuzz_fsck := $(FS_LIB_SRCS) system/fs/fs_fsck.c
 FS_FUZZ_SRCS_fuzz_proto := $(FS_LIB_SRCS)
 
+# The library is compiled once for all three (instrumented, without the
+# fuzzer's main), each target file links against those objects.
+FS_FUZZ_OBJ := $(FS_FUZZ_DIR)/obj
+$(FS_FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -I$(TOP) -MMD -MP -c $< -o $@
+comma := ,
+
 define fs_fuzzer
-$(FS_FUZZ_DIR)/$(1): tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) tests/fs/fuzz/fuzz_image.h tests/fs/memdev.h \
-		$(wildcard system/fs/*.h)
+$(FS_FUZZ_DIR)/$(1): tests/fs/fuzz/$(1).c $(patsubst %.c,$(FS_FUZZ_OBJ)/%.o,$(FS_FUZZ_SRCS_$(1))) \
+		tests/fs/fuzz/fuzz_image.h tests/fs/memdev.h $(wildcard system/fs/*.h)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) -o $$@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) tests/fs/fuzz/$(1).c $(patsubst %.c,$(FS_FUZZ_OBJ)/%.o,$(FS_FUZZ_SRCS_$(1))) -o $$@
 endef
 $(foreach f,$(FS_FUZZERS),$(eval $(call fs_fuzzer,$(f))))
 
