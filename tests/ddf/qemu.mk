@@ -32,9 +32,19 @@ DDF_BLK_ELFS := $(patsubst %,$(DDF_PD_BUILD)/blk/%.elf,virtio_blk blk_virt blk_c
 DDF_BLK_IMAGE := $(DDF_PD_BUILD)/blk/blk.img
 $(eval $(call pd_image,$(DDF_BLK_IMAGE),tests/ddf/blk/blk.system,$(DDF_BLK_ELFS)))
 
-DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE)
+# Serial: UART driver on COM2, virtualiser, two chatty echoing clients, a hostile one.
+$(eval $(call ddf_pd,serial/uart,system/drivers/uart16550_pd.c))
+$(eval $(call ddf_pd,serial/serial_virt,system/virt/serial_virt_pd.c))
+$(eval $(call ddf_pd,serial/serial_a,tests/ddf/serial/chatty.c,-DCHATTY_NAME='"A"'))
+$(eval $(call ddf_pd,serial/serial_b,tests/ddf/serial/chatty.c,-DCHATTY_NAME='"B"'))
+$(eval $(call ddf_pd,serial/serial_hostile,tests/ddf/serial/hostile.c))
+DDF_SERIAL_ELFS := $(patsubst %,$(DDF_PD_BUILD)/serial/%.elf,uart serial_virt serial_a serial_b serial_hostile)
+DDF_SERIAL_IMAGE := $(DDF_PD_BUILD)/serial/serial.img
+$(eval $(call pd_image,$(DDF_SERIAL_IMAGE),tests/ddf/serial/serial.system,$(DDF_SERIAL_ELFS)))
+
+DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE)
 
 .PHONY: test-ddf-qemu
 test-ddf-qemu: $(DDF_QEMU_IMAGES)
-	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk
+	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk serial
 TEST_SUITES += test-ddf-qemu

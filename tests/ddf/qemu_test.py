@@ -122,7 +122,87 @@ def test_blk(build, work):
            p1[:4096] == b"\xee" * 4096 and p1[4096:8192] == b"\x33" * 4096, "partition 1 bytes unexpected")
 
 
-TESTS = {"blk": test_blk}
+# --- serial -----------------------------------------------------------------
+
+CHATTY_LINES = 150
+LINE_RE = re.compile(r"^([AB]) line (\d{3}) the quick brown fox jumps over the lazy dog ([AB])$")
+
+
+def test_serial(build, work):
+    import socket
+    img = os.path.join(build, "serial", "serial.img")
+    log = os.path.join(work, "serial.log")
+    sock_path = os.path.join(work, "com2.sock")
+    proc = subprocess.Popen(qemu_cmd(img, log, ["-chardev", f"socket,id=com2,path={sock_path},server=on,wait=off",
+                                                "-serial", "chardev:com2"]),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = b""
+    sent_a = sent_b = False
+    deadline = time.time() + 150
+    try:
+        while not os.path.exists(sock_path) and time.time() < deadline:
+            time.sleep(0.05)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock_path)
+        s.settimeout(0.5)
+        while time.time() < deadline:
+            try:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+            except socket.timeout:
+                pass
+            text = out.decode(errors="replace")
+            # Type once the clients are talking, to the selected client (A) first, then switch to B.
+            if not sent_a and "A line 010" in text:
+                s.sendall(b"hello A\r")
+                sent_a = True
+            if sent_a and not sent_b and "A got: hello A" in text:
+                s.sendall(b"\x1c1hello B\r")
+                sent_b = True
+            if ("B got: hello B" in text and f"A line {CHATTY_LINES - 1:03d}" in text and
+                    f"B line {CHATTY_LINES - 1:03d}" in text):
+                time.sleep(0.5)
+                try:
+                    out += s.recv(65536)
+                except socket.timeout:
+                    pass
+                break
+        s.close()
+    finally:
+        proc.kill()
+        proc.wait()
+    text = out.decode(errors="replace")
+    with open(os.path.join(work, "com2.log"), "w", encoding="utf-8") as f:
+        f.write(text)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    next_no = {"A": 0, "B": 0}
+    broken = []
+    echoes = set()
+    for ln in lines:
+        m = LINE_RE.match(ln)
+        if m and m.group(1) == m.group(3) and int(m.group(2)) == next_no[m.group(1)]:
+            next_no[m.group(1)] += 1
+        elif ln in ("A got: hello A", "B got: hello B"):
+            echoes.add(ln)
+        else:
+            broken.append(ln)
+    report("serial/chatty-clients-lines-whole-and-in-order",
+           not broken and next_no == {"A": CHATTY_LINES, "B": CHATTY_LINES},
+           f"counts {next_no}, {len(broken)} broken lines, first: {broken[:2]}")
+    owners = [ln[0] for ln in lines if LINE_RE.match(ln)]
+    switches = sum(1 for a, b in zip(owners, owners[1:]) if a != b)
+    report("serial/clients-really-raced", switches >= 10, f"only {switches} switches between clients")
+    report("serial/host-input-echoed-by-selected-client", "A got: hello A" in echoes, "no echo from A")
+    report("serial/switch-selects-other-client", "B got: hello B" in echoes, "no echo from B")
+    report("serial/hostile-client-output-never-appears", "Z" not in text, "hostile characters on the console")
+    report("serial/drivers-started-cleanly", "bad configuration" not in read_log(log), read_log(log)[-300:])
+
+
+TESTS = {"blk": test_blk, "serial": test_serial}
 
 
 def main():
