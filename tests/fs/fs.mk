@@ -18,7 +18,7 @@ test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT) $(FS_SERVER)
 	$(FS_UNIT)
 	$(FS_SERVER)
 	$(FS_CORRUPT) 400
-	$(FS_MODEL) 6 3000
+	$(FS_MODEL) 5 2500
 	$(FS_POWERCUT) 300
 TEST_SUITES += test-fs
 
@@ -60,7 +60,7 @@ FS_FUZZ_RUN = rm -rf $(FS_FUZZ_DIR)/corpus-$(1) && mkdir -p $(FS_FUZZ_DIR)/corpu
 
 .PHONY: test-fs-fuzz fuzz-fs
 test-fs-fuzz: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
-	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=800 -seed=1);)
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=600 -seed=1);)
 TEST_SUITES += test-fs-fuzz
 
 fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
