@@ -38,16 +38,18 @@ def main():
     mkdisk.write_image("mbr", disk, 64, [(P0, P0N), (P1, P1N)])
     subprocess.run([args.substrate, "fs", "mkfs", disk, str(P0N * SECTOR), "--offset", str(P0 * SECTOR)],
                    check=True)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
+    cpu = os.environ.get("FS_BENCH_CPU", "qemu64,+pdpe1gb")
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", cpu, "-m", "1G",
            "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", "stdio",
            "-kernel", args.image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
            "-device", "virtio-blk-pci,drive=d0,addr=3"]
-    q = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Unbuffered, read line by line: each line is timed when QEMU prints it.
+    q = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     begins, results = {}, {}
     deadline = time.time() + 600
     done = False
-    for raw in q.stdout:
+    for raw in iter(q.stdout.readline, b""):
         now = time.monotonic()
         line = raw.decode(errors="replace").rstrip()
         m = re.match(r"FSB begin (\S+)$", line)

@@ -340,15 +340,18 @@ int64_t fs_pread(fs_t *fs, uint64_t ino, uint64_t offset, void *buf, size_t len)
         uint32_t last = (uint32_t)((in_chunk + n - 1) / FS_BLOCK_SIZE);
         chunk_t c;
         bool exists;
+        /* Whole blocks go straight into the caller's buffer, others through scratch. */
+        bool direct = in_chunk % FS_BLOCK_SIZE == 0 && n % FS_BLOCK_SIZE == 0;
         r = chunk_get(fs, ino, index, &c, &exists);
         if (!r)
-            r = chunk_read(fs, &c, first, last - first + 1, fs->scratch);
+            r = chunk_read(fs, &c, first, last - first + 1, direct ? out + done : fs->scratch);
         if (r) {
             /* Nothing read is handed back when any of it is damaged. */
             fs_memset(buf, 0, len);
             return r;
         }
-        fs_memcpy(out + done, fs->scratch + in_chunk % FS_BLOCK_SIZE, n);
+        if (!direct)
+            fs_memcpy(out + done, fs->scratch + in_chunk % FS_BLOCK_SIZE, n);
         done += n;
     }
     return (int64_t)done;

@@ -18,7 +18,7 @@ test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT) $(FS_SERVER)
 	$(FS_UNIT)
 	$(FS_SERVER)
 	$(FS_CORRUPT) 400
-	$(FS_MODEL) 6 3000
+	$(FS_MODEL) 5 2500
 	$(FS_POWERCUT) 300
 TEST_SUITES += test-fs
 
@@ -35,11 +35,19 @@ FS_FUZZ_SRCS_fuzz_mount := $(FS_LIB_SRCS)
 FS_FUZZ_SRCS_fuzz_fsck := $(FS_LIB_SRCS) system/fs/fs_fsck.c
 FS_FUZZ_SRCS_fuzz_proto := $(FS_LIB_SRCS)
 
+# The library is compiled once for all three (instrumented, without the
+# fuzzer's main), each target file links against those objects.
+FS_FUZZ_OBJ := $(FS_FUZZ_DIR)/obj
+$(FS_FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_CFLAGS)) -I$(TOP) -MMD -MP -c $< -o $@
+comma := ,
+
 define fs_fuzzer
-$(FS_FUZZ_DIR)/$(1): tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) tests/fs/fuzz/fuzz_image.h tests/fs/memdev.h \
-		$(wildcard system/fs/*.h)
+$(FS_FUZZ_DIR)/$(1): tests/fs/fuzz/$(1).c $(patsubst %.c,$(FS_FUZZ_OBJ)/%.o,$(FS_FUZZ_SRCS_$(1))) \
+		tests/fs/fuzz/fuzz_image.h tests/fs/memdev.h $(wildcard system/fs/*.h)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) tests/fs/fuzz/$(1).c $(FS_FUZZ_SRCS_$(1)) -o $$@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) tests/fs/fuzz/$(1).c $(patsubst %.c,$(FS_FUZZ_OBJ)/%.o,$(FS_FUZZ_SRCS_$(1))) -o $$@
 endef
 $(foreach f,$(FS_FUZZERS),$(eval $(call fs_fuzzer,$(f))))
 
@@ -52,7 +60,7 @@ FS_FUZZ_RUN = rm -rf $(FS_FUZZ_DIR)/corpus-$(1) && mkdir -p $(FS_FUZZ_DIR)/corpu
 
 .PHONY: test-fs-fuzz fuzz-fs
 test-fs-fuzz: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
-	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=800 -seed=1);)
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=600 -seed=1);)
 TEST_SUITES += test-fs-fuzz
 
 fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))

@@ -2,8 +2,9 @@
  * The QEMU filesystem benchmark client: the workloads of bench/fs/fs_bench.c,
  * scaled down, through the filesystem PD's protocol, one request at a time.
  * Prints "FSB begin NAME" / "FSB end NAME COUNT UNIT" (the host times the
- * lines), then ends the run through the exit device. It starts once the
- * filesystem PD is ready and the raw-partition baseline has finished.
+ * lines), then ends the run through the exit device. It takes turns with the
+ * raw-partition baseline, workload by workload: it notifies the raw client,
+ * which runs the same workload and notifies back, then runs its own.
  */
 #include <microkit.h>
 
@@ -115,39 +116,56 @@ static uint64_t next_rand(void)
     return rng;
 }
 
-static void run(void)
-{
-    const uint64_t bytes = 8u << 20;
-    bool ok = true;
-    int64_t h = open_path("seq", 0, FS_OPEN_CREATE | FS_OPEN_TRUNC);
-    ok = h >= 0;
-    mark("begin", "seqwrite", 0, 0);
-    for (uint64_t off = 0; off < bytes && ok; off += IO)
-        ok = simple(FS_OP_PWRITE, (uint32_t)h, off, IO);
-    ok = ok && simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
-    mark("end", "seqwrite", bytes, "bytes");
-    mark("begin", "seqread", 0, 0);
-    for (uint64_t off = 0; off < bytes && ok; off += IO)
-        ok = simple(FS_OP_PREAD, (uint32_t)h, off, IO);
-    mark("end", "seqread", bytes, "bytes");
-    uint64_t span = bytes / 4096;
-    mark("begin", "randwrite", 0, 0);
-    for (int i = 0; i < 500 && ok; i++)
-        ok = simple(FS_OP_PWRITE, (uint32_t)h, (next_rand() % span) * 4096, 4096);
-    ok = ok && simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
-    mark("end", "randwrite", 500, "ops");
-    mark("begin", "randread", 0, 0);
-    for (int i = 0; i < 1000 && ok; i++)
-        ok = simple(FS_OP_PREAD, (uint32_t)h, (next_rand() % span) * 4096, 4096);
-    mark("end", "randread", 1000, "ops");
-    mark("begin", "flush", 0, 0);
-    for (int i = 0; i < 100 && ok; i++)
-        ok = simple(FS_OP_PWRITE, (uint32_t)h, (uint64_t)(i % 16) * 4096, 4096) &&
-             simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
-    mark("end", "flush", 100, "ops");
-    ok = ok && simple(FS_OP_CLOSE, (uint32_t)h, 0, 0);
+static bool ok = true;
+static int64_t h = -1;
+static uint32_t step;
+static const uint64_t bytes = 8u << 20;
 
-    /* The client's root directory is the empty path. */
+/* Workload `step` through the filesystem PD; false when there are no more. */
+static bool run_step(void)
+{
+    uint64_t span = bytes / 4096;
+    switch (step++) {
+    case 0:
+        h = open_path("seq", 0, FS_OPEN_CREATE | FS_OPEN_TRUNC);
+        ok = h >= 0;
+        mark("begin", "seqwrite", 0, 0);
+        for (uint64_t off = 0; off < bytes && ok; off += IO)
+            ok = simple(FS_OP_PWRITE, (uint32_t)h, off, IO);
+        ok = ok && simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
+        mark("end", "seqwrite", bytes, "bytes");
+        return true;
+    case 1:
+        mark("begin", "seqread", 0, 0);
+        for (uint64_t off = 0; off < bytes && ok; off += IO)
+            ok = simple(FS_OP_PREAD, (uint32_t)h, off, IO);
+        mark("end", "seqread", bytes, "bytes");
+        return true;
+    case 2:
+        mark("begin", "randwrite", 0, 0);
+        for (int i = 0; i < 500 && ok; i++)
+            ok = simple(FS_OP_PWRITE, (uint32_t)h, (next_rand() % span) * 4096, 4096);
+        ok = ok && simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
+        mark("end", "randwrite", 500, "ops");
+        return true;
+    case 3:
+        mark("begin", "randread", 0, 0);
+        for (int i = 0; i < 1000 && ok; i++)
+            ok = simple(FS_OP_PREAD, (uint32_t)h, (next_rand() % span) * 4096, 4096);
+        mark("end", "randread", 1000, "ops");
+        return true;
+    case 4:
+        mark("begin", "flush", 0, 0);
+        for (int i = 0; i < 100 && ok; i++)
+            ok = simple(FS_OP_PWRITE, (uint32_t)h, (uint64_t)(i % 16) * 4096, 4096) &&
+                 simple(FS_OP_FSYNC, (uint32_t)h, 0, 0);
+        mark("end", "flush", 100, "ops");
+        ok = ok && simple(FS_OP_CLOSE, (uint32_t)h, 0, 0);
+        return true;
+    default:
+        break;
+    }
+    /* Creates and deletes have no raw counterpart. The root is the empty path. */
     fs_request_t root = {FS_OP_OPEN, 0, 0, FS_OPEN_DIRECTORY, 0, 0, 0, 0, 0, 0, 0, 0};
     fs_completion_t rc = call(root);
     uint32_t dh = (uint32_t)rc.result;
@@ -168,6 +186,7 @@ static void run(void)
     mark("end", "delete", 300, "files");
     microkit_dbg_puts(ok ? "FSB fs done\n" : "FSB fs FAILED\n");
     microkit_x86_ioport_write_32(EXIT_IOPORT, 0xf4, ok ? 0 : 1);
+    return false;
 }
 
 void init(void)
@@ -178,14 +197,20 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-    if (ch == FS_CH && !(ready & 1))
+    if (ch == FS_CH && !(ready & 1)) {
         ready |= 1;
-    else if (ch == RAW_CH)
-        ready |= 2;
-    else
+    } else if (ch == RAW_CH && ready == 3) {
+        /* The raw client finished workload `step`: run ours, then hand over. */
+        if (run_step() && step < 5)
+            microkit_notify(RAW_CH);
+        else if (step == 5)
+            run_step();
         return;
-    if (ready == 3) {
-        ready = 7;
-        run();
+    } else if (ch == RAW_CH) {
+        ready |= 2;
+    } else {
+        return;
     }
+    if (ready == 3)
+        microkit_notify(RAW_CH); /* both ready: the raw client goes first */
 }

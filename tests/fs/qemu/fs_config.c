@@ -4,8 +4,8 @@
 const fs_pd_config_t fs_pd_config = {
     .blk_channel = 0,
     .blk_capacity = 16, /* BLK_VIRT_PD_CLIENT_CAP */
-    .client_count = 1,
-    .clients = {{1, 32, "/writer"}},
+    .client_count = 2,
+    .clients = {{1, 32, "/a"}, {2, 32, "/b"}},
     .cache_nodes = 256,
     .format_seed = 0x5ab57a7eull,
 };
