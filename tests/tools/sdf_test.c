@@ -391,11 +391,17 @@ static void test_prefill(void)
 
     write_file(sys_path, HDR "    <memory_region name=\"p\" prefill_path=\"fill.bin\"/>\n"
                              "    <memory_region name=\"q\" size=\"0x2000\" page_size=\"0x1000\" "
-                             "prefill_path=\"fill.bin\"/>\n" PD("a", "1") END);
+                             "prefill_path=\"fill.bin\"/>\n"
+                             "    <protection_domain name=\"a\">\n"
+                             "        <program_image path=\"a.elf\"/>\n"
+                             "        <map mr=\"p\" vaddr=\"0x400000\" setvar_vaddr=\"filled\" "
+                             "setvar_prefill_size=\"filled_size\"/>\n"
+                             "    </protection_domain>\n" END);
     d = open_memstream(&diag, &diag_len);
     EXPECT(sdf_parse_file_search(sys_path, dirs, 1, &sys, d) == 0 && sys);
     EXPECT(sys->mrs[0].size == 0x2000 && sys->mrs[0].prefill_size == 5000);
     EXPECT(strcmp(sys->mrs[0].prefill_file, fill) == 0 && sys->mrs[1].prefill_size == 5000);
+    EXPECT(strcmp(sys->pds[0].maps[0].setvar_prefill_size, "filled_size") == 0);
     sdf_free(sys);
     sys = NULL;
     verdict(name, NULL);

@@ -78,6 +78,7 @@ typedef struct {
     bool cached;
     char *setvar_vaddr;     /* symbol patched with vaddr, or NULL */
     char *setvar_size;      /* symbol patched with the region's size, or NULL */
+    char *setvar_prefill_size; /* symbol patched with the prefill file's length, or NULL */
     sdf_loc_t loc;
 } sdf_map_t;
 

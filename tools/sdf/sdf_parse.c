@@ -457,7 +457,7 @@ static void parse_mr(ctx_t *c, const sdf_xml_node_t *n)
 /* ---- protection domains ---- */
 
 static const char *const map_attrs[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr",
-                                        "setvar_size", NULL};
+                                        "setvar_size", "setvar_prefill_size", NULL};
 
 static bool parse_perms(ctx_t *c, const sdf_xml_node_t *n, uint8_t *out)
 {
@@ -494,6 +494,7 @@ static void free_map(sdf_map_t *m)
 {
     free(m->setvar_vaddr);
     free(m->setvar_size);
+    free(m->setvar_prefill_size);
 }
 
 static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf_map_t *m)
@@ -505,6 +506,7 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     ok &= attr_bool(c, n, "cached", true, &m->cached);
     ok &= attr_string(c, n, "setvar_vaddr", OPTIONAL, &m->setvar_vaddr);
     ok &= attr_string(c, n, "setvar_size", OPTIONAL, &m->setvar_size);
+    ok &= attr_string(c, n, "setvar_prefill_size", OPTIONAL, &m->setvar_prefill_size);
     const char *mr_name = sdf_xml_attr(n, "mr");
     if (!mr_name)
         ok = missing_attr(c, n, "mr");
@@ -516,6 +518,11 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     if (!ok)
         return false;
     const sdf_mr_t *mr = &c->sys->mrs[m->mr];
+    if (m->setvar_prefill_size && !mr->prefill_path) {
+        ERR(c, n, "setvar_prefill_size on a map of memory_region '%s', which has no "
+                  "prefill_path; give the region one or drop the attribute", mr->name);
+        return false;
+    }
     /*
      * Only a page_size the user wrote binds the map's alignment, as in
      * Microkit; an inferred one just allows large pages where the map's
@@ -827,7 +834,7 @@ static size_t add_symbol(symbol_use_t *uses, size_t count, const char *symbol, s
 static void check_symbols(ctx_t *c, size_t pd_index)
 {
     const sdf_pd_t *pd = &c->sys->pds[pd_index];
-    size_t cap = 2 * pd->map_count + pd->irq_count + 2 * pd->ioport_count + pd->setvar_count +
+    size_t cap = 3 * pd->map_count + pd->irq_count + 2 * pd->ioport_count + pd->setvar_count +
                  c->sys->pd_count;
     if (cap == 0)
         return;
@@ -840,6 +847,7 @@ static void check_symbols(ctx_t *c, size_t pd_index)
     for (size_t i = 0; i < pd->map_count; i++) {
         n = add_symbol(uses, n, pd->maps[i].setvar_vaddr, pd->maps[i].loc);
         n = add_symbol(uses, n, pd->maps[i].setvar_size, pd->maps[i].loc);
+        n = add_symbol(uses, n, pd->maps[i].setvar_prefill_size, pd->maps[i].loc);
     }
     for (size_t i = 0; i < pd->irq_count; i++)
         n = add_symbol(uses, n, pd->irqs[i].setvar_id, pd->irqs[i].loc);
