@@ -368,7 +368,8 @@ static void test_prefill(void)
 {
     const char *name = "sdf/prefill/size_from_the_file";
     char dir[] = "/tmp/sdf-prefill-XXXXXX";
-    char sys_path[64], fill[96], big[96], empty[96], image[96], *diag = NULL;
+    char sys_path[64], data[64], fill[96], big[96], empty[96], image[96], beside[96];
+    char *diag = NULL;
     size_t diag_len = 0;
     sdf_system_t *sys = NULL;
     FILE *d = NULL;
@@ -376,18 +377,23 @@ static void test_prefill(void)
         verdict(name, "mkdtemp failed");
         return;
     }
+    /* The description in dir, the data in dir/data: found only through the search path. */
     snprintf(sys_path, sizeof sys_path, "%s/p.system", dir);
-    snprintf(fill, sizeof fill, "%s/fill.bin", dir);
-    snprintf(big, sizeof big, "%s/big.bin", dir);
-    snprintf(empty, sizeof empty, "%s/empty.bin", dir);
-    snprintf(image, sizeof image, "%s/a.elf", dir);
+    snprintf(data, sizeof data, "%s/data", dir);
+    snprintf(fill, sizeof fill, "%s/fill.bin", data);
+    snprintf(big, sizeof big, "%s/big.bin", data);
+    snprintf(empty, sizeof empty, "%s/empty.bin", data);
+    snprintf(image, sizeof image, "%s/a.elf", data);
+    snprintf(beside, sizeof beside, "%s/beside.bin", dir);
+    mkdir(data, 0700);
     char five_thousand[5001];
     memset(five_thousand, 'x', 5000);
     five_thousand[5000] = '\0';
     write_file(fill, five_thousand);
     write_file(big, five_thousand);
     write_file(empty, "");
-    const char *dirs[] = {dir};
+    write_file(beside, "hello");
+    const char *dirs[] = {data};
 
     write_file(sys_path, HDR "    <memory_region name=\"p\" prefill_path=\"fill.bin\"/>\n"
                              "    <memory_region name=\"q\" size=\"0x2000\" page_size=\"0x1000\" "
@@ -412,8 +418,8 @@ static void test_prefill(void)
     fflush(d);
     char expect[512];
     snprintf(expect, sizeof expect, "%s:3:5: error: prefill file 'fill.bin' of memory_region 'p' "
-                                    "is not in the current directory, and the region has no "
-                                    "size", sys_path);
+                                    "is not in the current directory or %s, and the region has "
+                                    "no size", sys_path, dir);
     EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
     verdict(name, NULL);
 
@@ -468,9 +474,21 @@ static void test_prefill(void)
     EXPECT(sdf_resolve_images(sys, dirs, 1, d) != 0);
     fflush(d);
     snprintf(expect, sizeof expect, "%s:3:5: error: prefill file 'nope.bin' of memory_region 'q' "
-                                    "is not in %s", sys_path, dir);
+                                    "is not in %s, the current directory or %s", sys_path, data,
+             dir);
     EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
     EXPECT(!sys->mrs[0].prefill_file && !sys->pds[0].program_image_path);
+    sdf_free(sys);
+    sys = NULL;
+    verdict(name, NULL);
+
+    /* As the image writer always did: a file beside the description needs no search path. */
+    name = "sdf/prefill/beside_the_description";
+    write_file(sys_path, HDR "    <memory_region name=\"q\" prefill_path=\"beside.bin\"/>\n"
+                             PD("a", "1") END);
+    EXPECT(sdf_parse_file(sys_path, &sys, d) == 0 && sys);
+    EXPECT(strcmp(sys->mrs[0].prefill_file, beside) == 0 && sys->mrs[0].prefill_size == 5);
+    EXPECT(sys->mrs[0].size == 0x1000);
     verdict(name, NULL);
 out:
     if (d)
@@ -481,7 +499,9 @@ out:
     unlink(big);
     unlink(empty);
     unlink(image);
+    unlink(beside);
     unlink(sys_path);
+    rmdir(data);
     rmdir(dir);
 }
 

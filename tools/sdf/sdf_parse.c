@@ -318,9 +318,10 @@ static uint64_t largest_page_dividing(uint64_t v)
 static const char *const mr_attrs[] = {"name", "size", "page_size", "phys_addr", "prefill_path",
                                        NULL};
 
-static char *find_file(const char *name, const char *const *dirs, size_t ndirs, uint64_t *size);
-static void describe_dirs(const char *name, const char *const *dirs, size_t ndirs, char *where,
-                          size_t where_size);
+static char *find_prefill(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                          uint64_t *size);
+static void describe_prefill_dirs(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                                  char *where, size_t where_size);
 
 /*
  * Looks for the region's prefill file. Returns false after an error: a file
@@ -330,12 +331,12 @@ static void describe_dirs(const char *name, const char *const *dirs, size_t ndir
 static bool resolve_prefill(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr, bool has_size)
 {
     uint64_t bytes = 0;
-    mr->prefill_file = find_file(mr->prefill_path, c->dirs, c->ndirs, &bytes);
+    mr->prefill_file = find_prefill(mr, c->dirs, c->ndirs, &bytes);
     if (!mr->prefill_file) {
         if (has_size)
             return true; /* the builder's search path may have it */
-        char where[512];
-        describe_dirs(mr->prefill_path, c->dirs, c->ndirs, where, sizeof where);
+        char where[768];
+        describe_prefill_dirs(mr, c->dirs, c->ndirs, where, sizeof where);
         ERR(c, n, "prefill file '%s' of memory_region '%s' is not in %s, and the region has no "
                   "size; give it size=\"...\" or add the file's directory with --search-path",
             mr->prefill_path, mr->name, where);
@@ -1379,6 +1380,54 @@ static char *find_file(const char *name, const char *const *dirs, size_t ndirs, 
     return NULL;
 }
 
+/*
+ * A prefill file is looked for as Microkit does, in the search directories,
+ * and then, as the image writer has always done, where the path leads from
+ * the current directory and beside the system description.
+ */
+static char *find_prefill(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                          uint64_t *size)
+{
+    const char *name = mr->prefill_path;
+    char *found = ndirs ? find_file(name, dirs, ndirs, size) : NULL;
+    if (!found)
+        found = find_file(name, NULL, 0, size);
+    const char *slash = mr->loc.file ? strrchr(mr->loc.file, '/') : NULL;
+    if (!found && name[0] != '/' && slash) {
+        size_t n = (size_t)(slash - mr->loc.file) + 1 + strlen(name) + 1;
+        char *beside = malloc(n);
+        if (beside) {
+            snprintf(beside, n, "%.*s/%s", (int)(slash - mr->loc.file), mr->loc.file, name);
+            if (readable_file_size(beside, size))
+                return beside;
+            free(beside);
+        }
+    }
+    return found;
+}
+
+static void describe_prefill_dirs(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                                  char *where, size_t where_size)
+{
+    if (mr->prefill_path[0] == '/') {
+        snprintf(where, where_size, "that absolute path");
+        return;
+    }
+    size_t used = 0;
+    where[0] = '\0';
+    for (size_t d = 0; d < ndirs && used < where_size; d++) {
+        int w = snprintf(where + used, where_size - used, "%s, ", dirs[d]);
+        if (w < 0)
+            return;
+        used += (size_t)w;
+    }
+    const char *slash = mr->loc.file ? strrchr(mr->loc.file, '/') : NULL;
+    if (used < where_size)
+        snprintf(where + used, where_size - used, "the current directory%s%.*s",
+                 slash ? " or " : "", slash ? (int)(slash - mr->loc.file) : 0,
+                 slash ? mr->loc.file : "");
+}
+
 /* Where find_file looked, for a message. */
 static void describe_dirs(const char *name, const char *const *dirs, size_t ndirs, char *where,
                           size_t where_size)
@@ -1406,7 +1455,7 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
         return -1;
     }
     int rc = 0;
-    char where[512];
+    char where[768];
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
         uint64_t size;
@@ -1425,9 +1474,9 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
         if (!mr->prefill_path || mr->prefill_file)
             continue;
         uint64_t bytes = 0;
-        char *file = find_file(mr->prefill_path, dirs, ndirs, &bytes);
+        char *file = find_prefill(mr, dirs, ndirs, &bytes);
         if (!file) {
-            describe_dirs(mr->prefill_path, dirs, ndirs, where, sizeof where);
+            describe_prefill_dirs(mr, dirs, ndirs, where, sizeof where);
             fprintf(diag, "%s:%u:%u: error: prefill file '%s' of memory_region '%s' is not in "
                           "%s; create it, or add its directory with --search-path\n",
                     mr->loc.file, mr->loc.line, mr->loc.column, mr->prefill_path, mr->name,
@@ -1455,7 +1504,7 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
     for (size_t i = 0; rc == 0 && i < sys->mr_count; i++) {
         sdf_mr_t *mr = &sys->mrs[i];
         if (mr->prefill_path && !mr->prefill_file)
-            mr->prefill_file = find_file(mr->prefill_path, dirs, ndirs, &mr->prefill_size);
+            mr->prefill_file = find_prefill(mr, dirs, ndirs, &mr->prefill_size);
     }
     free(found);
     return rc;
