@@ -30,6 +30,12 @@ volatile uint64_t boot_image_header_phys __attribute__((section(".data"))) = 0;
 
 extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
+extern uint64_t boot_pdpt_high[512];
+extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];
+
+/* The kernel window, remapped at boot with 4 KiB pages and W^X. */
+static uint64_t kernel_window_pd[512] __attribute__((aligned(4096)));
+static uint64_t kernel_window_pt[512] __attribute__((aligned(4096)));
 extern uint64_t boot_pd[4 * 512];
 
 #define DIRECT_EXTRA_GIB ((KERNEL_DIRECT_SIZE - KERNEL_DIRECT_BOOT_SIZE) >> 30)
@@ -95,6 +101,41 @@ static void check_ram(uint64_t base, uint64_t end)
     kernel_panic("not enough memory: give the machine more RAM (e.g. qemu -m)");
 }
 
+static uint64_t kphys(const void *p)
+{
+    return (uint64_t)p - KERNEL_VBASE;
+}
+
+/*
+ * Replaces the boot's read-write-execute 2 MiB kernel window with 4 KiB
+ * pages: code read-execute, constants read-only, data and bss read-write
+ * and never executable; nothing else of the first 2 MiB is mapped there.
+ * The direct map becomes non-executable. From then on no kernel page is
+ * both writable and executable.
+ */
+static void protect_kernel_image(void)
+{
+    uint64_t nx = cpu_features.nx ? VSPACE_PTE_NX : 0;
+    if (kphys(kernel_end) > 0x200000)
+        kernel_panic("the kernel image outgrew its 2 MiB window");
+    for (uint64_t page = 0; page < 512; page++) {
+        uint64_t phys = page << 12, bits;
+        if (phys >= kphys(kernel_text_start) && phys < kphys(kernel_rodata_start))
+            bits = VSPACE_PTE_P;
+        else if (phys >= kphys(kernel_rodata_start) && phys < kphys(kernel_data_start))
+            bits = VSPACE_PTE_P | nx;
+        else if (phys >= kphys(kernel_data_start) && phys < kphys(kernel_end))
+            bits = VSPACE_PTE_P | VSPACE_PTE_RW | nx;
+        else
+            bits = 0;
+        kernel_window_pt[page] = bits ? phys | bits | VSPACE_PTE_G : 0;
+    }
+    kernel_window_pd[0] = kphys(kernel_window_pt) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    boot_pdpt_high[510] = kphys(kernel_window_pd) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    for (int i = 0; i < 4 * 512; i++)
+        boot_pd[i] |= nx | VSPACE_PTE_G;
+}
+
 static void setup_kernel_mappings(void)
 {
     /* The APIC pages are device memory. */
@@ -105,12 +146,20 @@ static void setup_kernel_mappings(void)
         uint64_t gib = (KERNEL_DIRECT_BOOT_SIZE >> 30) + g;
         for (uint64_t i = 0; i < 512; i++)
             direct_pd[g][i] = ((gib << 30) + (i << 21)) | VSPACE_PTE_P | VSPACE_PTE_RW | VSPACE_PTE_PS |
-                              (cpu_features.nx ? VSPACE_PTE_NX : 0);
+                              VSPACE_PTE_G | (cpu_features.nx ? VSPACE_PTE_NX : 0);
         boot_pdpt_low[gib] = ((uint64_t)direct_pd[g] - KERNEL_VBASE) | VSPACE_PTE_P | VSPACE_PTE_RW;
     }
-    /* Drop the boot identity map: the lower half belongs to PDs. */
+    protect_kernel_image();
+    /*
+     * Drop the boot identity map: the lower half belongs to PDs. The kernel's
+     * pages are global (they survive address-space switches in the TLB), so
+     * flush everything, global entries included, by toggling CR4.PGE.
+     */
     boot_pml4[0] = 0;
-    cpu_write_cr3(cpu_read_cr3());
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 & ~(1ull << 7)) : "memory");
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 7)) : "memory");
 }
 
 static const image_header_t *check_image(void)
@@ -129,6 +178,18 @@ static const image_header_t *check_image(void)
     check_ram(IMAGE_LOAD_PHYS, h->zero_end);
     check_ram(h->high_start, h->high_end);
     return h;
+}
+
+/* Copies each region's prefill bytes from the loaded file into the (cleared) region. */
+static void prefill_regions(const image_header_t *h)
+{
+    const image_prefill_t *p = (const image_prefill_t *)((const uint8_t *)h + h->prefill_offset);
+    for (uint32_t i = 0; i < h->prefill_count; i++) {
+        if (p[i].src < IMAGE_LOAD_PHYS || p[i].src + p[i].len > h->image_end || p[i].len > IMAGE_HIGH_LIMIT ||
+            p[i].dst + p[i].len > IMAGE_HIGH_LIMIT)
+            kernel_panic("the boot image's prefill table is invalid");
+        k_memcpy(phys_to_virt(p[i].dst), phys_to_virt(p[i].src), p[i].len);
+    }
 }
 
 static void start_pds(const image_header_t *h)
@@ -178,6 +239,7 @@ void kernel_main(uint32_t magic, uint64_t mbi_phys)
     const image_header_t *h = check_image();
     k_memset(phys_to_virt(h->zero_start), 0, h->zero_end - h->zero_start);
     k_memset(phys_to_virt(h->high_start), 0, h->high_end - h->high_start);
+    prefill_regions(h);
     apic_init();
     console_puts("substrate: cpu:");
     console_puts(cpu_features.pdpe1gb ? " pdpe1gb" : " no-pdpe1gb");
