@@ -57,6 +57,21 @@ else
     fail check/cli/bad_system_exits_1 "rc=$rc $(cat "$tmp/err")"
 fi
 
+mkdir "$tmp/img"
+for pd in web parser db_client db; do : >"$tmp/img/$pd.elf"; done
+"$bin" check "$sys" --search-path "$tmp/none" --search-path "$tmp/img" >"$tmp/out.md" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "chain.system:34:5: error: program image 'audit.elf' of protection domain 'audit' is not in $tmp/none, $tmp/img" "$tmp/err"; then
+    : >"$tmp/img/audit.elf"
+    "$bin" check "$sys" --search-path "$tmp/img" >"$tmp/out.md" 2>"$tmp/err"
+    rc=$?
+fi
+if [ $rc -eq 0 ] && grep -q "^- program image: $tmp/img/db\\\\_client.elf\$" "$tmp/out.md"; then
+    pass check/cli/search_path_resolves_images
+else
+    fail check/cli/search_path_resolves_images "rc=$rc $(head -c 300 "$tmp/err")"
+fi
+
 "$bin" check >/dev/null 2>&1
 rc1=$?
 "$bin" check "$sys" --bogus >/dev/null 2>&1

@@ -231,6 +231,19 @@ static const sdf_case_t sdf_error_cases[] = {
          "        <map mr=\"m\" vaddr=\"0x400000\" setvar_vaddr=\"buf\"/>\n"
          "        <setvar symbol=\"buf\" region_paddr=\"m\"/>\n    </protection_domain>\n" END,
      "t.system:7:9: error: symbol 'buf' of protection domain 'a' is already set at line 6"},
+    {"setvar_prefill_size_without_prefill",
+     HDR MR("m", "0x1000") "    <protection_domain name=\"a\">\n"
+         "        <program_image path=\"a.elf\"/>\n"
+         "        <map mr=\"m\" vaddr=\"0x400000\" setvar_prefill_size=\"n\"/>\n"
+         "    </protection_domain>\n" END,
+     "t.system:6:9: error: setvar_prefill_size on a map of memory_region 'm', which has no "
+     "prefill_path"},
+    {"setvar_prefill_size_duplicate",
+     HDR "    <memory_region name=\"m\" size=\"0x1000\" prefill_path=\"x\"/>\n"
+         "    <protection_domain name=\"a\">\n        <program_image path=\"a.elf\"/>\n"
+         "        <map mr=\"m\" vaddr=\"0x400000\" setvar_size=\"n\" setvar_prefill_size=\"n\"/>\n"
+         "    </protection_domain>\n" END,
+     "t.system:6:9: error: symbol 'n' of protection domain 'a' is already set at line 6"},
     {"setvar_unknown_region",
      HDR "    <protection_domain name=\"a\">\n        <program_image path=\"a.elf\"/>\n"
          "        <setvar symbol=\"p\" region_paddr=\"nope\"/>\n    </protection_domain>\n" END,

@@ -362,6 +362,149 @@ out3:
     free(diag);
 }
 
+
+/* Prefill files: found through the search path, sizing a region that has no size. */
+static void test_prefill(void)
+{
+    const char *name = "sdf/prefill/size_from_the_file";
+    char dir[] = "/tmp/sdf-prefill-XXXXXX";
+    char sys_path[64], data[64], fill[96], big[96], empty[96], image[96], beside[96];
+    char *diag = NULL;
+    size_t diag_len = 0;
+    sdf_system_t *sys = NULL;
+    FILE *d = NULL;
+    if (!mkdtemp(dir)) {
+        verdict(name, "mkdtemp failed");
+        return;
+    }
+    /* The description in dir, the data in dir/data: found only through the search path. */
+    snprintf(sys_path, sizeof sys_path, "%s/p.system", dir);
+    snprintf(data, sizeof data, "%s/data", dir);
+    snprintf(fill, sizeof fill, "%s/fill.bin", data);
+    snprintf(big, sizeof big, "%s/big.bin", data);
+    snprintf(empty, sizeof empty, "%s/empty.bin", data);
+    snprintf(image, sizeof image, "%s/a.elf", data);
+    snprintf(beside, sizeof beside, "%s/beside.bin", dir);
+    mkdir(data, 0700);
+    char five_thousand[5001];
+    memset(five_thousand, 'x', 5000);
+    five_thousand[5000] = '\0';
+    write_file(fill, five_thousand);
+    write_file(big, five_thousand);
+    write_file(empty, "");
+    write_file(beside, "hello");
+    const char *dirs[] = {data};
+
+    write_file(sys_path, HDR "    <memory_region name=\"p\" prefill_path=\"fill.bin\"/>\n"
+                             "    <memory_region name=\"q\" size=\"0x2000\" page_size=\"0x1000\" "
+                             "prefill_path=\"fill.bin\"/>\n"
+                             "    <protection_domain name=\"a\">\n"
+                             "        <program_image path=\"a.elf\"/>\n"
+                             "        <map mr=\"p\" vaddr=\"0x400000\" setvar_vaddr=\"filled\" "
+                             "setvar_prefill_size=\"filled_size\"/>\n"
+                             "    </protection_domain>\n" END);
+    d = open_memstream(&diag, &diag_len);
+    EXPECT(sdf_parse_file_search(sys_path, dirs, 1, &sys, d) == 0 && sys);
+    EXPECT(sys->mrs[0].size == 0x2000 && sys->mrs[0].prefill_size == 5000);
+    EXPECT(strcmp(sys->mrs[0].prefill_file, fill) == 0 && sys->mrs[1].prefill_size == 5000);
+    EXPECT(strcmp(sys->pds[0].maps[0].setvar_prefill_size, "filled_size") == 0);
+    sdf_free(sys);
+    sys = NULL;
+    verdict(name, NULL);
+
+    /* Without the search path the size cannot be known: an error naming the line. */
+    name = "sdf/prefill/missing_file_without_size";
+    EXPECT(sdf_parse_file(sys_path, &sys, d) != 0 && !sys);
+    fflush(d);
+    char expect[512];
+    snprintf(expect, sizeof expect, "%s:3:5: error: prefill file 'fill.bin' of memory_region 'p' "
+                                    "is not in the current directory or %s, and the region has "
+                                    "no size", sys_path, dir);
+    EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
+    verdict(name, NULL);
+
+    /* With a size the parse goes on, and sdf_resolve_images must then find the file. */
+    name = "sdf/prefill/found_when_resolving";
+    write_file(sys_path, HDR "    <memory_region name=\"q\" size=\"0x2000\" "
+                             "prefill_path=\"big.bin\"/>\n" PD("a", "1") END);
+    write_file(image, "x");
+    EXPECT(sdf_parse_file(sys_path, &sys, d) == 0 && sys && !sys->mrs[0].prefill_file);
+    EXPECT(sdf_resolve_images(sys, dirs, 1, d) == 0);
+    EXPECT(strcmp(sys->mrs[0].prefill_file, big) == 0 && sys->mrs[0].prefill_size == 5000);
+    sdf_free(sys);
+    sys = NULL;
+    verdict(name, NULL);
+
+    name = "sdf/prefill/larger_than_region";
+    fclose(d);
+    free(diag);
+    diag = NULL;
+    d = open_memstream(&diag, &diag_len);
+    write_file(sys_path, HDR "    <memory_region name=\"q\" size=\"0x1000\" "
+                             "prefill_path=\"big.bin\"/>\n" PD("a", "1") END);
+    EXPECT(sdf_parse_file_search(sys_path, dirs, 1, &sys, d) != 0 && !sys);
+    fflush(d);
+    snprintf(expect, sizeof expect, "%s:3:5: error: prefill file '%s' has 0x1388 bytes, more "
+                                    "than the size 0x1000 of memory_region 'q'", sys_path, big);
+    EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
+    verdict(name, NULL);
+
+    name = "sdf/prefill/empty_file";
+    fclose(d);
+    free(diag);
+    diag = NULL;
+    d = open_memstream(&diag, &diag_len);
+    write_file(sys_path, HDR "    <memory_region name=\"q\" prefill_path=\"empty.bin\"/>\n"
+                             PD("a", "1") END);
+    EXPECT(sdf_parse_file_search(sys_path, dirs, 1, &sys, d) != 0 && !sys);
+    fflush(d);
+    snprintf(expect, sizeof expect, "%s:3:5: error: prefill file '%s' of memory_region 'q' is "
+                                    "empty", sys_path, empty);
+    EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
+    verdict(name, NULL);
+
+    name = "sdf/prefill/missing_when_resolving";
+    fclose(d);
+    free(diag);
+    diag = NULL;
+    d = open_memstream(&diag, &diag_len);
+    write_file(sys_path, HDR "    <memory_region name=\"q\" size=\"0x2000\" "
+                             "prefill_path=\"nope.bin\"/>\n" PD("a", "1") END);
+    EXPECT(sdf_parse_file(sys_path, &sys, d) == 0 && sys);
+    EXPECT(sdf_resolve_images(sys, dirs, 1, d) != 0);
+    fflush(d);
+    snprintf(expect, sizeof expect, "%s:3:5: error: prefill file 'nope.bin' of memory_region 'q' "
+                                    "is not in %s, the current directory or %s", sys_path, data,
+             dir);
+    EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
+    EXPECT(!sys->mrs[0].prefill_file && !sys->pds[0].program_image_path);
+    sdf_free(sys);
+    sys = NULL;
+    verdict(name, NULL);
+
+    /* As the image writer always did: a file beside the description needs no search path. */
+    name = "sdf/prefill/beside_the_description";
+    write_file(sys_path, HDR "    <memory_region name=\"q\" prefill_path=\"beside.bin\"/>\n"
+                             PD("a", "1") END);
+    EXPECT(sdf_parse_file(sys_path, &sys, d) == 0 && sys);
+    EXPECT(strcmp(sys->mrs[0].prefill_file, beside) == 0 && sys->mrs[0].prefill_size == 5);
+    EXPECT(sys->mrs[0].size == 0x1000);
+    verdict(name, NULL);
+out:
+    if (d)
+        fclose(d);
+    sdf_free(sys);
+    free(diag);
+    unlink(fill);
+    unlink(big);
+    unlink(empty);
+    unlink(image);
+    unlink(beside);
+    unlink(sys_path);
+    rmdir(data);
+    rmdir(dir);
+}
+
 int main(void)
 {
     run_error_cases();
@@ -371,5 +514,6 @@ int main(void)
     test_several_errors_reported();
     test_error_limit();
     test_files_and_images();
+    test_prefill();
     return failures ? 1 : 0;
 }

@@ -25,15 +25,18 @@
 #include "tools/substrate/commands.h"
 
 #define CHECK_MAX_POLICY_SIZE (16u << 20)
+#define CHECK_MAX_SEARCH 64
 
 static int usage(FILE *out, int status)
 {
-    fprintf(out, "usage: substrate check SYSTEM [--policy FILE] [-o DIR]\n\n"
+    fprintf(out, "usage: substrate check SYSTEM [--search-path DIR]... [--policy FILE] [-o DIR]\n\n"
                  "Reports every PD's mappings, channels, IRQs, I/O ports and children, and the\n"
                  "information flows between PDs; checks the rules of a policy file:\n"
                  "  deny flow A -> B   no chain of flows from A to B\n"
                  "  deny read A B      A maps no memory that B maps writable\n"
                  "  deny write A B     A maps no memory writable that B maps\n\n"
+                 "  --search-path DIR  find program images and prefill files in DIR, as the\n"
+                 "                 builder does (repeatable); without it they are not looked up\n"
                  "  --policy FILE  check FILE's rules; exit 1 and print the path if one fails\n"
                  "  -o DIR         write DIR/report.md, DIR/flow.dot, DIR/flow.svg and, with\n"
                  "                 --policy, DIR/policy.txt (the report goes to standard\n"
@@ -198,10 +201,19 @@ static int write_outputs(const char *dir, const sdf_system_t *sys, const bool *m
 int cmd_check(int argc, char **argv)
 {
     const char *system = NULL, *policy = NULL, *out_dir = NULL;
+    const char *dirs[CHECK_MAX_SEARCH];
+    size_t ndirs = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return usage(stdout, 0);
-        if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--search-path") == 0 && i + 1 < argc) {
+            if (ndirs == CHECK_MAX_SEARCH) {
+                fprintf(stderr, "substrate check: at most %d --search-path directories\n",
+                        CHECK_MAX_SEARCH);
+                return 2;
+            }
+            dirs[ndirs++] = argv[++i];
+        } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
             policy = argv[++i];
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out_dir = argv[++i];
@@ -213,8 +225,12 @@ int cmd_check(int argc, char **argv)
     if (!system)
         return usage(stderr, 2);
     sdf_system_t *sys;
-    if (sdf_parse_file(system, &sys, stderr) != 0)
+    if (sdf_parse_file_search(system, dirs, ndirs, &sys, stderr) != 0)
         return 1;
+    if (ndirs > 0 && sdf_resolve_images(sys, dirs, ndirs, stderr) != 0) {
+        sdf_free(sys);
+        return 1;
+    }
     int rc = 0;
     /* The policy goes first, so the picture can show the flows that break it. */
     bool marked[SDF_MAX_PDS * SDF_MAX_PDS] = {false};

@@ -58,13 +58,16 @@ enum { SDF_PERM_R = 1, SDF_PERM_W = 2, SDF_PERM_X = 4 };
 
 typedef struct {
     char *name;
-    uint64_t size;          /* bytes, a multiple of page_size */
+    uint64_t size;          /* bytes, a multiple of page_size; without `size`, the prefill
+                             * file's length rounded up to the page size */
     uint64_t page_size;     /* SDF_PAGE_*; what `page_size` says, or the largest that divides size
                              * (and phys_addr, when given); only a given one binds map alignment */
     bool page_size_given;   /* true when the description named page_size explicitly */
     bool has_phys_addr;
     uint64_t phys_addr;     /* fixed physical placement (devices); only when has_phys_addr */
     char *prefill_path;     /* file whose bytes fill the start of the region, or NULL */
+    char *prefill_file;     /* prefill_path found through the search path; NULL until found */
+    uint64_t prefill_size;  /* bytes in prefill_file (at most size); valid when it is set */
     sdf_loc_t loc;
 } sdf_mr_t;
 
@@ -75,6 +78,7 @@ typedef struct {
     bool cached;
     char *setvar_vaddr;     /* symbol patched with vaddr, or NULL */
     char *setvar_size;      /* symbol patched with the region's size, or NULL */
+    char *setvar_prefill_size; /* symbol patched with the prefill file's length, or NULL */
     sdf_loc_t loc;
 } sdf_map_t;
 

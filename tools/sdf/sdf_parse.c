@@ -43,6 +43,8 @@ typedef struct {
     const sdf_xml_t *xml;
     sdf_system_t *sys;
     size_t mr_cap, pd_cap, channel_cap;
+    const char *const *dirs; /* where prefill files are looked for */
+    size_t ndirs;
     uint32_t *mr_index;     /* open-addressing hash of region names -> index, or SDF_NONE */
     size_t mr_index_cap;    /* a power of two, at least twice the number of regions */
 } ctx_t;
@@ -316,13 +318,55 @@ static uint64_t largest_page_dividing(uint64_t v)
 static const char *const mr_attrs[] = {"name", "size", "page_size", "phys_addr", "prefill_path",
                                        NULL};
 
+static char *find_prefill(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                          uint64_t *size);
+static void describe_prefill_dirs(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                                  char *where, size_t where_size);
+
+/*
+ * Looks for the region's prefill file. Returns false after an error: a file
+ * that is empty or larger than a given size, or a missing one when the size
+ * must come from it.
+ */
+static bool resolve_prefill(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr, bool has_size)
+{
+    uint64_t bytes = 0;
+    mr->prefill_file = find_prefill(mr, c->dirs, c->ndirs, &bytes);
+    if (!mr->prefill_file) {
+        if (has_size)
+            return true; /* the builder's search path may have it */
+        char where[768];
+        describe_prefill_dirs(mr, c->dirs, c->ndirs, where, sizeof where);
+        ERR(c, n, "prefill file '%s' of memory_region '%s' is not in %s, and the region has no "
+                  "size; give it size=\"...\" or add the file's directory with --search-path",
+            mr->prefill_path, mr->name, where);
+        return false;
+    }
+    mr->prefill_size = bytes;
+    if (bytes == 0 || bytes > SDF_PHYS_LIMIT / 2) {
+        ERR(c, n, "prefill file '%s' of memory_region '%s' is %s; fill the region with a "
+                  "non-empty file of sensible size", mr->prefill_file, mr->name,
+            bytes ? "too large" : "empty");
+        return false;
+    }
+    if (has_size && bytes > mr->size) {
+        ERR(c, n, "prefill file '%s' has 0x%llx bytes, more than the size 0x%llx of "
+                  "memory_region '%s'; enlarge the region, or drop size so it follows the file",
+            mr->prefill_file, (unsigned long long)bytes, (unsigned long long)mr->size, mr->name);
+        return false;
+    }
+    return true;
+}
+
 static bool parse_mr_fields(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr)
 {
     bool ok = check_attrs(c, n, mr_attrs);
     ok &= attr_string(c, n, "name", REQUIRED, &mr->name);
     ok &= attr_string(c, n, "prefill_path", OPTIONAL, &mr->prefill_path);
-    ok &= attr_u64(c, n, "size", REQUIRED, 0, SDF_PHYS_LIMIT,
-                   "a region is at most 2^52 bytes", &mr->size);
+    /* A prefilled region may leave its size to the file, as in Microkit. */
+    bool has_size = sdf_xml_attr(n, "size") != NULL;
+    ok &= attr_u64(c, n, "size", sdf_xml_attr(n, "prefill_path") ? OPTIONAL : REQUIRED, 0,
+                   SDF_PHYS_LIMIT, "a region is at most 2^52 bytes", &mr->size);
     mr->page_size_given = sdf_xml_attr(n, "page_size") != NULL;
     ok &= attr_u64(c, n, "page_size", OPTIONAL, 0, UINT64_MAX, "", &mr->page_size);
     mr->has_phys_addr = sdf_xml_attr(n, "phys_addr") != NULL;
@@ -330,6 +374,17 @@ static bool parse_mr_fields(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr)
                    "physical addresses are below 2^52", &mr->phys_addr);
     if (!ok)
         return false;
+    if (mr->prefill_path) {
+        if (!resolve_prefill(c, n, mr, has_size))
+            return false;
+        if (!has_size) {
+            uint64_t unit = mr->page_size_given && (mr->page_size == SDF_PAGE_2M ||
+                                                    mr->page_size == SDF_PAGE_1G)
+                                ? mr->page_size
+                                : SDF_PAGE_4K;
+            mr->size = (mr->prefill_size + unit - 1) & ~(unit - 1);
+        }
+    }
     if (mr->size == 0 || mr->size % SDF_PAGE_4K != 0) {
         ERR(c, n, "size 0x%llx of memory_region '%s' is not a non-zero multiple of 4 KiB; "
                   "round it up to a multiple of 0x1000", (unsigned long long)mr->size, mr->name);
@@ -382,6 +437,7 @@ static void free_mr(sdf_mr_t *mr)
 {
     free(mr->name);
     free(mr->prefill_path);
+    free(mr->prefill_file);
 }
 
 static void parse_mr(ctx_t *c, const sdf_xml_node_t *n)
@@ -402,7 +458,7 @@ static void parse_mr(ctx_t *c, const sdf_xml_node_t *n)
 /* ---- protection domains ---- */
 
 static const char *const map_attrs[] = {"mr", "vaddr", "perms", "cached", "setvar_vaddr",
-                                        "setvar_size", NULL};
+                                        "setvar_size", "setvar_prefill_size", NULL};
 
 static bool parse_perms(ctx_t *c, const sdf_xml_node_t *n, uint8_t *out)
 {
@@ -439,6 +495,7 @@ static void free_map(sdf_map_t *m)
 {
     free(m->setvar_vaddr);
     free(m->setvar_size);
+    free(m->setvar_prefill_size);
 }
 
 static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf_map_t *m)
@@ -450,6 +507,7 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     ok &= attr_bool(c, n, "cached", true, &m->cached);
     ok &= attr_string(c, n, "setvar_vaddr", OPTIONAL, &m->setvar_vaddr);
     ok &= attr_string(c, n, "setvar_size", OPTIONAL, &m->setvar_size);
+    ok &= attr_string(c, n, "setvar_prefill_size", OPTIONAL, &m->setvar_prefill_size);
     const char *mr_name = sdf_xml_attr(n, "mr");
     if (!mr_name)
         ok = missing_attr(c, n, "mr");
@@ -461,6 +519,11 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     if (!ok)
         return false;
     const sdf_mr_t *mr = &c->sys->mrs[m->mr];
+    if (m->setvar_prefill_size && !mr->prefill_path) {
+        ERR(c, n, "setvar_prefill_size on a map of memory_region '%s', which has no "
+                  "prefill_path; give the region one or drop the attribute", mr->name);
+        return false;
+    }
     /*
      * Only a page_size the user wrote binds the map's alignment, as in
      * Microkit; an inferred one just allows large pages where the map's
@@ -772,7 +835,7 @@ static size_t add_symbol(symbol_use_t *uses, size_t count, const char *symbol, s
 static void check_symbols(ctx_t *c, size_t pd_index)
 {
     const sdf_pd_t *pd = &c->sys->pds[pd_index];
-    size_t cap = 2 * pd->map_count + pd->irq_count + 2 * pd->ioport_count + pd->setvar_count +
+    size_t cap = 3 * pd->map_count + pd->irq_count + 2 * pd->ioport_count + pd->setvar_count +
                  c->sys->pd_count;
     if (cap == 0)
         return;
@@ -785,6 +848,7 @@ static void check_symbols(ctx_t *c, size_t pd_index)
     for (size_t i = 0; i < pd->map_count; i++) {
         n = add_symbol(uses, n, pd->maps[i].setvar_vaddr, pd->maps[i].loc);
         n = add_symbol(uses, n, pd->maps[i].setvar_size, pd->maps[i].loc);
+        n = add_symbol(uses, n, pd->maps[i].setvar_prefill_size, pd->maps[i].loc);
     }
     for (size_t i = 0; i < pd->irq_count; i++)
         n = add_symbol(uses, n, pd->irqs[i].setvar_id, pd->irqs[i].loc);
@@ -1188,8 +1252,8 @@ void sdf_free(sdf_system_t *sys)
     free(sys);
 }
 
-int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_system_t **out,
-                     FILE *diag)
+static int parse_buffer(const char *file_name, const char *buf, size_t len,
+                        const char *const *dirs, size_t ndirs, sdf_system_t **out, FILE *diag)
 {
     *out = NULL;
     sdf_system_t *sys = calloc(1, sizeof *sys);
@@ -1206,7 +1270,8 @@ int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_sys
         sdf_free(sys);
         return -1;
     }
-    ctx_t c = {.file = sys->files[0], .diag = diag, .xml = &xml, .sys = sys};
+    ctx_t c = {.file = sys->files[0], .diag = diag, .xml = &xml, .sys = sys, .dirs = dirs,
+               .ndirs = ndirs};
     parse_system(&c);
     free(c.mr_index);
     sdf_xml_free(&xml);
@@ -1218,7 +1283,19 @@ int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_sys
     return 0;
 }
 
+int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_system_t **out,
+                     FILE *diag)
+{
+    return parse_buffer(file_name, buf, len, NULL, 0, out, diag);
+}
+
 int sdf_parse_file(const char *path, sdf_system_t **out, FILE *diag)
+{
+    return sdf_parse_file_search(path, NULL, 0, out, diag);
+}
+
+int sdf_parse_file_search(const char *path, const char *const *dirs, size_t ndirs,
+                          sdf_system_t **out, FILE *diag)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -1255,14 +1332,15 @@ int sdf_parse_file(const char *path, sdf_system_t **out, FILE *diag)
                 strerror(errno));
         goto out;
     }
-    rc = sdf_parse_buffer(path, buf ? buf : "", len, out, diag);
+    rc = parse_buffer(path, buf ? buf : "", len, dirs, ndirs, out, diag);
 out:
     free(buf);
     fclose(f);
     return rc;
 }
 
-static bool is_readable_file(const char *path)
+/* A readable regular file's size, or false. */
+static bool readable_file_size(const char *path, uint64_t *size)
 {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
@@ -1271,6 +1349,7 @@ static bool is_readable_file(const char *path)
     if (!f)
         return false;
     fclose(f);
+    *size = (uint64_t)st.st_size;
     return true;
 }
 
@@ -1283,18 +1362,89 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-/* The resolved path of `image`, or NULL when no candidate exists. */
-static char *find_image(const char *image, const char *const *dirs, size_t ndirs)
+/*
+ * The path of `name` found as the builder finds files: an absolute name as
+ * it is, a relative one in `dirs` in order, or in the current directory
+ * when there are none. NULL when there is no such readable file.
+ */
+static char *find_file(const char *name, const char *const *dirs, size_t ndirs, uint64_t *size)
 {
-    if (image[0] == '/' || ndirs == 0)
-        return is_readable_file(image) ? copy_string(image) : NULL;
+    if (name[0] == '/' || ndirs == 0)
+        return readable_file_size(name, size) ? copy_string(name) : NULL;
     for (size_t i = 0; i < ndirs; i++) {
-        char *p = join_path(dirs[i], image);
-        if (p && is_readable_file(p))
+        char *p = join_path(dirs[i], name);
+        if (p && readable_file_size(p, size))
             return p;
         free(p);
     }
     return NULL;
+}
+
+/*
+ * A prefill file is looked for as Microkit does, in the search directories,
+ * and then, as the image writer has always done, where the path leads from
+ * the current directory and beside the system description.
+ */
+static char *find_prefill(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                          uint64_t *size)
+{
+    const char *name = mr->prefill_path;
+    char *found = ndirs ? find_file(name, dirs, ndirs, size) : NULL;
+    if (!found)
+        found = find_file(name, NULL, 0, size);
+    const char *slash = mr->loc.file ? strrchr(mr->loc.file, '/') : NULL;
+    if (!found && name[0] != '/' && slash) {
+        size_t n = (size_t)(slash - mr->loc.file) + 1 + strlen(name) + 1;
+        char *beside = malloc(n);
+        if (beside) {
+            snprintf(beside, n, "%.*s/%s", (int)(slash - mr->loc.file), mr->loc.file, name);
+            if (readable_file_size(beside, size))
+                return beside;
+            free(beside);
+        }
+    }
+    return found;
+}
+
+static void describe_prefill_dirs(const sdf_mr_t *mr, const char *const *dirs, size_t ndirs,
+                                  char *where, size_t where_size)
+{
+    if (mr->prefill_path[0] == '/') {
+        snprintf(where, where_size, "that absolute path");
+        return;
+    }
+    size_t used = 0;
+    where[0] = '\0';
+    for (size_t d = 0; d < ndirs && used < where_size; d++) {
+        int w = snprintf(where + used, where_size - used, "%s, ", dirs[d]);
+        if (w < 0)
+            return;
+        used += (size_t)w;
+    }
+    const char *slash = mr->loc.file ? strrchr(mr->loc.file, '/') : NULL;
+    if (used < where_size)
+        snprintf(where + used, where_size - used, "the current directory%s%.*s",
+                 slash ? " or " : "", slash ? (int)(slash - mr->loc.file) : 0,
+                 slash ? mr->loc.file : "");
+}
+
+/* Where find_file looked, for a message. */
+static void describe_dirs(const char *name, const char *const *dirs, size_t ndirs, char *where,
+                          size_t where_size)
+{
+    snprintf(where, where_size, "the current directory");
+    if (name[0] == '/') {
+        snprintf(where, where_size, "that absolute path");
+    } else if (ndirs > 0) {
+        size_t used = 0;
+        where[0] = '\0';
+        for (size_t d = 0; d < ndirs && used < where_size; d++) {
+            int w = snprintf(where + used, where_size - used, "%s%s", d ? ", " : "", dirs[d]);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+    }
 }
 
 int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs, FILE *diag)
@@ -1305,28 +1455,42 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
         return -1;
     }
     int rc = 0;
+    char where[768];
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        found[i] = find_image(pd->program_image, dirs, ndirs);
+        uint64_t size;
+        found[i] = find_file(pd->program_image, dirs, ndirs, &size);
         if (found[i])
             continue;
         rc = -1;
-        char where[512] = "the current directory";
-        if (pd->program_image[0] == '/') {
-            snprintf(where, sizeof where, "that absolute path");
-        } else if (ndirs > 0) {
-            size_t used = 0;
-            for (size_t d = 0; d < ndirs && used < sizeof where; d++) {
-                int w = snprintf(where + used, sizeof where - used, "%s%s", d ? ", " : "",
-                                 dirs[d]);
-                if (w < 0)
-                    break;
-                used += (size_t)w;
-            }
-        }
+        describe_dirs(pd->program_image, dirs, ndirs, where, sizeof where);
         fprintf(diag, "%s:%u:%u: error: program image '%s' of protection domain '%s' is not in "
                       "%s; build it, or add its directory with --search-path\n",
                 pd->loc.file, pd->loc.line, pd->loc.column, pd->program_image, pd->name, where);
+    }
+    /* Prefill files the parse did not find must be on the search path now. */
+    for (size_t i = 0; i < sys->mr_count; i++) {
+        const sdf_mr_t *mr = &sys->mrs[i];
+        if (!mr->prefill_path || mr->prefill_file)
+            continue;
+        uint64_t bytes = 0;
+        char *file = find_prefill(mr, dirs, ndirs, &bytes);
+        if (!file) {
+            describe_prefill_dirs(mr, dirs, ndirs, where, sizeof where);
+            fprintf(diag, "%s:%u:%u: error: prefill file '%s' of memory_region '%s' is not in "
+                          "%s; create it, or add its directory with --search-path\n",
+                    mr->loc.file, mr->loc.line, mr->loc.column, mr->prefill_path, mr->name,
+                    where);
+            rc = -1;
+        } else if (bytes == 0 || bytes > mr->size) {
+            fprintf(diag, "%s:%u:%u: error: prefill file '%s' has 0x%llx bytes, which does not "
+                          "fit memory_region '%s' of 0x%llx bytes; fill the region with a "
+                          "non-empty file no larger than it\n", mr->loc.file, mr->loc.line,
+                    mr->loc.column, file, (unsigned long long)bytes, mr->name,
+                    (unsigned long long)mr->size);
+            rc = -1;
+        }
+        free(file);
     }
     for (size_t i = 0; i < sys->pd_count; i++) {
         if (rc == 0) {
@@ -1335,6 +1499,12 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
         } else {
             free(found[i]);
         }
+    }
+    /* Only when everything resolves does the model change. */
+    for (size_t i = 0; rc == 0 && i < sys->mr_count; i++) {
+        sdf_mr_t *mr = &sys->mrs[i];
+        if (mr->prefill_path && !mr->prefill_file)
+            mr->prefill_file = find_prefill(mr, dirs, ndirs, &mr->prefill_size);
     }
     free(found);
     return rc;
