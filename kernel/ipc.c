@@ -284,3 +284,56 @@ void ipc_fault(pd_t *pd)
     pd_detach(pd);
     pd->state = PD_STOPPED;
 }
+
+/*
+ * The fast path for the two halves of a protected call: a call to a callee
+ * that is waiting, and a reply to a caller when the replying PD then has
+ * nothing else to receive. Everything it does is what the general path
+ * would do, minus the ready-queue work: on a call the callee has strictly
+ * higher priority than any ready PD (the caller was running), and on a
+ * reply the scheduler check proves the caller is the highest. Any other
+ * case returns false and takes the general path.
+ */
+bool ipc_fastpath(pd_t *cur)
+{
+    arch_frame_t *f = &cur->frame;
+    if (f->rax == SYS_PPCALL) {
+        const image_channel_t *c = channel_of(cur, f->rdi, IMAGE_CH_PP);
+        if (!c)
+            return false;
+        pd_t *callee = &pd_table[c->peer];
+        const sched_context_t *next_sc = (callee->passive && !callee->has_own_sc_bound) ? cur->sc : callee->sc;
+        if (callee->state != PD_BLOCKED_RECV || callee->priority <= cur->priority || !next_sc ||
+            next_sc->throttled || !sched_fast_switch_ok(cur, cur->priority))
+            return false;
+        cur->send_channel = c->peer_id;
+        cur->send_msginfo = msginfo_clamp(f->rsi);
+        f->rdx = SYS_OK;
+        take_call(callee, cur);
+        callee->state = PD_READY;
+        callee->sc->holder = callee;
+        sched_fast_switch(callee, callee->sc == cur->sc);
+        return true;
+    }
+    if (f->rax == SYS_RECV && f->rdi == SYS_RECV_REPLY && cur->reply_kind == REPLY_CALLER) {
+        pd_t *caller = cur->reply_to;
+        if (!caller || caller->state != PD_BLOCKED_REPLY || cur->pending_faults || cur->send_head ||
+            cur->pending_notify || (cur->passive && cur->has_own_sc_bound) || !caller->sc ||
+            caller->sc->throttled || !sched_fast_switch_ok(cur, caller->priority))
+            return false;
+        uint64_t msginfo = msginfo_clamp(f->rsi);
+        copy_mrs(cur, caller, msginfo);
+        caller->frame.rax = msginfo;
+        caller->frame.rdx = SYS_OK;
+        caller->state = PD_READY;
+        caller->sc->holder = caller;
+        cur->reply_kind = REPLY_NONE;
+        cur->reply_to = 0;
+        bool same = cur->sc == caller->sc;
+        cur->sc = cur->passive ? 0 : &cur->own_sc;
+        cur->state = PD_BLOCKED_RECV;
+        sched_fast_switch(caller, same);
+        return true;
+    }
+    return false;
+}

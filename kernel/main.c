@@ -30,6 +30,12 @@ volatile uint64_t boot_image_header_phys __attribute__((section(".data"))) = 0;
 
 extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
+extern uint64_t boot_pdpt_high[512];
+extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];
+
+/* The kernel window, remapped at boot with 4 KiB pages and W^X. */
+static uint64_t kernel_window_pd[512] __attribute__((aligned(4096)));
+static uint64_t kernel_window_pt[512] __attribute__((aligned(4096)));
 extern uint64_t boot_pd[4 * 512];
 
 #define DIRECT_EXTRA_GIB ((KERNEL_DIRECT_SIZE - KERNEL_DIRECT_BOOT_SIZE) >> 30)
@@ -95,6 +101,41 @@ static void check_ram(uint64_t base, uint64_t end)
     kernel_panic("not enough memory: give the machine more RAM (e.g. qemu -m)");
 }
 
+static uint64_t kphys(const void *p)
+{
+    return (uint64_t)p - KERNEL_VBASE;
+}
+
+/*
+ * Replaces the boot's read-write-execute 2 MiB kernel window with 4 KiB
+ * pages: code read-execute, constants read-only, data and bss read-write
+ * and never executable; nothing else of the first 2 MiB is mapped there.
+ * The direct map becomes non-executable. From then on no kernel page is
+ * both writable and executable.
+ */
+static void protect_kernel_image(void)
+{
+    uint64_t nx = cpu_features.nx ? VSPACE_PTE_NX : 0;
+    if (kphys(kernel_end) > 0x200000)
+        kernel_panic("the kernel image outgrew its 2 MiB window");
+    for (uint64_t page = 0; page < 512; page++) {
+        uint64_t phys = page << 12, bits;
+        if (phys >= kphys(kernel_text_start) && phys < kphys(kernel_rodata_start))
+            bits = VSPACE_PTE_P;
+        else if (phys >= kphys(kernel_rodata_start) && phys < kphys(kernel_data_start))
+            bits = VSPACE_PTE_P | nx;
+        else if (phys >= kphys(kernel_data_start) && phys < kphys(kernel_end))
+            bits = VSPACE_PTE_P | VSPACE_PTE_RW | nx;
+        else
+            bits = 0;
+        kernel_window_pt[page] = bits ? phys | bits : 0;
+    }
+    kernel_window_pd[0] = kphys(kernel_window_pt) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    boot_pdpt_high[510] = kphys(kernel_window_pd) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    for (int i = 0; i < 4 * 512; i++)
+        boot_pd[i] |= nx;
+}
+
 static void setup_kernel_mappings(void)
 {
     /* The APIC pages are device memory. */
@@ -108,6 +149,7 @@ static void setup_kernel_mappings(void)
                               (cpu_features.nx ? VSPACE_PTE_NX : 0);
         boot_pdpt_low[gib] = ((uint64_t)direct_pd[g] - KERNEL_VBASE) | VSPACE_PTE_P | VSPACE_PTE_RW;
     }
+    protect_kernel_image();
     /* Drop the boot identity map: the lower half belongs to PDs. */
     boot_pml4[0] = 0;
     cpu_write_cr3(cpu_read_cr3());

@@ -202,6 +202,26 @@ static pd_t *pick(void)
     return next;
 }
 
+bool sched_fast_switch_ok(const pd_t *cur, uint8_t min_priority)
+{
+    return !slice_expired && cur->sc && !cur->sc->throttled && highest_ready() < (int)min_priority + 1;
+}
+
+void sched_fast_switch(pd_t *next, bool same_context)
+{
+    pd_switch_to(next);
+    if (same_context)
+        return; /* the running context, and so the deadline, did not change */
+    uint64_t deadline = next_deadline(next);
+    if (deadline != UINT64_MAX) {
+        apic_timer_arm(deadline);
+        timer_armed = true;
+    } else if (timer_armed) {
+        apic_timer_disarm();
+        timer_armed = false;
+    }
+}
+
 void sched_schedule(void)
 {
     for (;;) {

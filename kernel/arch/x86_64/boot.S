@@ -143,6 +143,7 @@ boot_high:
 boot_pml4:      .skip 4096
     .globl boot_pdpt_low
 boot_pdpt_low:  .skip 4096
+    .globl boot_pdpt_high
 boot_pdpt_high: .skip 4096
     .globl boot_pd
 boot_pd:        .skip 4 * 4096

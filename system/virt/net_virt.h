@@ -1,0 +1,88 @@
+/*
+ * The network virtualiser: several clients share one network driver.
+ *
+ * Receive: the virtualiser owns the receive DMA buffers and keeps the driver
+ * supplied with empty ones. Each frame the driver returns is demultiplexed by
+ * destination MAC (broadcast and multicast go to every client), copied into a
+ * buffer the client itself offered, and the DMA buffer goes straight back to
+ * the driver. A client with no free buffer loses the frame; nobody waits for
+ * it, so a slow client cannot stall the rest.
+ * Transmit: clients are served round robin, one frame each per pass. A frame
+ * is copied out of the client's buffer into a transmit DMA buffer, its source
+ * MAC is set to the client's own (no spoofing), and the client's buffer is
+ * returned to it at once.
+ *
+ * Clients therefore never see any buffer but their own, and the device only
+ * ever sees the virtualiser's DMA buffers. Every descriptor from a client or
+ * from the driver is checked (offset, alignment, length, ownership) before use.
+ */
+#ifndef SUBSTRATE_SYSTEM_VIRT_NET_VIRT_H
+#define SUBSTRATE_SYSTEM_VIRT_NET_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ddf/net.h"
+
+#define NET_VIRT_MAX_CLIENTS 8
+#define NET_VIRT_MAX_BUFFERS 512   /* DMA buffers per direction */
+
+typedef struct {
+    void *rx_region;  size_t rx_region_size;   /* client's receive connection (virtualiser serves) */
+    void *tx_region;  size_t tx_region_size;   /* client's transmit connection */
+    uint32_t capacity;
+    uint8_t *rx_data; uint64_t rx_data_size;   /* the client's buffers, as mapped here */
+    uint8_t *tx_data; uint64_t tx_data_size;
+    uint8_t mac[NET_MAC_LEN];
+} net_virt_client_cfg_t;
+
+typedef struct {
+    void *drv_rx_region; size_t drv_rx_region_size;
+    void *drv_tx_region; size_t drv_tx_region_size;
+    uint32_t drv_capacity;
+    uint8_t *rx_dma; uint64_t rx_dma_size;     /* buffers lent to the driver */
+    uint8_t *tx_dma; uint64_t tx_dma_size;
+    size_t client_count;
+    net_virt_client_cfg_t clients[NET_VIRT_MAX_CLIENTS];
+} net_virt_cfg_t;
+
+typedef struct {
+    net_queue_t rx, tx;
+    uint8_t *rx_data; uint64_t rx_data_size;
+    uint8_t *tx_data; uint64_t tx_data_size;
+    uint8_t mac[NET_MAC_LEN];
+    uint64_t rx_frames, rx_dropped, tx_frames, bad_descs;
+    bool broken;                               /* its rings were found corrupt */
+} net_virt_client_t;
+
+typedef struct {
+    net_queue_t drv_rx, drv_tx;
+    uint32_t drv_capacity;
+    uint8_t *rx_dma; uint32_t rx_bufs;
+    uint8_t *tx_dma; uint32_t tx_bufs;
+    bool rx_at_driver[NET_VIRT_MAX_BUFFERS];   /* ownership of each DMA buffer */
+    bool tx_at_driver[NET_VIRT_MAX_BUFFERS];
+    uint32_t rx_idle[NET_VIRT_MAX_BUFFERS];    /* receive buffers not at the driver (stack) */
+    uint32_t rx_idle_count;
+    uint32_t tx_idle[NET_VIRT_MAX_BUFFERS];
+    uint32_t tx_idle_count;
+    size_t client_count;
+    net_virt_client_t clients[NET_VIRT_MAX_CLIENTS];
+    uint32_t next_tx_client;
+    uint64_t rx_no_owner, bad_driver_descs;
+    /* Outputs of the last poll. */
+    bool notify_drv_rx, notify_drv_tx;
+    uint32_t notify_clients_rx, notify_clients_tx;  /* bit i: client i */
+} net_virt_t;
+
+typedef enum { NET_VIRT_OK = 0, NET_VIRT_EINVAL } net_virt_err_t;
+
+/* Checks the configuration, then initialises every ring (this end is the
+ * initialiser of all of them). Nothing is touched on error. */
+net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg);
+
+/* All the work there is: refill the driver, demultiplex received frames,
+ * transmit fairly, take back sent buffers. */
+void net_virt_poll(net_virt_t *v);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * The network virtualiser against a simulated driver: frames reach exactly
+ * the client whose MAC they carry (broadcast reaches all), a client that
+ * stops reading does not stall the other, transmit is fair and returns every
+ * buffer to its owner, and hostile descriptors from clients or the driver are
+ * refused without harm to anyone else.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "system/virt/net_virt.h"
+#include "tests/ddf/ddf_test.h"
+
+#define CAP 32u
+#define DATA (CAP * NET_BUFFER_SIZE)
+
+static _Alignas(64) uint8_t drv_rx_region[4096], drv_tx_region[4096];
+static _Alignas(64) uint8_t cli_rx_region[2][4096], cli_tx_region[2][4096];
+static uint8_t rx_dma[DATA], tx_dma[DATA];
+static uint8_t cli_rx_data[2][DATA], cli_tx_data[2][DATA];
+static net_virt_t virt;
+static net_queue_t drv_rx, drv_tx, cli_rx[2], cli_tx[2];
+static const uint8_t mac[2][6] = {{0x52, 0x54, 0, 0, 0, 0xA1}, {0x52, 0x54, 0, 0, 0, 0xB2}};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* What the simulated driver transmitted. */
+static int sent_count;
+static uint8_t sent_src[256];   /* last byte of each frame's source MAC */
+static uint8_t sent_tag[256];   /* payload byte 14 */
+
+static void setup(void)
+{
+    net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                          .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                          .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                          .tx_dma_size = DATA, .client_count = 2};
+    for (int i = 0; i < 2; i++) {
+        cfg.clients[i] = (net_virt_client_cfg_t){
+            .rx_region = cli_rx_region[i], .rx_region_size = 4096, .tx_region = cli_tx_region[i],
+            .tx_region_size = 4096, .capacity = CAP, .rx_data = cli_rx_data[i], .rx_data_size = DATA,
+            .tx_data = cli_tx_data[i], .tx_data_size = DATA};
+        memcpy(cfg.clients[i].mac, mac[i], 6);
+    }
+    CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
+    CHECK(net_attach(&drv_rx, drv_rx_region, 4096, CAP, true, false) == DDF_RING_OK);
+    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, CAP, false, false) == DDF_RING_OK);
+    for (int i = 0; i < 2; i++) {
+        CHECK(net_attach(&cli_rx[i], cli_rx_region[i], 4096, CAP, false, false) == DDF_RING_OK);
+        CHECK(net_attach(&cli_tx[i], cli_tx_region[i], 4096, CAP, true, false) == DDF_RING_OK);
+    }
+    sent_count = 0;
+    net_virt_poll(&virt);
+}
+
+static void client_offer_rx(int c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        CHECK(net_enqueue_free(&cli_rx[c], (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+    }
+}
+
+/* The driver "receives" a frame into the next buffer it was lent. */
+static bool wire_in(const uint8_t *dst, uint8_t tag, uint16_t len)
+{
+    net_buff_desc_t d;
+    if (net_dequeue_free(&drv_rx, &d) != DDF_RING_OK) {
+        return false;
+    }
+    uint8_t *f = rx_dma + d.offset;
+    memcpy(f, dst, 6);
+    memset(f + 6, 0x11, 6);
+    f[12] = 0x88;
+    f[13] = 0xB5;
+    f[14] = tag;
+    return net_enqueue_active(&drv_rx, d.offset, len) == DDF_RING_OK;
+}
+
+static void driver_transmit(void)
+{
+    net_buff_desc_t d;
+    while (net_dequeue_active(&drv_tx, &d) == DDF_RING_OK) {
+        if (sent_count < 256) {
+            sent_src[sent_count] = tx_dma[d.offset + 11];
+            sent_tag[sent_count] = tx_dma[d.offset + 14];
+            sent_count++;
+        }
+        CHECK(net_enqueue_free(&drv_tx, d.offset, 0) == DDF_RING_OK);
+    }
+}
+
+/* Pops one received frame of client c; returns its tag or -1. */
+static int client_take(int c)
+{
+    net_buff_desc_t d;
+    if (net_dequeue_active(&cli_rx[c], &d) != DDF_RING_OK) {
+        return -1;
+    }
+    int tag = cli_rx_data[c][d.offset + 14];
+    CHECK(net_enqueue_free(&cli_rx[c], d.offset, 0) == DDF_RING_OK);
+    return tag;
+}
+
+static void net_virt_demuxes_by_mac_and_broadcast(void)
+{
+    setup();
+    client_offer_rx(0, 8);
+    client_offer_rx(1, 8);
+    uint8_t stranger[6] = {0x52, 0x54, 0, 0, 0, 0xCC};
+    CHECK(wire_in(mac[0], 1, 60));
+    CHECK(wire_in(mac[1], 2, 60));
+    CHECK(wire_in(bcast, 3, 60));
+    CHECK(wire_in(stranger, 4, 60));
+    net_virt_poll(&virt);
+    CHECK(virt.notify_clients_rx == 3u);
+    CHECK(client_take(0) == 1);
+    CHECK(client_take(0) == 3);
+    CHECK(client_take(0) == -1);
+    CHECK(client_take(1) == 2);
+    CHECK(client_take(1) == 3);
+    CHECK(client_take(1) == -1);
+    CHECK(virt.rx_no_owner == 1);
+    CHECK(virt.rx_idle_count == 0); /* every DMA buffer went straight back to the driver */
+}
+
+static void net_virt_flood_to_one_does_not_stall_other(void)
+{
+    setup();
+    client_offer_rx(0, 4); /* client 0 offers 4 buffers, then never reads */
+    client_offer_rx(1, 8);
+    int got1 = 0;
+    for (int round = 0; round < 500; round++) {
+        for (int k = 0; k < 10; k++) {
+            CHECK(wire_in(mac[0], 0xAA, 1514));
+        }
+        CHECK(wire_in(mac[1], (uint8_t)round, 100));
+        net_virt_poll(&virt);
+        int t = client_take(1);
+        CHECK(t == (round & 0xFF));
+        got1 += t >= 0;
+    }
+    CHECK(got1 == 500);
+    CHECK(virt.clients[0].rx_frames == 4 && virt.clients[0].rx_dropped == 4996);
+}
+
+static void client_send(int c, int slot, uint8_t tag, uint16_t len, const uint8_t *spoof)
+{
+    uint8_t *f = cli_tx_data[c] + slot * NET_BUFFER_SIZE;
+    memcpy(f, bcast, 6);
+    memcpy(f + 6, spoof ? spoof : mac[c], 6);
+    f[14] = tag;
+    CHECK(net_enqueue_active(&cli_tx[c], (uint64_t)slot * NET_BUFFER_SIZE, len) == DDF_RING_OK);
+}
+
+static void net_virt_transmit_is_fair_and_returns_buffers(void)
+{
+    setup();
+    for (int i = 0; i < 20; i++) {
+        client_send(0, i, (uint8_t)i, 60, mac[1]); /* client 0 also tries to spoof client 1 */
+    }
+    for (int i = 0; i < 3; i++) {
+        client_send(1, i, (uint8_t)(100 + i), 60, NULL);
+    }
+    net_virt_poll(&virt);
+    driver_transmit();
+    net_virt_poll(&virt);
+    driver_transmit();
+    CHECK(sent_count == 23);
+    /* Within the first six frames both clients appear three times each. */
+    int ones = 0;
+    for (int i = 0; i < 6; i++) {
+        ones += sent_src[i] == 0xB2;
+    }
+    CHECK(ones == 3);
+    /* Client 0's frames carry its own MAC, whatever it wrote. */
+    int zeros = 0;
+    for (int i = 0; i < sent_count; i++) {
+        zeros += sent_src[i] == 0xA1;
+    }
+    CHECK(zeros == 20);
+    /* Every buffer is back with its owner, in order. */
+    net_buff_desc_t d;
+    for (int i = 0; i < 20; i++) {
+        CHECK(net_dequeue_free(&cli_tx[0], &d) == DDF_RING_OK && d.offset == (uint64_t)i * NET_BUFFER_SIZE);
+    }
+    CHECK(net_dequeue_free(&cli_tx[0], &d) == DDF_RING_EMPTY);
+    CHECK(virt.tx_idle_count == CAP);
+}
+
+static void net_virt_refuses_hostile_client_descriptors(void)
+{
+    setup();
+    client_offer_rx(1, 4);
+    /* Client 0: buffers outside its region, misaligned, too long, then a corrupt ring. */
+    CHECK(net_enqueue_free(&cli_rx[0], DATA, 0) == DDF_RING_OK);
+    CHECK(net_enqueue_free(&cli_rx[0], 5, 0) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&cli_tx[0], UINT64_MAX - 100, 60) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&cli_tx[0], 0, NET_BUFFER_SIZE + 1) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&cli_tx[0], NET_BUFFER_SIZE, 2000) == DDF_RING_OK); /* in buffer, but no frame is that long */
+    CHECK(wire_in(bcast, 7, 60));
+    net_virt_poll(&virt);
+    driver_transmit();
+    CHECK(sent_count == 0);
+    CHECK(virt.clients[0].bad_descs == 5 && virt.clients[0].rx_frames == 0);
+    CHECK(client_take(1) == 7);
+    cli_rx[0].free.shared->tail += 77;   /* corrupt */
+    cli_tx[0].active.shared->tail -= 9;
+    CHECK(wire_in(bcast, 8, 60));
+    client_send(1, 0, 9, 60, NULL);
+    net_virt_poll(&virt);
+    driver_transmit();
+    CHECK(client_take(1) == 8);
+    CHECK(sent_count == 1 && sent_tag[0] == 9);
+    CHECK(virt.clients[0].broken && !virt.clients[1].broken);
+}
+
+static void net_virt_refuses_driver_returning_foreign_buffers(void)
+{
+    setup();
+    client_offer_rx(0, 4);
+    net_buff_desc_t d = {0};
+    CHECK(net_dequeue_free(&drv_rx, &d) == DDF_RING_OK);
+    /* The driver returns the same buffer twice, one never lent, one outside. */
+    memcpy(rx_dma + d.offset, mac[0], 6);
+    rx_dma[d.offset + 14] = 5;
+    CHECK(net_enqueue_active(&drv_rx, d.offset, 60) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&drv_rx, d.offset, 60) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&drv_rx, DATA * 4, 60) == DDF_RING_OK);
+    CHECK(net_enqueue_active(&drv_rx, 3, 60) == DDF_RING_OK);
+    net_virt_poll(&virt);
+    CHECK(client_take(0) == 5);
+    CHECK(client_take(0) == -1);
+    CHECK(virt.bad_driver_descs == 3);
+    /* Short frame: dropped, buffer reused. */
+    CHECK(wire_in(mac[0], 6, 10));
+    net_virt_poll(&virt);
+    CHECK(client_take(0) == -1 && virt.bad_driver_descs == 4);
+}
+
+int main(void)
+{
+    RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
+    RUN("net_virt/flood-to-one-does-not-stall-other", net_virt_flood_to_one_does_not_stall_other);
+    RUN("net_virt/transmit-is-fair-and-returns-buffers", net_virt_transmit_is_fair_and_returns_buffers);
+    RUN("net_virt/refuses-hostile-client-descriptors", net_virt_refuses_hostile_client_descriptors);
+    RUN("net_virt/refuses-driver-returning-foreign-buffers", net_virt_refuses_driver_returning_foreign_buffers);
+    return ddf_test_failures ? 1 : 0;
+}

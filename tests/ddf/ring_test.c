@@ -1,0 +1,221 @@
+/*
+ * Host tests of the queue headers: ring arithmetic, wrap-around, hostile
+ * peers that corrupt the shared indices, the signalling rule, and the
+ * serial, block and network wrappers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddf/blk.h"
+#include "ddf/net.h"
+#include "ddf/serial.h"
+#include "tests/ddf/ddf_test.h"
+
+static _Alignas(64) uint8_t region[65536];
+
+static void ring_fifo_order_and_wrap(void)
+{
+    serial_queue_t p, c;
+    memset(region, 0xAA, sizeof(region));
+    CHECK(serial_attach(&c, region, sizeof(region), 8, false, true) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 8, true, false) == DDF_RING_OK);
+    uint8_t next_in = 0, next_out = 0;
+    for (int round = 0; round < 100; round++) {
+        int n = round % 9;
+        for (int i = 0; i < n; i++) {
+            CHECK(serial_put(&p, next_in++) == DDF_RING_OK);
+        }
+        if (n == 8) {
+            CHECK(serial_full(&p));
+            CHECK(serial_put(&p, 0) == DDF_RING_FULL);
+        }
+        for (int i = 0; i < n; i++) {
+            uint8_t ch = 0;
+            CHECK(serial_get(&c, &ch) == DDF_RING_OK);
+            CHECK(ch == next_out);
+            next_out++;
+        }
+        uint8_t ch;
+        CHECK(serial_get(&c, &ch) == DDF_RING_EMPTY);
+    }
+}
+
+static void ring_rejects_bad_capacity(void)
+{
+    serial_queue_t q;
+    CHECK(serial_attach(&q, region, sizeof(region), 0, true, true) == DDF_RING_INVALID);
+    CHECK(serial_attach(&q, region, sizeof(region), 12, true, true) == DDF_RING_INVALID);
+    CHECK(serial_attach(&q, region, 100, 64, true, true) == DDF_RING_INVALID);
+    CHECK(serial_attach(&q, NULL, sizeof(region), 8, true, true) == DDF_RING_INVALID);
+}
+
+static void ring_index_wraps_at_2_32(void)
+{
+    serial_queue_t p, c;
+    ddf_ring_shared_t *s = (ddf_ring_shared_t *)region;
+    CHECK(serial_attach(&c, region, sizeof(region), 4, false, true) == DDF_RING_OK);
+    s->head = s->tail = UINT32_MAX - 1;
+    CHECK(serial_attach(&c, region, sizeof(region), 4, false, false) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 4, true, false) == DDF_RING_OK);
+    for (int i = 0; i < 4; i++) {
+        CHECK(serial_put(&p, (uint8_t)i) == DDF_RING_OK);
+    }
+    CHECK(serial_put(&p, 9) == DDF_RING_FULL);
+    for (int i = 0; i < 4; i++) {
+        uint8_t ch = 99;
+        CHECK(serial_get(&c, &ch) == DDF_RING_OK && ch == i);
+    }
+    CHECK(s->head == 2 && s->tail == 2);
+}
+
+/* A hostile producer pushes tail far ahead: the consumer refuses and stays put. */
+static void ring_consumer_rejects_impossible_tail(void)
+{
+    serial_queue_t p, c;
+    ddf_ring_shared_t *s = (ddf_ring_shared_t *)region;
+    CHECK(serial_attach(&c, region, sizeof(region), 16, false, true) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 16, true, false) == DDF_RING_OK);
+    CHECK(serial_put(&p, 'x') == DDF_RING_OK);
+    s->tail = 17 + 1000;
+    uint8_t ch = 0;
+    CHECK(serial_get(&c, &ch) == DDF_RING_CORRUPT);
+    CHECK(c.ring.local == 0 && s->head == 0);
+    s->tail = UINT32_MAX; /* "behind" the head: also impossible */
+    CHECK(serial_get(&c, &ch) == DDF_RING_CORRUPT);
+    CHECK(serial_empty(&c));
+    s->tail = 1; /* the peer repents */
+    CHECK(serial_get(&c, &ch) == DDF_RING_OK && ch == 'x');
+}
+
+/* A hostile consumer moves head: the producer refuses to overwrite. */
+static void ring_producer_rejects_impossible_head(void)
+{
+    serial_queue_t p, c;
+    ddf_ring_shared_t *s = (ddf_ring_shared_t *)region;
+    CHECK(serial_attach(&c, region, sizeof(region), 16, false, true) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 16, true, false) == DDF_RING_OK);
+    s->head = 5; /* consumer claims to have taken entries that were never there */
+    CHECK(serial_put(&p, 'x') == DDF_RING_CORRUPT);
+    CHECK(p.ring.local == 0 && s->tail == 0);
+    /* A peer that rewrites our own published index does not move us. */
+    s->head = 0;
+    s->tail = 12345;
+    CHECK(serial_put(&p, 'y') == DDF_RING_OK);
+    CHECK(s->tail == 1);
+}
+
+static void ring_signal_rule_request_and_recheck(void)
+{
+    serial_queue_t p, c;
+    CHECK(serial_attach(&c, region, sizeof(region), 16, false, true) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 16, true, false) == DDF_RING_OK);
+    /* No request: the producer need not notify. */
+    CHECK(serial_put(&p, 'a') == DDF_RING_OK);
+    CHECK(!serial_should_notify(&p));
+    uint8_t ch;
+    CHECK(serial_get(&c, &ch) == DDF_RING_OK);
+    /* Consumer drained the ring and asks; the next publish must notify, once. */
+    serial_request_signal(&c);
+    CHECK(serial_empty(&c));
+    CHECK(serial_put(&p, 'b') == DDF_RING_OK);
+    CHECK(serial_should_notify(&p));
+    CHECK(!serial_should_notify(&p));
+    /* Request then cancel after the re-check found data: no notify owed. */
+    serial_request_signal(&c);
+    CHECK(!serial_empty(&c));
+    serial_cancel_signal(&c);
+    CHECK(serial_put(&p, 'c') == DDF_RING_OK);
+    CHECK(!serial_should_notify(&p));
+    /* Space signal, the other direction. */
+    while (serial_put(&p, 'z') == DDF_RING_OK) {
+    }
+    serial_request_space_signal(&p);
+    CHECK(serial_full(&p));
+    CHECK(serial_get(&c, &ch) == DDF_RING_OK);
+    CHECK(serial_should_notify_space(&c));
+    CHECK(!serial_should_notify_space(&c));
+}
+
+static void serial_peek_at_sees_without_taking(void)
+{
+    serial_queue_t p, c;
+    CHECK(serial_attach(&c, region, sizeof(region), 8, false, true) == DDF_RING_OK);
+    CHECK(serial_attach(&p, region, sizeof(region), 8, true, false) == DDF_RING_OK);
+    CHECK(serial_write(&p, "hello world", 11) == 8);
+    uint8_t ch = 0;
+    CHECK(serial_peek_at(&c, 4, &ch) == DDF_RING_OK && ch == 'o');
+    CHECK(serial_peek_at(&c, 8, &ch) == DDF_RING_EMPTY);
+    CHECK(serial_peek_at(&p, 0, &ch) == DDF_RING_EMPTY);
+    CHECK(serial_get(&c, &ch) == DDF_RING_OK && ch == 'h');
+}
+
+static void blk_requests_and_responses_round_trip(void)
+{
+    blk_queue_t client, server;
+    CHECK(blk_attach(&server, region, sizeof(region), 32, false, true) == DDF_RING_OK);
+    CHECK(blk_attach(&client, region, sizeof(region), 32, true, false) == DDF_RING_OK);
+    CHECK(blk_attach(&client, region, 64, 32, true, false) == DDF_RING_INVALID);
+    for (uint32_t i = 0; i < 32; i++) {
+        blk_req_t r = {.code = BLK_REQ_READ, .id = i, .offset = i * 4096ull, .block = i * 7, .count = 1};
+        CHECK(blk_req_enqueue(&client, &r) == DDF_RING_OK);
+    }
+    blk_req_t extra = {0};
+    CHECK(blk_req_enqueue(&client, &extra) == DDF_RING_FULL);
+    for (uint32_t i = 0; i < 32; i++) {
+        blk_req_t r;
+        CHECK(blk_req_dequeue(&server, &r) == DDF_RING_OK);
+        CHECK(r.id == i && r.block == i * 7 && r.offset == i * 4096ull);
+        blk_resp_t resp = {.status = BLK_RESP_OK, .id = r.id, .count = r.count};
+        CHECK(blk_resp_enqueue(&server, &resp) == DDF_RING_OK);
+    }
+    for (uint32_t i = 0; i < 32; i++) {
+        blk_resp_t resp;
+        CHECK(blk_resp_dequeue(&client, &resp) == DDF_RING_OK && resp.id == i && resp.count == 1);
+    }
+    blk_resp_t none;
+    CHECK(blk_resp_dequeue(&client, &none) == DDF_RING_EMPTY);
+    /* Ends cannot use the wrong ring. */
+    blk_req_t r;
+    CHECK(blk_req_dequeue(&client, &r) == DDF_RING_INVALID);
+    CHECK(blk_resp_enqueue(&client, &none) == DDF_RING_INVALID);
+}
+
+static void net_free_and_active_rings(void)
+{
+    net_queue_t client, server; /* receive direction: server produces active */
+    CHECK(net_attach(&server, region, sizeof(region), 64, true, true) == DDF_RING_OK);
+    CHECK(net_attach(&client, region, sizeof(region), 64, false, false) == DDF_RING_OK);
+    for (uint64_t i = 0; i < 64; i++) {
+        CHECK(net_enqueue_free(&client, i * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+    }
+    CHECK(net_enqueue_free(&client, 0, 0) == DDF_RING_FULL);
+    net_buff_desc_t d;
+    CHECK(net_dequeue_free(&server, &d) == DDF_RING_OK && d.offset == 0);
+    CHECK(net_enqueue_active(&server, d.offset, 60) == DDF_RING_OK);
+    CHECK(net_dequeue_active(&client, &d) == DDF_RING_OK && d.len == 60);
+    CHECK(net_enqueue_active(&client, 0, 0) == DDF_RING_INVALID);
+    net_buff_desc_t ok = {.offset = 2 * NET_BUFFER_SIZE, .len = 1514};
+    net_buff_desc_t misaligned = {.offset = 100, .len = 60};
+    net_buff_desc_t outside = {.offset = 64 * NET_BUFFER_SIZE, .len = 60};
+    net_buff_desc_t huge = {.offset = 0, .len = NET_BUFFER_SIZE + 1};
+    net_buff_desc_t wrap = {.offset = UINT64_MAX - 2047, .len = 1};
+    CHECK(net_desc_valid(&ok, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_valid(&misaligned, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_valid(&outside, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_valid(&huge, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_valid(&wrap, 64 * NET_BUFFER_SIZE));
+}
+
+int main(void)
+{
+    RUN("ring/fifo-order-and-wrap", ring_fifo_order_and_wrap);
+    RUN("ring/rejects-bad-capacity", ring_rejects_bad_capacity);
+    RUN("ring/index-wraps-at-2^32", ring_index_wraps_at_2_32);
+    RUN("ring/consumer-rejects-impossible-tail", ring_consumer_rejects_impossible_tail);
+    RUN("ring/producer-rejects-impossible-head", ring_producer_rejects_impossible_head);
+    RUN("ring/signal-rule-request-and-recheck", ring_signal_rule_request_and_recheck);
+    RUN("serial/peek-at-sees-without-taking", serial_peek_at_sees_without_taking);
+    RUN("blk/requests-and-responses-round-trip", blk_requests_and_responses_round_trip);
+    RUN("net/free-and-active-rings", net_free_and_active_rings);
+    return ddf_test_failures ? 1 : 0;
+}
