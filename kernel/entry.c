@@ -94,7 +94,17 @@ void kernel_interrupt(void)
     pd_t *cur = pd_current;
     uint64_t vector = cur->frame.vector;
     sched_account();
-    if (vector < 32) {
+    /*
+     * Nothing to deliver for the lazy FPU switch (a PD's first FPU or SSE
+     * instruction since another PD used them) or for an NMI (the platform's
+     * doing, not the PD's).
+     */
+    bool handled = (vector == 7 && pd_fpu_fault(cur)) || vector == 2;
+    if (handled) {
+        (void)0;
+    } else if (vector == 18) {
+        kernel_panic("machine check");
+    } else if (vector < 32) {
         user_exception(cur);
     } else if (vector == APIC_TIMER_VECTOR) {
         apic_eoi();
@@ -107,6 +117,8 @@ void kernel_interrupt(void)
 
 void kernel_interrupt_in_kernel(arch_frame_t *frame)
 {
+    if (frame->vector == 2)
+        return;
     if (frame->vector < 32) {
         console_puts("substrate: kernel exception ");
         console_dec(frame->vector);

@@ -173,6 +173,18 @@ static const image_header_t *check_image(void)
     return h;
 }
 
+/* Copies each region's prefill bytes from the loaded file into the (cleared) region. */
+static void prefill_regions(const image_header_t *h)
+{
+    const image_prefill_t *p = (const image_prefill_t *)((const uint8_t *)h + h->prefill_offset);
+    for (uint32_t i = 0; i < h->prefill_count; i++) {
+        if (p[i].src < IMAGE_LOAD_PHYS || p[i].src + p[i].len > h->image_end || p[i].len > IMAGE_HIGH_LIMIT ||
+            p[i].dst + p[i].len > IMAGE_HIGH_LIMIT)
+            kernel_panic("the boot image's prefill table is invalid");
+        k_memcpy(phys_to_virt(p[i].dst), phys_to_virt(p[i].src), p[i].len);
+    }
+}
+
 static void start_pds(const image_header_t *h)
 {
     const uint8_t *base = (const uint8_t *)h;
@@ -220,6 +232,7 @@ void kernel_main(uint32_t magic, uint64_t mbi_phys)
     const image_header_t *h = check_image();
     k_memset(phys_to_virt(h->zero_start), 0, h->zero_end - h->zero_start);
     k_memset(phys_to_virt(h->high_start), 0, h->high_end - h->high_start);
+    prefill_regions(h);
     apic_init();
     console_puts("substrate: cpu:");
     console_puts(cpu_features.pdpe1gb ? " pdpe1gb" : " no-pdpe1gb");

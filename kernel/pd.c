@@ -24,7 +24,40 @@ pd_t *pd_current;
 arch_frame_t *arch_current_frame;
 
 static const pd_t *ioport_owner;
+/*
+ * Lazy FPU switching: the x87/SSE registers hold fpu_owner's state. Running
+ * any other PD sets CR0.TS, so its first FPU or SSE instruction traps (#NM)
+ * and only then is the state exchanged. PDs that do not touch SSE between
+ * two calls (the usual IPC case) cost no FXSAVE/FXRSTOR at all.
+ */
 static pd_t *fpu_owner;
+static bool fpu_trap_armed;
+
+static void fpu_trap(bool armed)
+{
+    if (armed == fpu_trap_armed)
+        return;
+    uint64_t cr0;
+    if (armed) {
+        __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+        __asm__ volatile("mov %0, %%cr0" ::"r"(cr0 | (1ull << 3)));
+    } else {
+        __asm__ volatile("clts");
+    }
+    fpu_trap_armed = armed;
+}
+
+bool pd_fpu_fault(pd_t *pd)
+{
+    if (!fpu_trap_armed)
+        return false; /* a genuine #NM: the PD's own doing */
+    fpu_trap(false);
+    if (fpu_owner)
+        __asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
+    __asm__ volatile("fxrstor64 %0" ::"m"(pd->fpu));
+    fpu_owner = pd;
+    return true;
+}
 static uint64_t loaded_cr3;
 
 extern uint64_t boot_pml4[512];
@@ -82,6 +115,8 @@ void pd_reset_thread(pd_t *pd, uint64_t entry)
     pd->fpu[1] = 0x03;
     pd->fpu[24] = 0x80;
     pd->fpu[25] = 0x1F;
+    if (fpu_owner == pd)
+        fpu_owner = 0; /* the registers hold its old state; load the fresh one on first use */
 }
 
 static void endpoint_remove(pd_t *callee, pd_t *caller)
@@ -164,10 +199,5 @@ void pd_switch_to(pd_t *pd)
         loaded_cr3 = pd->cr3;
     }
     ioports_switch(pd);
-    if (fpu_owner != pd) {
-        if (fpu_owner)
-            __asm__ volatile("fxsave64 %0" : "=m"(fpu_owner->fpu));
-        __asm__ volatile("fxrstor64 %0" ::"m"(pd->fpu));
-        fpu_owner = pd;
-    }
+    fpu_trap(fpu_owner != pd);
 }

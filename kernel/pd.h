@@ -78,7 +78,9 @@ extern pd_t *pd_current;
 void pd_reset_thread(pd_t *pd, uint64_t entry);
 /* Detaches the PD from every queue and IPC it is part of. */
 void pd_detach(pd_t *pd);
-/* Switches to `pd` as the running PD: address space, frame, I/O ports. */
+/* A #NM from `pd`: true when it was the lazy FPU switch (now done), false for a real fault. */
+bool pd_fpu_fault(pd_t *pd);
+/* Switches to `pd` as the running PD: address space, frame, I/O ports, FPU trap. */
 void pd_switch_to(pd_t *pd);
 
 #endif

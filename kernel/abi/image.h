@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define IMAGE_MAGIC 0x4D49425553ull /* "SUBIM" */
-#define IMAGE_VERSION 2u
+#define IMAGE_VERSION 3u
 #define IMAGE_LOAD_PHYS 0x100000ull
 
 #define IMAGE_MAX_PDS 63
@@ -97,6 +97,11 @@ typedef struct {
     uint32_t reserved2;
 } image_irq_t;
 
+/* A region's initial contents (prefill_path): `len` bytes of the file at `src` go to `dst`. */
+typedef struct {
+    uint64_t dst, src, len;
+} image_prefill_t;
+
 typedef struct {
     uint64_t magic;
     uint32_t version;
@@ -108,6 +113,9 @@ typedef struct {
     uint64_t zero_start, zero_end;   /* physical; cleared by the kernel at boot */
     uint64_t high_start, high_end;   /* physical, at or above IMAGE_HIGH_BASE; cleared too (empty: equal) */
     uint64_t total_size;             /* bytes of the header and all its tables */
+    uint64_t prefill_offset;         /* image_prefill_t[prefill_count], copied after clearing */
+    uint32_t prefill_count;
+    uint32_t reserved;
 } image_header_t;
 
 #endif

@@ -2,11 +2,18 @@
  * server: a passive PD that adds up the words of every protected call. It
  * runs only on its callers' time.
  */
+#include <stdint.h>
 #include <microkit.h>
+
+/* Set by the builder to where the prefilled "greeting" region is mapped. */
+uintptr_t greeting;
 
 void init(void)
 {
     microkit_dbg_puts("server: ready (passive)\n");
+    microkit_dbg_puts("server: greeting says '");
+    microkit_dbg_puts((const char *)greeting);
+    microkit_dbg_puts("'\n");
 }
 
 void notified(microkit_channel ch)

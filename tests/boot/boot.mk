@@ -35,3 +35,12 @@ test-image: $(IMAGE_TEST) $(FUZZ_ELF) $(KERNEL_ELF) $(DEFAULT_OS_ELFS)
 	then echo "PASS: image/elf-fuzzer-20000-inputs"; \
 	else echo "FAIL: image/elf-fuzzer-20000-inputs (see $(BUILD)/fuzz/elf-test.log)"; exit 1; fi
 TEST_SUITES += test-image
+
+# A system whose two PDs keep different SSE and x87 state across switches
+# (the kernel's lazy FPU switching), booted by test-boot.
+BOOT_FPU_DIR := $(BUILD)/tests/boot/fpu
+BOOT_FPU_IMAGE := $(BOOT_FPU_DIR)/fpu.img
+$(eval $(call pd_program,$(BOOT_FPU_DIR)/fpu_low.elf,tests/boot/fpu/fpu_low.c))
+$(eval $(call pd_program,$(BOOT_FPU_DIR)/fpu_high.elf,tests/boot/fpu/fpu_high.c))
+$(eval $(call pd_image,$(BOOT_FPU_IMAGE),tests/boot/fpu/fpu.system,$(BOOT_FPU_DIR)/fpu_low.elf $(BOOT_FPU_DIR)/fpu_high.elf))
+test-boot: $(BOOT_FPU_IMAGE)

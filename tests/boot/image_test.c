@@ -488,6 +488,13 @@ static void test_image_errors(const uint8_t *client, size_t clen)
     expect_error("writer-rejects-unknown-setvar-symbol", sys, "no symbol 'no_such_var'");
     sdf_free(sys);
 
+    /* A second CPU, which this kernel does not run. */
+    const char *cpu = "<system><protection_domain name=\"client\" priority=\"1\" cpu=\"1\">"
+                      "<program_image path=\"client.elf\" /></protection_domain></system>";
+    sys = parse_system(cpu, pd_dir);
+    expect_error("writer-rejects-second-cpu", sys, "runs every PD on CPU 0");
+    sdf_free(sys);
+
     /* A missing kernel. */
     xml = system_with_irq("");
     sys = parse_system(xml, pd_dir);
@@ -499,6 +506,58 @@ static void test_image_errors(const uint8_t *client, size_t clen)
     free(xml);
     free(c);
     free(s);
+}
+
+/* A prefilled region: the bytes go in the file and the header says where they go. */
+static void test_prefill(void)
+{
+    char path[256], xml[1024];
+    snprintf(path, sizeof(path), "%s/prefill.bin", tmpdir);
+    spit(path, (const uint8_t *)"prefilled bytes", 15);
+    snprintf(xml, sizeof(xml),
+             "<system><memory_region name=\"p\" size=\"0x2000\" prefill_path=\"%s\" />"
+             "<protection_domain name=\"client\" priority=\"1\"><program_image path=\"client.elf\" />"
+             "<map mr=\"p\" vaddr=\"0x4000000\" perms=\"r\" /></protection_domain></system>",
+             path);
+    sdf_system_t *sys = parse_system(xml, pd_dir);
+    char out[128];
+    path_in_tmp(out, sizeof(out), "p.img");
+    FILE *diag = fopen("/dev/null", "w");
+    int rc = sys ? image_build(sys, kernel_path, out, NULL, diag) : -1;
+    fclose(diag);
+    bool ok = false;
+    if (rc == 0) {
+        size_t len = 0, klen = 0;
+        uint8_t *img = slurp(out, &len), *kfile = slurp(kernel_path, &klen);
+        elf_file_t k;
+        uint64_t kv = 0, ks = 0, hphys = 0;
+        if (elf_parse(kfile, klen, &k, NULL, 0) == 0 && elf_symbol(&k, "boot_image_header_phys", &kv, &ks) == 0) {
+            const elf_segment_t *seg = elf_segment_at(&k, kv, 8);
+            memcpy(&hphys, phys(img, seg->paddr + (kv - seg->vaddr)), 8);
+            const image_header_t *h = (const image_header_t *)phys(img, hphys);
+            const image_prefill_t *p = (const image_prefill_t *)((const uint8_t *)h + h->prefill_offset);
+            const image_pd_t *pd = (const image_pd_t *)((const uint8_t *)h + h->pd_offset);
+            const image_map_t *maps = (const image_map_t *)((const uint8_t *)h + pd->map_offset);
+            uint64_t region = 0;
+            for (uint32_t m = 0; m < pd->map_count; m++)
+                if (maps[m].vaddr == 0x4000000)
+                    region = maps[m].paddr;
+            ok = h->prefill_count == 1 && p->len == 15 && p->dst == region && p->src + p->len <= h->image_end &&
+                 memcmp(phys(img, p->src), "prefilled bytes", 15) == 0;
+        }
+        free(img);
+        free(kfile);
+    }
+    CHECK("writer-prefills-a-region", rc == 0 && ok, "rc %d", rc);
+    sdf_free(sys);
+
+    /* More bytes than the region holds. */
+    uint8_t big[0x3000];
+    memset(big, 'x', sizeof(big));
+    spit(path, big, sizeof(big));
+    sys = parse_system(xml, pd_dir);
+    expect_error("writer-rejects-prefill-larger-than-region", sys, "more than memory_region 'p' holds");
+    sdf_free(sys);
 }
 
 static void test_page_size_for(void)
@@ -537,6 +596,7 @@ int main(int argc, char **argv)
     test_page_size_for();
     test_image_build();
     test_image_errors(client, len);
+    test_prefill();
     free(client);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

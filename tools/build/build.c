@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/check/report.h"
 #include "tools/image/image.h"
 #include "tools/sdf/sdf_parse.h"
 #include "tools/substrate/commands.h"
@@ -116,6 +117,17 @@ int cmd_build(int argc, char **argv)
     int rc = 1;
     if (sdf_resolve_images(sys, search, nsearch, stderr) != 0)
         goto done;
+    if (report) {
+        /* The system report first; the image writer appends where it put everything. */
+        FILE *f = fopen(report, "w");
+        int bad = !f || check_report_write(sys, f) != 0;
+        if (f && fclose(f) != 0)
+            bad = 1;
+        if (bad) {
+            fprintf(stderr, "%s: error: cannot write the report\n", report);
+            goto done;
+        }
+    }
     if (image_build(sys, kernel, out, report, stderr) != 0)
         goto done;
     rc = 0;

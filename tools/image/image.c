@@ -255,6 +255,32 @@ static int patch_symbol(flat_t *flat, const sdf_pd_t *pd, const pd_build_t *b, c
     return 0;
 }
 
+/*
+ * A region's prefill file: the path as written, else beside the system
+ * description that names it.
+ */
+static int read_prefill(const sdf_system_t *sys, const sdf_mr_t *mr, uint8_t **data, size_t *len, FILE *diag)
+{
+    (void)sys;
+    const char *path = mr->prefill_path;
+    char beside[4096];
+    FILE *probe = fopen(path, "rb");
+    if (probe) {
+        fclose(probe);
+    } else if (path[0] != '/' && mr->loc.file && strrchr(mr->loc.file, '/')) {
+        int dir_len = (int)(strrchr(mr->loc.file, '/') - mr->loc.file);
+        int w = snprintf(beside, sizeof(beside), "%.*s/%s", dir_len, mr->loc.file, path);
+        if (w > 0 && (size_t)w < sizeof(beside))
+            path = beside;
+    }
+    if (read_file(path, data, len, diag)) {
+        fprintf(diag, "%s:%u:%u: error: cannot read prefill_path '%s' of memory_region '%s'\n", mr->loc.file,
+                mr->loc.line, mr->loc.column, mr->prefill_path, mr->name);
+        return 1;
+    }
+    return 0;
+}
+
 static int load_kernel(const char *path, flat_t *flat, uint64_t *header_sym_phys, uint8_t **kfile, FILE *diag)
 {
     size_t ksize;
@@ -317,6 +343,12 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static int load_pd_elf(const sdf_pd_t *pd, pd_build_t *b, FILE *diag)
 {
     char why[128];
+    if (pd->cpu != 0) {
+        fprintf(diag, "%s:%u:%u: error: PD '%s' asks for cpu %u, but substrate runs every PD on CPU 0; remove cpu "
+                      "or set it to 0\n",
+                pd->loc.file, pd->loc.line, pd->loc.column, pd->name, pd->cpu);
+        return 1;
+    }
     const char *path = pd->program_image_path ? pd->program_image_path : pd->program_image;
     if (read_file(path, &b->file, &b->file_size, diag))
         return 1;
@@ -447,15 +479,15 @@ static void fill_channels(const sdf_system_t *sys, image_pd_t *descs, uint64_t *
 static int write_report(const char *path, const sdf_system_t *sys, const image_placement_t *pl,
                         const pd_build_t *builds, FILE *diag)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "a");
     if (!f) {
         fprintf(diag, "%s: error: cannot write the report: %s\n", path, strerror(errno));
         return 1;
     }
-    fprintf(f, "# substrate build report\n\n");
+    fprintf(f, "\n# Boot image placement\n\n");
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        fprintf(f, "## PD %s\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
+        fprintf(f, "## PD %s (image)\n\npriority %u, budget %llu us, period %llu us%s\n", pd->name, pd->priority,
                 (unsigned long long)pd->budget_us, (unsigned long long)pd->period_us, pd->passive ? ", passive" : "");
         fprintf(f, "page-table pool: %llu tables at 0x%llx\n", (unsigned long long)builds[i].pool_tables,
                 (unsigned long long)builds[i].pool_phys);
@@ -611,6 +643,7 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     pd_build_t *builds = NULL;
     uint8_t *kfile = NULL;
     uint64_t (*masks)[4] = NULL;
+    image_prefill_t *prefills = NULL;
     int rc = 1;
     uint64_t header_sym_phys;
     size_t irq_count;
@@ -640,8 +673,13 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     uint64_t header_phys = IMAGE_LOAD_PHYS + flat.size;
     uint64_t pd_off = align_up(sizeof(image_header_t), 16);
     uint64_t irq_off = pd_off + sys->pd_count * sizeof(image_pd_t);
+    size_t prefill_count = 0;
+    for (size_t i = 0; i < sys->mr_count; i++)
+        if (sys->mrs[i].prefill_path)
+            prefill_count++;
     uint64_t map_off = align_up(irq_off + irq_count * sizeof(image_irq_t), 16);
-    uint64_t header_total = map_off + total_maps * sizeof(image_map_t);
+    uint64_t prefill_off = map_off + total_maps * sizeof(image_map_t);
+    uint64_t header_total = prefill_off + prefill_count * sizeof(image_prefill_t);
     uint64_t cursor = align_up(header_phys + header_total, PAGE);
 
     /* Segments, with their bss, page by page. */
@@ -658,6 +696,48 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
         }
         if (collect_maps(sys, i, b, &pl, diag))
             goto out;
+    }
+    /* Region contents, copied into the regions by the kernel at boot. */
+    prefills = calloc(prefill_count ? prefill_count : 1, sizeof(*prefills));
+    if (!prefills) {
+        fprintf(diag, "error: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0, n = 0; i < sys->mr_count; i++) {
+        const sdf_mr_t *mr = &sys->mrs[i];
+        if (!mr->prefill_path)
+            continue;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (mr->has_phys_addr) {
+            fprintf(diag, "%s:%u:%u: error: memory_region '%s' has a phys_addr, so it is a device and cannot be "
+                          "prefilled; remove prefill_path or phys_addr\n",
+                    mr->loc.file, mr->loc.line, mr->loc.column, mr->name);
+            goto out;
+        }
+        if (read_prefill(sys, mr, &data, &len, diag)) {
+            goto out;
+        }
+        if (len > mr->size) {
+            fprintf(diag, "%s:%u:%u: error: prefill_path '%s' has %zu bytes, more than memory_region '%s' holds "
+                          "(0x%llx); make the region larger\n",
+                    mr->loc.file, mr->loc.line, mr->loc.column, mr->prefill_path, len, mr->name,
+                    (unsigned long long)mr->size);
+            free(data);
+            goto out;
+        }
+        if (flat_reserve(&flat, cursor + align_up(len, PAGE), diag)) {
+            free(data);
+            goto out;
+        }
+        if (len)
+            memcpy(flat.buf + (cursor - IMAGE_LOAD_PHYS), data, len);
+        prefills[n].dst = pl.mr_phys[i];
+        prefills[n].src = cursor;
+        prefills[n].len = len;
+        n++;
+        cursor += align_up(len, PAGE);
+        free(data);
     }
     /* Page-table pools. */
     for (size_t i = 0; i < sys->pd_count; i++) {
@@ -688,6 +768,10 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     h->high_start = pl.high_start;
     h->high_end = pl.high_end;
     h->total_size = header_total;
+    h->prefill_offset = prefill_off;
+    h->prefill_count = (uint32_t)prefill_count;
+    if (prefill_count)
+        memcpy(hb + prefill_off, prefills, prefill_count * sizeof(image_prefill_t));
     for (size_t i = 0; i < sys->pd_count; i++) {
         image_pd_t *d = &descs[i];
         memset(d->channels, 0xFF, sizeof(d->channels));
@@ -778,6 +862,7 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
         goto out;
     rc = write_out(out, &flat, diag);
 out:
+    free(prefills);
     if (builds)
         for (size_t i = 0; i < sys->pd_count; i++) {
             free(builds[i].file);

@@ -43,9 +43,10 @@ void image_placement_free(image_placement_t *pl);
 uint64_t image_page_size_for(uint64_t vaddr, uint64_t paddr, uint64_t size, uint64_t max_page);
 
 /*
- * Writes the bootable image `out` (and, when `report` is not NULL, a text
- * report of the placement). 0 on success; on error a diagnostic to `diag`
- * and no output file.
+ * Writes the bootable image `out` and, when `report` is not NULL, appends to
+ * that file where everything was placed (the builder writes the system
+ * report there first). 0 on success; on error a diagnostic to `diag` and no
+ * output file.
  */
 int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out, const char *report, FILE *diag);
 
