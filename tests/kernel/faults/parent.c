@@ -25,13 +25,12 @@ seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo
 {
     (void)reply_msginfo;
     faults++;
-    if (child < 1 || child > 3 || microkit_msginfo_get_label(msginfo) != seL4_Fault_VMFault ||
-        microkit_mr_get(seL4_VMFault_Addr) != 0x1000000ull * child)
-        wrong++;
-    else if (seen_mask & (1u << child))
-        wrong++;
-    else
+    bool right = child >= 1 && child <= 3 && microkit_msginfo_get_label(msginfo) == seL4_Fault_VMFault &&
+                 microkit_mr_get(seL4_VMFault_Addr) == 0x1000000ull * child && !(seen_mask & (1u << child));
+    if (right)
         seen_mask |= 1u << child;
+    else
+        wrong++;
     microkit_pd_stop(child);
     if (faults == 3) {
         ktest_check_eq("every-child-fault-arrives", seen_mask, 0xe);
