@@ -128,12 +128,12 @@ static void protect_kernel_image(void)
             bits = VSPACE_PTE_P | VSPACE_PTE_RW | nx;
         else
             bits = 0;
-        kernel_window_pt[page] = bits ? phys | bits : 0;
+        kernel_window_pt[page] = bits ? phys | bits | VSPACE_PTE_G : 0;
     }
     kernel_window_pd[0] = kphys(kernel_window_pt) | VSPACE_PTE_P | VSPACE_PTE_RW;
     boot_pdpt_high[510] = kphys(kernel_window_pd) | VSPACE_PTE_P | VSPACE_PTE_RW;
     for (int i = 0; i < 4 * 512; i++)
-        boot_pd[i] |= nx;
+        boot_pd[i] |= nx | VSPACE_PTE_G;
 }
 
 static void setup_kernel_mappings(void)
@@ -146,13 +146,20 @@ static void setup_kernel_mappings(void)
         uint64_t gib = (KERNEL_DIRECT_BOOT_SIZE >> 30) + g;
         for (uint64_t i = 0; i < 512; i++)
             direct_pd[g][i] = ((gib << 30) + (i << 21)) | VSPACE_PTE_P | VSPACE_PTE_RW | VSPACE_PTE_PS |
-                              (cpu_features.nx ? VSPACE_PTE_NX : 0);
+                              VSPACE_PTE_G | (cpu_features.nx ? VSPACE_PTE_NX : 0);
         boot_pdpt_low[gib] = ((uint64_t)direct_pd[g] - KERNEL_VBASE) | VSPACE_PTE_P | VSPACE_PTE_RW;
     }
     protect_kernel_image();
-    /* Drop the boot identity map: the lower half belongs to PDs. */
+    /*
+     * Drop the boot identity map: the lower half belongs to PDs. The kernel's
+     * pages are global (they survive address-space switches in the TLB), so
+     * flush everything, global entries included, by toggling CR4.PGE.
+     */
     boot_pml4[0] = 0;
-    cpu_write_cr3(cpu_read_cr3());
+    uint64_t cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 & ~(1ull << 7)) : "memory");
+    __asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 7)) : "memory");
 }
 
 static const image_header_t *check_image(void)
