@@ -7,7 +7,9 @@
  *   hpet  the HPET's registers, uncached, in the middle of ordinary memory:
  *         its capability register must read as QEMU's HPET (vendor 0x8086,
  *         a 10 ns period), which only the device itself answers;
- *   low, mid, high  the memory around it, at both ends.
+ *   low, mid, high  the memory around it, at both ends;
+ *   near_top  2 MiB pages just below the PD's stack and IPC buffer, which
+ *         share its 1 GiB range (this PD runs, so those work too).
  */
 #include <stdint.h>
 #include <microkit.h>
@@ -18,7 +20,7 @@
 #define HPET_VENDOR_INTEL 0x8086
 #define HPET_PERIOD_FS 10000000u /* QEMU's HPET ticks every 10 ns */
 
-uintptr_t huge, low, hpet, mid, high;
+uintptr_t huge, low, hpet, mid, high, near_top;
 
 static bool both_ends(uintptr_t base, uint64_t size, uint64_t seed)
 {
@@ -38,6 +40,7 @@ void init(void)
     ktest_check("low-both-ends", both_ends(low, 0x200000, 0x0101010101010101ull), "low", low);
     ktest_check("mid-both-ends", both_ends(mid, 0x1ff000, 0x0202020202020202ull), "mid", mid);
     ktest_check("high-both-ends", both_ends(high, 0x400000, 0x0303030303030303ull), "high", high);
+    ktest_check("near-top-both-ends", both_ends(near_top, 0x200000, 0x0404040404040404ull), "near_top", near_top);
 
     volatile uint32_t *regs = (volatile uint32_t *)hpet;
     uint32_t caps = regs[0], period = regs[1];
