@@ -42,7 +42,16 @@ DDF_SERIAL_ELFS := $(patsubst %,$(DDF_PD_BUILD)/serial/%.elf,uart serial_virt se
 DDF_SERIAL_IMAGE := $(DDF_PD_BUILD)/serial/serial.img
 $(eval $(call pd_image,$(DDF_SERIAL_IMAGE),tests/ddf/serial/serial.system,$(DDF_SERIAL_ELFS)))
 
-DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE)
+# Network: virtio-net driver, virtualiser, two answering clients (A reads slowly, B misbehaves).
+$(eval $(call ddf_pd,net/virtio_net,system/drivers/virtio_net_pd.c))
+$(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c))
+$(eval $(call ddf_pd,net/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"' -DNET_SLOW))
+$(eval $(call ddf_pd,net/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"' -DNET_HOSTILE))
+DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b)
+DDF_NET_IMAGE := $(DDF_PD_BUILD)/net/net.img
+$(eval $(call pd_image,$(DDF_NET_IMAGE),tests/ddf/net/net.system,$(DDF_NET_ELFS)))
+
+DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE) $(DDF_NET_IMAGE)
 
 .PHONY: test-ddf-qemu
 test-ddf-qemu: $(DDF_QEMU_IMAGES)
