@@ -51,9 +51,17 @@ DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a
 DDF_NET_IMAGE := $(DDF_PD_BUILD)/net/net.img
 $(eval $(call pd_image,$(DDF_NET_IMAGE),tests/ddf/net/net.system,$(DDF_NET_ELFS)))
 
-DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE) $(DDF_NET_IMAGE)
+# Timer: HPET driver and two clients by protected call.
+$(eval $(call ddf_pd,timer/timer,system/drivers/hpet_timer_pd.c))
+$(eval $(call ddf_pd,timer/timer_client,tests/ddf/timer/client.c))
+$(eval $(call ddf_pd,timer/timer_hostile,tests/ddf/timer/hostile.c))
+DDF_TIMER_ELFS := $(patsubst %,$(DDF_PD_BUILD)/timer/%.elf,timer timer_client timer_hostile)
+DDF_TIMER_IMAGE := $(DDF_PD_BUILD)/timer/timer.img
+$(eval $(call pd_image,$(DDF_TIMER_IMAGE),tests/ddf/timer/timer.system,$(DDF_TIMER_ELFS)))
+
+DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE) $(DDF_NET_IMAGE) $(DDF_TIMER_IMAGE)
 
 .PHONY: test-ddf-qemu
 test-ddf-qemu: $(DDF_QEMU_IMAGES)
-	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk serial net
+	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk serial net timer
 TEST_SUITES += test-ddf-qemu
