@@ -61,6 +61,22 @@ $(eval $(call pd_image,$(DDF_TIMER_IMAGE),tests/ddf/timer/timer.system,$(DDF_TIM
 
 DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE) $(DDF_NET_IMAGE) $(DDF_TIMER_IMAGE)
 
+# Benchmark images (run by bench-ddf in bench/ddf.mk, which is read before this file).
+# Block: the driver without the fault injection, a one-client virtualiser, the bench client.
+$(eval $(call ddf_pd,bench/virtio_blk,system/drivers/virtio_blk_pd.c))
+$(eval $(call ddf_pd,bench/blk_virt,system/virt/blk_virt_pd.c,-DBLK_VIRT_PD_CLIENTS=1))
+$(eval $(call ddf_pd,bench/blk_bench,bench/ddf/blk_bench.c))
+DDF_BENCH_BLK_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_blk blk_virt blk_bench)
+$(eval $(call pd_image,$(DDF_PD_BUILD)/bench/blk_bench.img,bench/ddf/blk_bench.system,$(DDF_BENCH_BLK_ELFS)))
+
+# Network: the test system's layout, with two plain echo clients.
+$(eval $(call ddf_pd,bench/virtio_net,system/drivers/virtio_net_pd.c))
+$(eval $(call ddf_pd,bench/net_virt,system/virt/net_virt_pd.c))
+$(eval $(call ddf_pd,bench/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"'))
+$(eval $(call ddf_pd,bench/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"'))
+DDF_BENCH_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_net net_virt net_a net_b)
+$(eval $(call pd_image,$(DDF_PD_BUILD)/bench/net.img,tests/ddf/net/net.system,$(DDF_BENCH_NET_ELFS)))
+
 .PHONY: test-ddf-qemu
 test-ddf-qemu: $(DDF_QEMU_IMAGES)
 	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk serial net timer
