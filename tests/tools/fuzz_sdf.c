@@ -31,7 +31,7 @@ static void check_model(const sdf_system_t *sys)
         for (size_t j = 0; j < pd->map_count; j++) {
             const sdf_map_t *m = &pd->maps[j];
             const sdf_mr_t *mr = &sys->mrs[m->mr];
-            if (m->mr >= sys->mr_count || m->vaddr % mr->page_size != 0 ||
+            if (m->mr >= sys->mr_count || m->vaddr % (mr->page_size_given ? mr->page_size : SDF_PAGE_4K) != 0 ||
                 m->vaddr + mr->size > SDF_PD_RESERVED_BASE || !(m->perms & SDF_PERM_R))
                 abort();
             for (size_t k = 0; k < j; k++) {

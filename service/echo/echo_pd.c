@@ -1,0 +1,66 @@
+/*
+ * The echo service's protection domain: TCP and UDP echo on port 7 through
+ * its own lwIP instance. Only wiring: the regions and channels the system
+ * description gives, the grant, and two calls into the libraries.
+ *
+ * Channels: 0 receive queues and 1 transmit queues (both to the network
+ * virtualiser), 2 the timer driver (protected calls).
+ * Regions (setvar_vaddr): net_rx_queue, net_rx_data, net_tx_queue,
+ * net_tx_data; optionally net_config, a read-only region holding the grant
+ * text. Without it the grant compiled in as NET_PD_GRANT is used (the
+ * build passes it, see service/echo/echo.mk).
+ */
+#include <microkit.h>
+
+#include "service/echo/echo.h"
+#include "system/net/net_client_pd.h"
+
+#ifndef NET_PD_GRANT
+#define NET_PD_GRANT "mac=52:54:00:12:34:56 ip=dhcp tcp=7 udp=7"
+#endif
+
+#define ECHO_RX_CHANNEL 0
+#define ECHO_TX_CHANNEL 1
+#define ECHO_TIMER_CHANNEL 2
+#define ECHO_RING_CAPACITY 128
+#define ECHO_QUEUE_SIZE 0x2000
+#define ECHO_DATA_SIZE 0x40000
+#define ECHO_CONFIG_SIZE 0x1000
+
+/* Patched by the builder (setvar_vaddr), so kept in .data, in the ELF file. */
+uintptr_t net_rx_queue __attribute__((section(".data")));
+uintptr_t net_rx_data __attribute__((section(".data")));
+uintptr_t net_tx_queue __attribute__((section(".data")));
+uintptr_t net_tx_data __attribute__((section(".data")));
+uintptr_t net_config __attribute__((section(".data")));
+
+static const char echo_default_config[] = NET_PD_GRANT;
+
+void init(void)
+{
+    net_client_pd_cfg_t cfg = {
+        .rx_channel = ECHO_RX_CHANNEL,
+        .tx_channel = ECHO_TX_CHANNEL,
+        .timer_channel = ECHO_TIMER_CHANNEL,
+        .rx = {(void *)net_rx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_rx_data, ECHO_DATA_SIZE},
+        .tx = {(void *)net_tx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_tx_data, ECHO_DATA_SIZE},
+        .capacity = ECHO_RING_CAPACITY,
+        .config = net_config != 0 ? (const char *)net_config : echo_default_config,
+        .config_len = net_config != 0 ? ECHO_CONFIG_SIZE : sizeof echo_default_config,
+    };
+    if (net_client_pd_init(&cfg) != 0) {
+        return;
+    }
+    if (echo_start(7) != NET_SOCK_OK) {
+        microkit_dbg_puts(microkit_name);
+        microkit_dbg_puts(": cannot open port 7\n");
+        return;
+    }
+    microkit_dbg_puts(microkit_name);
+    microkit_dbg_puts(": echo on TCP and UDP port 7\n");
+}
+
+void notified(microkit_channel ch)
+{
+    (void)net_client_pd_notified(ch);
+}

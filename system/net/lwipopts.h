@@ -1,0 +1,117 @@
+/*
+ * lwIP configuration for substrate: one stack instance per client protection
+ * domain, driven from the Microkit event loop.
+ *
+ * NO_SYS=1: no threads, no sequential or BSD socket API. Everything runs from
+ * the PD's notified() handler; the event API in system/net/sock.h sits on
+ * lwIP's raw callback API. Memory is fixed at build time (static pools, no
+ * malloc), so a PD's footprint is known ahead of time and a flood can only
+ * exhaust that PD's own pools.
+ */
+#ifndef SUBSTRATE_NET_LWIPOPTS_H
+#define SUBSTRATE_NET_LWIPOPTS_H
+
+#define NO_SYS 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_TIMERS 1
+
+/* Memory: a static heap for pbufs of outgoing data and fixed pools. */
+#define MEM_LIBC_MALLOC 0
+#define MEMP_MEM_MALLOC 0
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (1024 * 1024)
+#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_UDP_PCB 16
+#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG 512
+#define MEMP_NUM_REASSDATA 8
+#define MEMP_NUM_FRAG_PBUF 32
+#define MEMP_NUM_ARP_QUEUE 64
+/* Packets held per address while ARP resolves it: enough for a burst of
+ * connections opened at once (lwIP's default of 3 drops SYNs 4 and up,
+ * which then wait for the 3 s initial retransmission timeout). */
+#define ARP_QUEUE_LEN 32
+#define PBUF_POOL_SIZE 768
+#define PBUF_POOL_BUFSIZE 1536
+
+/* Protocols. IPv4 only. */
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define ARP_TABLE_SIZE 16
+#define ARP_QUEUEING 1
+/* An IP packet never updates the ARP table; only ARP traffic for us does. */
+#define ETHARP_TRUST_IP_MAC 0
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_DHCP 1
+#define DHCP_DOES_ARP_CHECK 1
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DNS 1
+#define DNS_TABLE_SIZE 4
+#define DNS_MAX_NAME_LENGTH 128
+#define DNS_MAX_SERVERS 2
+/* DNS queries leave from a random port, but only from one the system
+ * description grants (net_stack.c). */
+int net_stack_udp_port_allowed(unsigned port);
+#define DNS_PORT_ALLOWED(port) net_stack_udp_port_allowed(port)
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define IP_REASS_MAX_PBUFS 32
+#define IP_DEFAULT_TTL 64
+
+/* TCP: windows beyond 64 KiB with scaling, keep-alive available per pcb.
+ * The receive window is kept below the pbuf pool (768 full frames) so that
+ * a few busy connections cannot fill it; net_stack.c keeps small frames
+ * flowing when many do. */
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 3
+#define TCP_WND (128 * 1024)
+#define TCP_SND_BUF (256 * 1024)
+#define TCP_SND_QUEUELEN 512
+#define TCP_SNDLOWAT (16 * 1024) /* lwIP keeps it in a u16_t */
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_OOSEQ_MAX_PBUFS 64
+#define LWIP_TCP_KEEPALIVE 1
+#define TCP_KEEPIDLE_DEFAULT 60000
+#define TCP_KEEPINTVL_DEFAULT 10000
+#define TCP_KEEPCNT_DEFAULT 6
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 32
+#define LWIP_TCP_TIMESTAMPS 0
+#define TCP_OVERSIZE TCP_MSS
+
+/* Netif: one per stack; the status callback reports DHCP results. */
+#define LWIP_SINGLE_NETIF 1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_HOSTNAME 0
+#define LWIP_NETIF_TX_SINGLE_PBUF 1
+#define ETH_PAD_SIZE 0
+
+/* Checksums are computed and checked in software: the L2 path does not
+ * offload them, and a hostile peer's bad checksum must be caught here. */
+#define CHECKSUM_GEN_IP 1
+#define CHECKSUM_GEN_UDP 1
+#define CHECKSUM_GEN_TCP 1
+#define CHECKSUM_GEN_ICMP 1
+#define CHECKSUM_CHECK_IP 1
+#define CHECKSUM_CHECK_UDP 1
+#define CHECKSUM_CHECK_TCP 1
+#define CHECKSUM_CHECK_ICMP 1
+#define LWIP_CHECKSUM_ON_COPY 1
+
+#define LWIP_STATS 0
+#define LWIP_STATS_DISPLAY 0
+#define LWIP_DEBUG_TIMERNAMES 0
+#define LWIP_PERF 0
+
+#endif

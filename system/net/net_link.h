@@ -1,0 +1,75 @@
+/*
+ * The client end of the ddf/net.h queues, as the stack's link (net_stack.h).
+ *
+ * A client PD has two queue pairs with its network virtualiser, each with a
+ * data region of NET_BUFFER_SIZE buffers that the client owns:
+ *   rx: the client fills the free ring with empty buffers; the virtualiser
+ *       returns them on the active ring holding a frame;
+ *   tx: the client puts frames on the active ring; the virtualiser returns
+ *       the buffers on the free ring once sent.
+ * Owns: which tx buffers are in the client's hands (a private stack of
+ * offsets) and the "must notify" flags of both queues. Every descriptor the
+ * virtualiser hands back is copied once and validated (offset inside our
+ * region, buffer-aligned, length within a buffer, and for tx a buffer we
+ * actually handed over) before use; a bad one is dropped and counted.
+ */
+#ifndef SUBSTRATE_NET_LINK_H
+#define SUBSTRATE_NET_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ddf/net.h"
+#include "system/net/net_stack.h"
+
+#define NET_LINK_MAX_BUFFERS 1024
+
+typedef struct {
+    void *queue;        /* region of net_region_bytes(capacity) */
+    size_t queue_size;
+    uint8_t *data;      /* the client's buffers */
+    size_t data_size;   /* a multiple of NET_BUFFER_SIZE */
+} net_link_region_t;
+
+typedef struct {
+    net_queue_t rx, tx;
+    uint8_t *rx_data, *tx_data;
+    size_t rx_data_size, tx_data_size;
+    uint32_t capacity;
+    /* tx buffers we hold: a stack of offsets, and which are ours (for the
+     * duplicate check on return). */
+    uint64_t tx_free[NET_LINK_MAX_BUFFERS];
+    size_t tx_free_count;
+    bool tx_owned[NET_LINK_MAX_BUFFERS];
+    bool tx_reserved;
+    uint64_t tx_reserved_offset;
+    bool notify_rx, notify_tx;  /* the virtualiser must be notified */
+    uint64_t (*now_ns)(void *ctx);
+    void *clock_ctx;
+    uint64_t bad_descriptors;
+    bool corrupt;               /* the virtualiser broke a ring */
+} net_link_t;
+
+/*
+ * Attaches to the queues. At first start (`restart` false) every rx buffer
+ * is handed to the virtualiser and every tx buffer is ours. After a restart
+ * the queues' indices are adopted as published, and buffer ownership is
+ * recovered as documented in docs/net.md.
+ */
+int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_region_t *tx,
+                  uint32_t capacity, uint64_t (*now_ns)(void *ctx), void *clock_ctx);
+
+/* The link operations for net_stack_init. */
+net_link_ops_t net_link_ops(net_link_t *l);
+
+/* Feeds every received frame to the stack and gives its buffer back;
+ * collects returned tx buffers. Returns the number of frames received. */
+size_t net_link_process(net_link_t *l);
+
+/* After a batch: whether to notify the virtualiser on the rx / tx channel.
+ * Also arms the "tell me" flags with the re-check, so no wake-up is lost.
+ * Returns true if work arrived during the re-check (call process again). */
+bool net_link_finish(net_link_t *l, bool *notify_rx, bool *notify_tx);
+
+#endif

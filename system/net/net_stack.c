@@ -1,0 +1,310 @@
+/*
+ * The lwIP instance of one PD and its network interface glue.
+ *
+ * Owns: lwIP's global state, the single netif, the link operations and the
+ * configuration the system description granted. Invariants:
+ *   - lwIP is entered only from net_stack_* and sock_* calls on the PD's one
+ *     thread, so NO_SYS needs no locking;
+ *   - a received frame is copied out of the link's buffer exactly once,
+ *     after its length is checked, and lwIP parses only the copy;
+ *   - output that finds no transmit buffer is dropped by the link and lwIP's
+ *     TCP keeps the segment queued; net_stack_poll() pushes it again.
+ * Never: allocate outside lwIP's static pools, or block.
+ */
+#include "system/net/net_stack.h"
+
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#define NET_ETH_HEADER 14
+#define NET_MTU 1500
+#define NET_SMALL_FRAME 128
+
+static struct netif net_if;
+static net_link_ops_t net_link;
+static net_config_t net_cfg;
+static bool net_started;
+static bool net_output_deferred;
+static net_stack_stats_t net_stats;
+static void (*net_address_cb)(uint32_t ip, void *arg);
+static void *net_address_arg;
+static uint32_t net_last_ip;
+
+/* The addresses we sent ARP requests for lately: only those may answer. */
+#define NET_ARP_ASKED 16
+#define NET_ARP_ASK_MS 10000u
+static struct {
+    uint32_t ip; /* network byte order */
+    uint32_t at_ms;
+} net_arp_asked[NET_ARP_ASKED];
+static size_t net_arp_asked_next;
+
+int net_stack_udp_port_allowed(unsigned port)
+{
+    if (net_cfg.udp_ports.count == 0) {
+        /* Nothing granted: any port, so lwIP's search ends; the
+         * virtualiser drops what leaves from it. */
+        return port >= 1024;
+    }
+    return net_port_set_contains(&net_cfg.udp_ports, (uint16_t)port);
+}
+
+static uint32_t read_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+u32_t sys_now(void)
+{
+    if (net_link.now_ns == NULL) {
+        return 0;
+    }
+    return (u32_t)(net_link.now_ns(net_link.ctx) / 1000000u);
+}
+
+static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
+{
+    (void)netif;
+    size_t len = p->tot_len;
+    if (len > NET_STACK_MAX_FRAME) {
+        return ERR_BUF;
+    }
+    uint8_t *buf = net_link.tx_buffer(net_link.ctx, len);
+    if (buf == NULL) {
+        net_stats.tx_no_buffer++;
+        net_output_deferred = true;
+        return ERR_MEM;
+    }
+    if (pbuf_copy_partial(p, buf, p->tot_len, 0) != p->tot_len) {
+        /* Cannot happen for a well-formed pbuf chain; send nothing. */
+        net_link.tx_commit(net_link.ctx, 0);
+        return ERR_BUF;
+    }
+    /* Remember whom we asked (from our own copy, in our own memory). */
+    if (len >= NET_ETH_HEADER + 28 && buf[12] == 0x08 && buf[13] == 0x06 && buf[21] == 1) {
+        net_arp_asked[net_arp_asked_next].ip = lwip_htonl(read_be32(buf + NET_ETH_HEADER + 24));
+        net_arp_asked[net_arp_asked_next].at_ms = sys_now();
+        net_arp_asked_next = (net_arp_asked_next + 1) % NET_ARP_ASKED;
+    }
+    net_link.tx_commit(net_link.ctx, len);
+    net_stats.tx_frames++;
+    return ERR_OK;
+}
+
+static void net_status_changed(struct netif *netif)
+{
+    uint32_t ip = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(netif)));
+    if (ip != net_last_ip) {
+        net_last_ip = ip;
+        if (net_address_cb != NULL) {
+            net_address_cb(ip, net_address_arg);
+        }
+    }
+}
+
+static err_t net_netif_init(struct netif *netif)
+{
+    netif->name[0] = 'e';
+    netif->name[1] = 'n';
+    netif->mtu = NET_MTU;
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    for (int i = 0; i < ETH_HWADDR_LEN; i++) {
+        netif->hwaddr[i] = net_cfg.mac[i];
+    }
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    netif->output = etharp_output;
+    netif->linkoutput = net_linkoutput;
+    return ERR_OK;
+}
+
+static void ip_from_host(ip4_addr_t *out, uint32_t host_order)
+{
+    ip4_addr_set_u32(out, lwip_htonl(host_order));
+}
+
+net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link)
+{
+    if (net_started) {
+        return NET_ERR_STATE;
+    }
+    if (cfg == NULL || link == NULL || link->tx_buffer == NULL || link->tx_commit == NULL ||
+        link->now_ns == NULL || !cfg->has_mac || (cfg->mac[0] & 1)) {
+        return NET_ERR_CONFIG;
+    }
+    net_cfg = *cfg;
+    net_link = *link;
+    net_started = true;
+    lwip_init();
+
+    ip4_addr_t ip, mask, gw;
+    ip_from_host(&ip, cfg->dhcp ? 0 : cfg->ip);
+    ip_from_host(&mask, cfg->dhcp ? 0 : cfg->netmask);
+    ip_from_host(&gw, cfg->dhcp ? 0 : cfg->gateway);
+    if (netif_add(&net_if, &ip, &mask, &gw, NULL, net_netif_init, ethernet_input) == NULL) {
+        return NET_ERR_NOMEM;
+    }
+    netif_set_default(&net_if);
+    netif_set_status_callback(&net_if, net_status_changed);
+    for (size_t i = 0; i < cfg->dns_count && i < 2; i++) {
+        ip_addr_t server;
+        ip_from_host(ip_2_ip4(&server), cfg->dns[i]);
+        IP_SET_TYPE_VAL(server, IPADDR_TYPE_V4);
+        dns_setserver((u8_t)i, &server);
+    }
+    netif_set_link_up(&net_if);
+    netif_set_up(&net_if);
+    if (cfg->dhcp && dhcp_start(&net_if) != ERR_OK) {
+        return NET_ERR_NOMEM;
+    }
+    return NET_OK;
+}
+
+/*
+ * ARP spoofing guard. lwIP lets any ARP packet overwrite an existing entry
+ * (even one not addressed to us) and learns from any reply addressed to us,
+ * so forged replies could redirect our traffic. We refuse:
+ *   - a packet whose sender claims an address we already map to another MAC
+ *     (the entry stays until it ages out, ARP_MAXAGE, then is learned afresh);
+ *   - a packet claiming our own address from another machine;
+ *   - a reply (gratuitous ones included) for an address we did not ask for in
+ *     the last NET_ARP_ASK_MS, unless it only confirms what we know.
+ * A forged *request* naming a new address can still teach us a wrong MAC:
+ * RFC 826 learning from requests is how peers reach us first. docs/net.md
+ * says what protects against that. Reads only the private copy.
+ */
+static bool arp_is_spoofed(const uint8_t *frame, size_t len)
+{
+    if (len < NET_ETH_HEADER + 28 || frame[12] != 0x08 || frame[13] != 0x06) {
+        return false; /* not ARP, or too short: lwIP drops it itself */
+    }
+    const uint8_t *arp = frame + NET_ETH_HEADER;
+    const uint8_t *sender_mac = arp + 8;
+    bool reply = arp[6] == 0 && arp[7] == 2;
+    ip4_addr_t sender_ip;
+    ip4_addr_set_u32(&sender_ip, lwip_htonl(read_be32(arp + 14)));
+    if (!ip4_addr_isany_val(sender_ip) && ip4_addr_cmp(&sender_ip, netif_ip4_addr(&net_if))) {
+        return true;
+    }
+    struct eth_addr *known_mac;
+    const ip4_addr_t *known_ip;
+    if (etharp_find_addr(&net_if, &sender_ip, &known_mac, &known_ip) >= 0) {
+        for (int i = 0; i < ETH_HWADDR_LEN; i++) {
+            if (known_mac->addr[i] != sender_mac[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+    if (!reply) {
+        return false;
+    }
+    uint32_t now = sys_now();
+    for (size_t i = 0; i < NET_ARP_ASKED; i++) {
+        if (net_arp_asked[i].ip == ip4_addr_get_u32(&sender_ip) &&
+            now - net_arp_asked[i].at_ms < NET_ARP_ASK_MS) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void net_stack_input(const uint8_t *frame, size_t len)
+{
+    if (!net_started) {
+        return;
+    }
+    if (len < NET_ETH_HEADER || len > NET_STACK_MAX_FRAME) {
+        net_stats.rx_dropped_size++;
+        return;
+    }
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (p == NULL && len <= NET_SMALL_FRAME) {
+        /* The pool is full of received data waiting for its readers, and
+         * they may be waiting for an ACK so that they can send and then
+         * read: small frames (ACKs, ARP) come from the heap instead, so
+         * that wait always ends. */
+        p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    }
+    if (p == NULL) {
+        /* Out of memory (a flood): drop, as a NIC would. */
+        net_stats.rx_dropped_size++;
+        return;
+    }
+    if (pbuf_take(p, frame, (u16_t)len) != ERR_OK) {
+        pbuf_free(p);
+        return;
+    }
+    net_stats.rx_frames++;
+    /* A frame fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM block), so
+     * the copy is contiguous. */
+    if (p->next == NULL && arp_is_spoofed(p->payload, len)) {
+        net_stats.rx_arp_refused++;
+        pbuf_free(p);
+        return;
+    }
+    if (net_if.input(p, &net_if) != ERR_OK) {
+        pbuf_free(p);
+    }
+}
+
+void net_stack_poll(void)
+{
+    if (!net_started) {
+        return;
+    }
+    sys_check_timeouts();
+    if (net_output_deferred) {
+        net_output_deferred = false;
+        for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+            if (pcb->unsent != NULL) {
+                tcp_output(pcb);
+            }
+        }
+    }
+}
+
+uint32_t net_stack_next_timeout_ms(void)
+{
+    if (!net_started) {
+        return UINT32_MAX;
+    }
+    u32_t ms = sys_timeouts_sleeptime();
+    return ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? UINT32_MAX : ms;
+}
+
+uint32_t net_stack_ip(void)
+{
+    if (!net_started) {
+        return 0;
+    }
+    return lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&net_if)));
+}
+
+bool net_stack_is_up(void)
+{
+    return net_started && net_stack_ip() != 0;
+}
+
+const net_config_t *net_stack_config(void)
+{
+    return &net_cfg;
+}
+
+net_stack_stats_t net_stack_stats(void)
+{
+    return net_stats;
+}
+
+void net_stack_on_address(void (*cb)(uint32_t ip, void *arg), void *arg)
+{
+    net_address_cb = cb;
+    net_address_arg = arg;
+}

@@ -1,0 +1,83 @@
+/*
+ * One lwIP instance: the network stack of one client protection domain.
+ *
+ * The stack is a plain library driven by three kinds of event, all from the
+ * PD's single thread (the Microkit event loop), never re-entered:
+ *   net_stack_input()   a frame arrived (the PD wrapper pops it from its
+ *                       receive queue and returns the buffer right after);
+ *   net_stack_poll()    time passed or transmit buffers came back: run due
+ *                       lwIP timers and retry output that found no buffer;
+ *   the socket calls in sock.h, made by the service in the same PD.
+ * After each event the wrapper asks net_stack_next_timeout_ms() when to be
+ * woken by the L2 timer.
+ *
+ * Frames leave through the link operations below, which the PD wrapper
+ * implements on its ddf/net.h transmit queues (and the host tests on an
+ * in-memory link). The stack never touches shared memory itself: a received
+ * frame is copied once into lwIP's own buffers before it is parsed, so a
+ * client that shares a buffer with the virtualiser cannot have it change
+ * under the parser.
+ *
+ * lwIP keeps its state in globals, so there is exactly one stack per PD
+ * (which is the design: one stack per client, see docs/net.md).
+ */
+#ifndef SUBSTRATE_NET_STACK_H
+#define SUBSTRATE_NET_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "system/net/net_config.h"
+
+typedef struct {
+    void *ctx;
+    /* A transmit buffer of at least `len` bytes, or NULL when none is free
+     * (the stack then retries on the next net_stack_poll()). */
+    uint8_t *(*tx_buffer)(void *ctx, size_t len);
+    /* Hands the buffer last returned by tx_buffer over with `len` bytes. */
+    void (*tx_commit)(void *ctx, size_t len);
+    /* Monotonic time in nanoseconds. */
+    uint64_t (*now_ns)(void *ctx);
+} net_link_ops_t;
+
+typedef enum {
+    NET_OK = 0,
+    NET_ERR_CONFIG,     /* configuration rejected */
+    NET_ERR_STATE,      /* net_stack_init twice, or a call before init */
+    NET_ERR_NOMEM,
+} net_err_t;
+
+typedef struct {
+    uint64_t rx_frames, rx_dropped_size, rx_arp_refused;
+    uint64_t tx_frames, tx_no_buffer;
+} net_stack_stats_t;
+
+/* Starts the stack with the granted configuration: static address or DHCP. */
+net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link);
+
+/* A frame received from the link; copied before parsing. Frames shorter than
+ * an Ethernet header or longer than NET_STACK_MAX_FRAME are dropped here. */
+#define NET_STACK_MAX_FRAME 1518
+void net_stack_input(const uint8_t *frame, size_t len);
+
+/* Runs due timers and retries deferred output. */
+void net_stack_poll(void);
+
+/* Milliseconds until the next lwIP timer, or UINT32_MAX for none. */
+uint32_t net_stack_next_timeout_ms(void);
+
+/* The current address (host byte order), 0 until DHCP has bound one. */
+uint32_t net_stack_ip(void);
+bool net_stack_is_up(void);
+const net_config_t *net_stack_config(void);
+net_stack_stats_t net_stack_stats(void);
+
+/* Mixes `seed` into the generator behind LWIP_RAND (ports, DHCP and DNS
+ * ids); call before net_stack_init with something that differs per boot. */
+void net_port_seed(uint64_t seed);
+
+/* Called when the address changes (DHCP bound/renewed); optional. */
+void net_stack_on_address(void (*cb)(uint32_t ip, void *arg), void *arg);
+
+#endif

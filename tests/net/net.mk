@@ -1,0 +1,99 @@
+# Network stack tests.
+#   test-net       host: lwIP instances in processes joined by ddf/net.h
+#                  queues, the echo service, hostile frames, restart, DHCP,
+#                  DNS; plus a short libFuzzer run over the frame input path.
+# Budget: about 1-2 minutes on two loaded cores.
+
+NET_TEST_BIN := $(HOST_SAN_BUILD)/tests/net/net_host_test
+NET_TEST_OBJS := $(HOST_SAN_BUILD)/tests/net/net_host_test.o $(HOST_SAN_BUILD)/service/echo/echo.o
+
+$(HOST_SAN_BUILD)/tests/net/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(HOST_SAN_BUILD)/service/echo/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(NET_TEST_OBJS): | $(NET_LWIP_STAMP)
+
+$(NET_TEST_BIN): $(NET_TEST_OBJS) $(NET_HOST_SAN_LIB)
+	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
+
+
+# The lint gate checks our files with lwIP's headers and our port's on the
+# include path (clang-tidy needs them to parse the glue).
+test-lint: export CPATH := $(TOP)/system/net:$(TOP)/$(NET_LWIP_DIR)/src/include
+test-lint: | $(NET_LWIP_STAMP)
+
+# libFuzzer: hostile frames into the receive path (tests/net/fuzz_frames.c).
+# test-net runs NET_FUZZ_RUNS inputs; `make fuzz` runs NET_FUZZ_SECONDS.
+NET_FUZZ_RUNS ?= 20000
+NET_FUZZ_SECONDS ?= 300
+NET_FUZZ_BIN := $(BUILD)/fuzz/net/fuzz_frames
+NET_FUZZ_SRCS := tests/net/fuzz_frames.c service/echo/echo.c $(NET_GLUE_SRCS) $(NET_LWIP_SRCS)
+$(NET_FUZZ_BIN): $(NET_FUZZ_SRCS) $(wildcard system/net/*.h system/net/arch/*.h service/echo/*.h) | $(NET_LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter -Wno-tautological-constant-out-of-range-compare $(HOST_CPPFLAGS) $(NET_CPPFLAGS) \
+		$(filter %.c,$^) -o $@
+
+# Seed frames: real ARP, ICMP, UDP and TCP frames written by the generator.
+NET_FUZZ_CORPUS := $(BUILD)/fuzz/net/seeds
+$(NET_FUZZ_CORPUS)/.stamp: tests/net/make_seeds.py
+	@mkdir -p $(@D)
+	python3 tests/net/make_seeds.py $(@D)
+	@touch $@
+
+define NET_FUZZ_RUN
+mkdir -p $(BUILD)/fuzz/net/corpus; \
+if $(NET_FUZZ_BIN) $(1) -artifact_prefix=$(BUILD)/fuzz/net/crash- \
+    $(BUILD)/fuzz/net/corpus $(NET_FUZZ_CORPUS) >$(BUILD)/fuzz/net/fuzz_frames.log 2>&1; \
+then echo "PASS: fuzz/net-frames"; else echo "FAIL: fuzz/net-frames see $(BUILD)/fuzz/net/fuzz_frames.log"; exit 1; fi
+endef
+
+.PHONY: fuzz-net
+fuzz-net: $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	@$(call NET_FUZZ_RUN,-max_total_time=$(NET_FUZZ_SECONDS))
+FUZZ_TARGETS += fuzz-net
+
+.PHONY: test-net
+test-net: $(NET_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	$(NET_TEST_BIN)
+	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
+TEST_SUITES += test-net
+
+# test-net-qemu: the in-guest test (tests/net/guest/): three lwIP client PDs
+# on the real kernel, joined by a test wire PD, with a restart in the middle.
+# Budget: 3 minutes on TCG.
+NET_GUEST_DIR := $(BUILD)/tests/net/guest
+NET_GRANT_A := mac=02:00:00:00:00:01 ip=10.0.0.1/24 tcp=7 udp=7
+NET_GRANT_C := mac=02:00:00:00:00:03 ip=10.0.0.3/24 tcp=7 udp=7
+NET_GRANT_D := mac=02:00:00:00:00:02 ip=10.0.0.2/24 tcp=40000-40999 udp=41000-41010
+$(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_a.elf,$(NET_GRANT_A)))
+$(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_c.elf,$(NET_GRANT_C)))
+$(eval $(call net_pd,$(NET_GUEST_DIR)/driver.elf,tests/net/guest/driver.c $(NET_PD_SRCS),$(NET_GRANT_D)))
+$(eval $(call net_pd,$(NET_GUEST_DIR)/wire.elf,tests/net/guest/wire.c,))
+$(NET_GUEST_DIR)/wire-obj/%.o: NET_PD_EXTRA_CFLAGS := '-DNET_GRANT_A="$(NET_GRANT_A)"' \
+	'-DNET_GRANT_C="$(NET_GRANT_C)"' '-DNET_GRANT_D="$(NET_GRANT_D)"'
+$(eval $(call pd_program,$(NET_GUEST_DIR)/timer_stub.elf,tests/net/guest/timer_stub.c))
+NET_GUEST_ELFS := $(addprefix $(NET_GUEST_DIR)/,echo_a.elf echo_c.elf driver.elf wire.elf timer_stub.elf)
+NET_GUEST_IMAGE := $(NET_GUEST_DIR)/guest.img
+$(eval $(call pd_image,$(NET_GUEST_IMAGE),tests/net/guest/guest.system,$(NET_GUEST_ELFS)))
+
+.PHONY: test-net-qemu
+test-net-qemu: $(NET_GUEST_IMAGE)
+	@QEMU_TIMEOUT=240 scripts/qemu-run $(NET_GUEST_IMAGE) >$(NET_GUEST_DIR)/console.log 2>&1; \
+	rc=$$?; grep -aE '^(PASS|FAIL): ' $(NET_GUEST_DIR)/console.log; \
+	tests/net/guest-bench.sh $(NET_GUEST_DIR)/console.log || true; \
+	if [ $$rc -ne 0 ]; then echo "FAIL: net-guest/run exit status $$rc (console: $(NET_GUEST_DIR)/console.log)"; \
+	tail -20 $(NET_GUEST_DIR)/console.log; exit 1; fi
+TEST_SUITES += test-net-qemu
+
+# The benchmark binary (bench/net.mk runs it): the test harness without
+# sanitizers, built here because this fragment is read after system/net/.
+NET_BENCH_BIN := $(HOST_BUILD)/tests/net/net_bench
+NET_HOST_OBJS := $(patsubst %.c,$(HOST_BUILD)/%.o,$(NET_LWIP_SRCS) $(NET_GLUE_SRCS))
+$(HOST_BUILD)/$(NET_LWIP_DIR)/%.o: EXTRA_CFLAGS := $(NET_LWIP_CFLAGS)
+$(HOST_BUILD)/system/net/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(HOST_BUILD)/tests/net/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(HOST_BUILD)/service/echo/%.o: EXTRA_CFLAGS := $(NET_CPPFLAGS)
+$(NET_HOST_OBJS) $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/echo/echo.o: | $(NET_LWIP_STAMP)
+
+$(NET_BENCH_BIN): $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/echo/echo.o $(NET_HOST_OBJS)
+	$(HOST_CC) $^ -o $@
+
+bench-net: $(NET_BENCH_BIN) $(NET_GUEST_IMAGE)
