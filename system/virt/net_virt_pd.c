@@ -45,7 +45,8 @@ void init(void)
 }
 
 #ifdef NET_VIRT_PD_STATS
-/* Test builds: the counters on the console every NET_VIRT_PD_STATS polls. */
+/* Test builds: the counters on the console whenever a client's drop count
+ * changed, and after every NET_VIRT_PD_STATS delivered frames. */
 static void put_counter(const char *name, uint64_t v)
 {
     microkit_dbg_puts(name);
@@ -54,10 +55,17 @@ static void put_counter(const char *name, uint64_t v)
 
 static void stats(void)
 {
-    static uint64_t polls;
-    if (++polls % NET_VIRT_PD_STATS != 0) {
+    static uint64_t last_drops, last_frames;
+    uint64_t drops = 0, frames = 0;
+    for (uint32_t i = 0; i < virt.client_count; i++) {
+        drops += virt.clients[i].rx_dropped;
+        frames += virt.clients[i].rx_frames;
+    }
+    if (drops == last_drops && frames - last_frames < NET_VIRT_PD_STATS) {
         return;
     }
+    last_drops = drops;
+    last_frames = frames;
     put_counter("net_virt: no-owner ", virt.rx_no_owner);
     put_counter(" bad-driver ", virt.bad_driver_descs);
     for (uint32_t i = 0; i < virt.client_count; i++) {

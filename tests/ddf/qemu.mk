@@ -44,7 +44,7 @@ $(eval $(call pd_image,$(DDF_SERIAL_IMAGE),tests/ddf/serial/serial.system,$(DDF_
 
 # Network: virtio-net driver, virtualiser, two answering clients (A reads slowly, B misbehaves).
 $(eval $(call ddf_pd,net/virtio_net,system/drivers/virtio_net_pd.c))
-$(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c,-DNET_VIRT_PD_STATS=100))
+$(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c,-DNET_VIRT_PD_STATS=1))
 $(eval $(call ddf_pd,net/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"' -DNET_SLOW))
 $(eval $(call ddf_pd,net/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"' -DNET_HOSTILE))
 DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b)
