@@ -138,6 +138,30 @@ static void pci_msi_and_msix_are_programmed(void)
     CHECK(pci_msix_probe(&d, &m) == PCI_BAD_DEVICE);
 }
 
+/* The same walk through a memory-mapped ECAM window (2 buses here). */
+static void pci_ecam_window_reaches_functions(void)
+{
+    static uint32_t ecam[2 << 20 >> 2]; /* 2 buses x 32 devices x 8 functions x 4 KiB */
+    memset(ecam, 0xFF, sizeof(ecam));
+    /* 00:00.0 host bridge, 01:05.0 a virtio-net behind it in bus 1 (no bridge: found by bdf only). */
+    ecam[0] = 0x29C08086u;
+    ecam[(0u << 20 | 0u << 15) / 4 + 0x0C / 4] = 0;
+    uint32_t at = (1u << 20 | 5u << 15 | 0u << 12) / 4;
+    ecam[at] = 0x10411AF4u;
+    ecam[at + 0x0C / 4] = 0;
+    ecam[at + 0x08 / 4] = 0x02000000u; /* network controller */
+    for (int i = 0; i < 6; i++) {
+        ecam[at + 4 + i] = 0; /* BARs read back 0: unimplemented */
+    }
+    pci_cfg_t e;
+    pci_cfg_ecam(&e, ecam, 2);
+    pci_dev_t d;
+    CHECK(pci_dev_open(&e, (pci_bdf_t){1, 5, 0}, &d) == PCI_OK);
+    CHECK(d.vendor == 0x1AF4 && d.device == 0x1041 && d.class_code == 0x02);
+    CHECK(pci_dev_open(&e, (pci_bdf_t){2, 0, 0}, &d) == PCI_NOT_FOUND); /* beyond the window */
+    CHECK(pci_find(&e, 0x8086, 0x29C0, 0, &d) == PCI_OK && d.bdf.bus == 0);
+}
+
 int main(void)
 {
     RUN("pci/bdf-strings-parse-strictly", pci_bdf_strings_parse_strictly);
@@ -145,5 +169,6 @@ int main(void)
     RUN("pci/probes-bar-sizes-and-restores", pci_probes_bar_sizes_and_restores);
     RUN("pci/capability-walk-is-bounded", pci_capability_walk_is_bounded);
     RUN("pci/msi-and-msix-are-programmed", pci_msi_and_msix_are_programmed);
+    RUN("pci/ecam-window-reaches-functions", pci_ecam_window_reaches_functions);
     return ddf_test_failures ? 1 : 0;
 }
