@@ -46,6 +46,17 @@ uint32_t blk_crc32(const uint8_t *p, size_t len)
     return ~crc;
 }
 
+/* Bytes equal; a loop, since protection domains have no memcmp. */
+static int same_bytes(const uint8_t *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != (uint8_t)b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -84,7 +95,7 @@ static blk_part_err_t parse_gpt(const uint8_t *buf, size_t len, uint64_t disk_se
         return BLK_PART_SHORT_BUFFER;
     }
     const uint8_t *h = buf + SECTOR;
-    if (memcmp(h, "EFI PART", 8) != 0) {
+    if (!same_bytes(h, "EFI PART", 8)) {
         return BLK_PART_BAD_GPT_HEADER;
     }
     uint32_t header_size = le32(h + 12);

@@ -341,7 +341,24 @@ void blk_virt_poll(blk_virt_t *v)
     if (v->driver_up) {
         driver_responses(v);
     }
-    serve_clients(v);
+    /* Serve clients until each has asked to be signalled and the re-check
+     * finds nothing new (the lost wake-up rule); bounded, since a client that
+     * keeps its ring busy is served again on the next poll anyway. */
+    for (int pass = 0; pass < 8; pass++) {
+        serve_clients(v);
+        bool more = false;
+        for (size_t i = 0; i < v->client_count; i++) {
+            blk_virt_client_t *c = &v->clients[i];
+            ddf_ring_request_signal(&c->q.req);
+            if (!c->broken && !ddf_ring_empty(&c->q.req) && c->inflight < c->max_inflight && !c->have_pending) {
+                ddf_ring_cancel_signal(&c->q.req);
+                more = true;
+            }
+        }
+        if (!more) {
+            break;
+        }
+    }
     issue_unissued(v);
     if (v->notify_driver && !blk_req_should_notify(&v->driver)) {
         /* The driver did not ask; it will find the requests when it next looks. */

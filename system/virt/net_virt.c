@@ -18,6 +18,17 @@
 
 #include <string.h>
 
+/* A loop, since protection domains have no memcmp. */
+static bool mac_equal(const uint8_t *a, const uint8_t *b)
+{
+    for (int i = 0; i < NET_MAC_LEN; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
 {
     net_queue_t probe;
@@ -130,7 +141,7 @@ static void demux_rx(net_virt_t *v)
             bool to_all = (frame[0] & 1u) != 0; /* broadcast or multicast */
             bool owned = false;
             for (uint32_t i = 0; i < v->client_count; i++) {
-                if (to_all || memcmp(frame, v->clients[i].mac, NET_MAC_LEN) == 0) {
+                if (to_all || mac_equal(frame, v->clients[i].mac)) {
                     deliver(v, i, frame, len);
                     owned = true;
                 }

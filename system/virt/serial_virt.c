@@ -138,4 +138,9 @@ void serial_virt_poll(serial_virt_t *v)
     if (v->notify_drv_tx && !serial_should_notify(&v->drv_tx)) {
         v->notify_drv_tx = false;
     }
+    /* While the driver still has characters to send, ask it to tell us when it
+     * has taken some: a client's next line may be waiting for that room. */
+    if (!serial_empty(&v->drv_tx)) {
+        serial_request_space_signal(&v->drv_tx);
+    }
 }

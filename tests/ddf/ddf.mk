@@ -4,12 +4,11 @@
 # Every library under ddf/ and system/{drivers,virt}/ is listed in DDF_LIB_SRCS
 # (by their own fragments) and linked into each test under ASan and UBSan.
 
-DDF_TEST_NAMES := ring_test partition_test blk_virt_test net_virt_test serial_virt_test pci_test
+DDF_TEST_NAMES := ring_test partition_test blk_virt_test net_virt_test serial_virt_test pci_test virtio_test uart_test
 DDF_TEST_BINS = $(patsubst %,$(HOST_SAN_BUILD)/tests/ddf/%,$(DDF_TEST_NAMES))
 DDF_LIB_SAN_OBJS = $(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(DDF_LIB_SRCS))
 DDF_CORPUS := $(BUILD)/ddf-corpus
 
-.PRECIOUS: $(HOST_SAN_BUILD)/tests/ddf/%.o $(HOST_SAN_BUILD)/system/%.o $(HOST_SAN_BUILD)/ddf/%.o
 $(HOST_SAN_BUILD)/tests/ddf/%: $(HOST_SAN_BUILD)/tests/ddf/%.o $(DDF_LIB_SAN_OBJS)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
@@ -29,7 +28,7 @@ $(DDF_STRESS): tests/ddf/ring_stress.c ddf/ring.h ddf/blk.h tests/ddf/ddf_test.h
 # libFuzzer targets: tests/ddf/fuzz_<name>.c over the libraries, seeds in
 # $(DDF_CORPUS)/<name>. test-ddf runs each for DDF_FUZZ_RUNS inputs; `make fuzz`
 # runs each for DDF_FUZZ_SECONDS.
-DDF_FUZZ_NAMES := partition net_virt
+DDF_FUZZ_NAMES := partition net_virt virtq
 DDF_FUZZ_RUNS ?= 20000
 DDF_FUZZ_SECONDS ?= 300
 DDF_FUZZ_BUILD := $(BUILD)/fuzz/ddf
@@ -47,7 +46,7 @@ then echo "PASS: fuzz/$(1)"; else echo "FAIL: fuzz/$(1) see $(DDF_FUZZ_BUILD)/fu
 endef
 
 .PHONY: test-ddf fuzz-ddf
-test-ddf: $(DDF_TEST_BINS) $(DDF_STRESS) $(DDF_FUZZ_BINS) $(DDF_CORPUS)/partition/.stamp
+test-ddf: $(DDF_LIB_SAN_OBJS) $(patsubst %,%.o,$(DDF_TEST_BINS)) $(DDF_TEST_BINS) $(DDF_STRESS) $(DDF_FUZZ_BINS) $(DDF_CORPUS)/partition/.stamp
 	@rc=0; for t in $(DDF_TEST_BINS); do $$t $(DDF_CORPUS)/partition || rc=1; done; \
 	TSAN_OPTIONS=halt_on_error=1 $(DDF_STRESS) 200000 || rc=1; \
 	$(foreach f,$(DDF_FUZZ_NAMES),$(call DDF_FUZZ_RUN,$(f),-runs=$(DDF_FUZZ_RUNS))) \

@@ -1,0 +1,106 @@
+/*
+ * The virtio-net driver PD: a thin wrapper around system/drivers/virtio_net.c.
+ * Finds the device by vendor and device id, places BAR 4 (VirtIO structures)
+ * and BAR 1 (MSI-X table) where the system description maps them, routes
+ * both queues to MSI-X entry 0, and serves the network virtualiser.
+ */
+#include <microkit.h>
+
+#include "system/drivers/pd_pci.h"
+#include "system/drivers/virtio_net.h"
+
+#define NET_PD_VIRT_CH 0
+#define NET_PD_IRQ_CH 1
+#ifndef NET_PD_MSI_VECTOR
+#define NET_PD_MSI_VECTOR 21
+#endif
+#define NET_PD_PCI_IOPORT 1
+#define NET_PD_BAR4_SIZE 0x4000u
+#define NET_PD_MSIX_SIZE 0x1000u
+#define NET_PD_VQ_BYTES 0x4000u
+#define NET_PD_QUEUE_SIZE 0x2000u
+#define NET_PD_CAPACITY 128u
+#define NET_PD_DMA_SIZE 0x40000u
+
+uintptr_t virtio_bar4, virtio_msix;
+uint64_t virtio_bar4_paddr, virtio_msix_paddr;
+uintptr_t net_rxq, net_txq, net_hdr;
+uint64_t net_rxq_paddr, net_txq_paddr, net_hdr_paddr;
+uintptr_t net_rx_queue, net_tx_queue;
+uintptr_t net_rx_dma, net_tx_dma;
+uint64_t net_rx_dma_paddr, net_tx_dma_paddr;
+
+static pci_port_ops_t ports = {pd_pci_in32, pd_pci_out32, (void *)(uintptr_t)NET_PD_PCI_IOPORT};
+static pci_cfg_t cfg;
+static pci_dev_t pci;
+static virtio_mmio_direct_t bars;
+static virtio_mmio_t mmio;
+static virtio_net_t vn;
+
+static void put_hex(uint8_t b)
+{
+    static const char digits[] = "0123456789abcdef";
+    microkit_dbg_putc(digits[b >> 4]);
+    microkit_dbg_putc(digits[b & 15]);
+}
+
+void init(void)
+{
+    pci_cfg_ports(&cfg, &ports);
+    if (pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_MODERN(VIRTIO_ID_NET), 0, &pci) != PCI_OK &&
+        pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_NET_TRANSITIONAL, 0, &pci) != PCI_OK) {
+        microkit_dbg_puts("virtio_net: no device\n");
+        return;
+    }
+    pd_pci_place_bar(&cfg, pci.bdf, 4, virtio_bar4_paddr);
+    pd_pci_place_bar(&cfg, pci.bdf, 1, virtio_msix_paddr);
+    (void)pci_dev_open(&cfg, pci.bdf, &pci);
+    if (pci.bar[4].size > NET_PD_BAR4_SIZE || pci.bar[1].size > NET_PD_MSIX_SIZE) {
+        microkit_dbg_puts("virtio_net: BARs larger than their mappings\n");
+        return;
+    }
+    pci_enable(&pci, PCI_CMD_MEM | PCI_CMD_BUS_MASTER);
+    pci_msix_t msix;
+    uint16_t vector = 0xFFFF;
+    if (pci_msix_probe(&pci, &msix) == PCI_OK && msix.table_bar == 1 &&
+        pci_msix_set(&msix, (volatile void *)virtio_msix, NET_PD_MSIX_SIZE, 0, 0xFEE00000u, 0x30u + NET_PD_MSI_VECTOR) ==
+            PCI_OK) {
+        pci_msix_enable(&pci, &msix);
+        vector = 0;
+    }
+    bars.bar_base[4] = (volatile uint8_t *)virtio_bar4;
+    bars.bar_size[4] = NET_PD_BAR4_SIZE;
+    virtio_mmio_direct(&mmio, &bars);
+    virtio_net_cfg_t c = {.pci = &pci, .mmio = &mmio, .rxq_mem = (void *)net_rxq, .rxq_paddr = net_rxq_paddr,
+                          .txq_mem = (void *)net_txq, .txq_paddr = net_txq_paddr, .vq_bytes = NET_PD_VQ_BYTES,
+                          .hdr = (uint8_t *)net_hdr, .hdr_paddr = net_hdr_paddr,
+                          .rx_region = (void *)net_rx_queue, .rx_region_size = NET_PD_QUEUE_SIZE,
+                          .tx_region = (void *)net_tx_queue, .tx_region_size = NET_PD_QUEUE_SIZE,
+                          .capacity = NET_PD_CAPACITY, .rx_data = (uint8_t *)net_rx_dma,
+                          .rx_data_paddr = net_rx_dma_paddr, .rx_data_size = NET_PD_DMA_SIZE,
+                          .tx_data = (uint8_t *)net_tx_dma, .tx_data_paddr = net_tx_dma_paddr,
+                          .tx_data_size = NET_PD_DMA_SIZE, .msix_vector = vector};
+    if (virtio_net_init(&vn, &c) != VIRTIO_NET_OK) {
+        microkit_dbg_puts("virtio_net: device refused initialisation\n");
+        return;
+    }
+    microkit_irq_ack(NET_PD_IRQ_CH);
+    microkit_dbg_puts("virtio_net: ready, mac ");
+    for (int i = 0; i < NET_MAC_LEN; i++) {
+        put_hex(vn.mac[i]);
+        microkit_dbg_putc(i + 1 < NET_MAC_LEN ? ':' : ' ');
+    }
+    microkit_dbg_puts(vn.link_up ? "link up\n" : "link down\n");
+    microkit_notify(NET_PD_VIRT_CH);
+}
+
+void notified(microkit_channel ch)
+{
+    if (ch == NET_PD_IRQ_CH) {
+        microkit_irq_ack(ch);
+    }
+    virtio_net_poll(&vn);
+    if (vn.notify_virt) {
+        microkit_notify(NET_PD_VIRT_CH);
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * The network virtualiser PD: a thin wrapper around system/virt/net_virt.c.
+ * Channel 0 is the driver; channel 1 + i is client i. Client MAC addresses
+ * come from the build (NET_VIRT_PD_MACn), matching the system description.
+ */
+#include <microkit.h>
+
+#include "system/virt/net_virt.h"
+
+#define NET_VIRT_PD_DRIVER_CH 0
+#define NET_VIRT_PD_CLIENT_CH(i) (1 + (i))
+#define NET_VIRT_PD_CLIENTS 2
+#define NET_VIRT_PD_QUEUE_SIZE 0x2000u
+#define NET_VIRT_PD_DRIVER_CAP 128u
+#define NET_VIRT_PD_CLIENT_CAP 64u
+#define NET_VIRT_PD_DMA_SIZE 0x40000u
+#define NET_VIRT_PD_CLIENT_DATA_SIZE 0x20000u
+
+uintptr_t net_drv_rx, net_drv_tx, net_rx_dma, net_tx_dma;
+uintptr_t net_c0_rx, net_c0_tx, net_c0_rx_data, net_c0_tx_data;
+uintptr_t net_c1_rx, net_c1_tx, net_c1_rx_data, net_c1_tx_data;
+
+static net_virt_t virt;
+
+void init(void)
+{
+    net_virt_cfg_t cfg = {.drv_rx_region = (void *)net_drv_rx, .drv_rx_region_size = NET_VIRT_PD_QUEUE_SIZE,
+                          .drv_tx_region = (void *)net_drv_tx, .drv_tx_region_size = NET_VIRT_PD_QUEUE_SIZE,
+                          .drv_capacity = NET_VIRT_PD_DRIVER_CAP, .rx_dma = (uint8_t *)net_rx_dma,
+                          .rx_dma_size = NET_VIRT_PD_DMA_SIZE, .tx_dma = (uint8_t *)net_tx_dma,
+                          .tx_dma_size = NET_VIRT_PD_DMA_SIZE, .client_count = NET_VIRT_PD_CLIENTS};
+    uintptr_t rx[2] = {net_c0_rx, net_c1_rx}, tx[2] = {net_c0_tx, net_c1_tx};
+    uintptr_t rxd[2] = {net_c0_rx_data, net_c1_rx_data}, txd[2] = {net_c0_tx_data, net_c1_tx_data};
+    for (uint32_t i = 0; i < NET_VIRT_PD_CLIENTS; i++) {
+        cfg.clients[i] = (net_virt_client_cfg_t){
+            .rx_region = (void *)rx[i], .rx_region_size = NET_VIRT_PD_QUEUE_SIZE, .tx_region = (void *)tx[i],
+            .tx_region_size = NET_VIRT_PD_QUEUE_SIZE, .capacity = NET_VIRT_PD_CLIENT_CAP,
+            .rx_data = (uint8_t *)rxd[i], .rx_data_size = NET_VIRT_PD_CLIENT_DATA_SIZE,
+            .tx_data = (uint8_t *)txd[i], .tx_data_size = NET_VIRT_PD_CLIENT_DATA_SIZE,
+            .mac = {0x52, 0x54, 0x00, 0x00, 0x00, (uint8_t)(0xA1 + 0x11 * i)}};
+    }
+    if (net_virt_init(&virt, &cfg) != NET_VIRT_OK) {
+        microkit_dbg_puts("net_virt: bad configuration\n");
+    }
+}
+
+void notified(microkit_channel ch)
+{
+    (void)ch;
+    net_virt_poll(&virt);
+    /* The driver serves both directions from one channel. */
+    if (virt.notify_drv_rx || virt.notify_drv_tx) {
+        microkit_notify(NET_VIRT_PD_DRIVER_CH);
+    }
+    for (uint32_t i = 0; i < virt.client_count; i++) {
+        if ((virt.notify_clients_rx | virt.notify_clients_tx) & (1u << i)) {
+            microkit_notify(NET_VIRT_PD_CLIENT_CH(i));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+# QEMU system tests of the driver framework (test-ddf-qemu): real images with
+# the real drivers, virtualisers and test clients, judged from the host by
+# tests/ddf/qemu_test.py (console checks, exit verdict, disk image bytes).
+#
+# PD programs are linked here rather than with pd_program because the
+# framework's libraries are shared between several PDs: they are compiled
+# once (build/target/...) and archived.
+
+DDF_TARGET_LIB := $(TARGET_BUILD)/ddf/libddf.a
+DDF_TARGET_OBJS = $(patsubst %.c,$(TARGET_BUILD)/%.o,$(DDF_LIB_SRCS))
+DDF_PD_BUILD := $(BUILD)/ddf-pd
+
+$(DDF_TARGET_LIB): $(DDF_TARGET_OBJS)
+	@rm -f $@
+	$(TARGET_AR) rcs $@ $^
+
+# $(call ddf_pd,NAME,SOURCE,EXTRA_CFLAGS): $(DDF_PD_BUILD)/NAME.elf
+define ddf_pd
+$(DDF_PD_BUILD)/$(1).o: $(2)
+	@mkdir -p $$(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(3) -MMD -MP -c $$< -o $$@
+$(DDF_PD_BUILD)/$(1).elf: $(DDF_PD_BUILD)/$(1).o $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
+	$(TARGET_LD) -nostdlib -z max-page-size=4096 $$< $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
+endef
+
+# Block: driver (faults once, on purpose), virtualiser, a client and a hostile client.
+$(eval $(call ddf_pd,blk/virtio_blk,system/drivers/virtio_blk_pd.c,-DVIRTIO_BLK_CRASH_AFTER=40))
+$(eval $(call ddf_pd,blk/blk_virt,system/virt/blk_virt_pd.c))
+$(eval $(call ddf_pd,blk/blk_client,tests/ddf/blk/client.c))
+$(eval $(call ddf_pd,blk/blk_hostile,tests/ddf/blk/hostile.c))
+DDF_BLK_ELFS := $(patsubst %,$(DDF_PD_BUILD)/blk/%.elf,virtio_blk blk_virt blk_client blk_hostile)
+DDF_BLK_IMAGE := $(DDF_PD_BUILD)/blk/blk.img
+$(eval $(call pd_image,$(DDF_BLK_IMAGE),tests/ddf/blk/blk.system,$(DDF_BLK_ELFS)))
+
+# Serial: UART driver on COM2, virtualiser, two chatty echoing clients, a hostile one.
+$(eval $(call ddf_pd,serial/uart,system/drivers/uart16550_pd.c))
+$(eval $(call ddf_pd,serial/serial_virt,system/virt/serial_virt_pd.c))
+$(eval $(call ddf_pd,serial/serial_a,tests/ddf/serial/chatty.c,-DCHATTY_NAME='"A"'))
+$(eval $(call ddf_pd,serial/serial_b,tests/ddf/serial/chatty.c,-DCHATTY_NAME='"B"'))
+$(eval $(call ddf_pd,serial/serial_hostile,tests/ddf/serial/hostile.c))
+DDF_SERIAL_ELFS := $(patsubst %,$(DDF_PD_BUILD)/serial/%.elf,uart serial_virt serial_a serial_b serial_hostile)
+DDF_SERIAL_IMAGE := $(DDF_PD_BUILD)/serial/serial.img
+$(eval $(call pd_image,$(DDF_SERIAL_IMAGE),tests/ddf/serial/serial.system,$(DDF_SERIAL_ELFS)))
+
+# Network: virtio-net driver, virtualiser, two answering clients (A reads slowly, B misbehaves).
+$(eval $(call ddf_pd,net/virtio_net,system/drivers/virtio_net_pd.c))
+$(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c))
+$(eval $(call ddf_pd,net/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"' -DNET_SLOW))
+$(eval $(call ddf_pd,net/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"' -DNET_HOSTILE))
+DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b)
+DDF_NET_IMAGE := $(DDF_PD_BUILD)/net/net.img
+$(eval $(call pd_image,$(DDF_NET_IMAGE),tests/ddf/net/net.system,$(DDF_NET_ELFS)))
+
+DDF_QEMU_IMAGES := $(DDF_BLK_IMAGE) $(DDF_SERIAL_IMAGE) $(DDF_NET_IMAGE)
+
+.PHONY: test-ddf-qemu
+test-ddf-qemu: $(DDF_QEMU_IMAGES)
+	@python3 tests/ddf/qemu_test.py --build $(DDF_PD_BUILD) blk serial
+TEST_SUITES += test-ddf-qemu
