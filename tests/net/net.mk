@@ -125,3 +125,17 @@ run-net: $(NET_USER_IMAGE)
 	scripts/qemu-run $(NET_USER_IMAGE) \
 		-netdev user,id=n0,hostfwd=tcp:127.0.0.1:5555-10.0.2.15:7,hostfwd=udp:127.0.0.1:5555-10.0.2.15:7 \
 		-device virtio-net-pci,netdev=n0,addr=4
+
+# test-net-tap: two echo clients on a tap device in a private network
+# namespace (tests/net/tap_test.py; skips when that cannot be made).
+$(eval $(call echo_pd,$(NET_USER_DIR)/echo_b.elf,mac=52:54:00:00:00:b2 ip=10.0.2.16/24 gw=10.0.2.1 tcp=7 udp=7))
+$(NET_USER_DIR)/echo_b-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
+NET_TAP_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf echo_b.elf ticker.elf timer_stub.elf) \
+	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
+NET_TAP_IMAGE := $(NET_USER_DIR)/tap.img
+$(eval $(call pd_image,$(NET_TAP_IMAGE),tests/net/user/tap.system,$(NET_TAP_ELFS)))
+
+.PHONY: test-net-tap
+test-net-tap: $(NET_TAP_IMAGE)
+	@python3 tests/net/tap_test.py $(NET_TAP_IMAGE) $(NET_USER_DIR)
+TEST_SUITES += test-net-tap
