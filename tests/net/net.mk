@@ -106,7 +106,7 @@ NET_USER_DIR := $(BUILD)/tests/net/user
 NET_USER_LAYOUT := -DECHO_TX_CHANNEL=0 -DECHO_TICK_CHANNEL=3 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
 $(eval $(call echo_pd,$(NET_USER_DIR)/echo.elf,mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7))
 $(NET_USER_DIR)/echo-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
-$(eval $(call net_pd,$(NET_USER_DIR)/netcheck.elf,tests/net/user/netcheck.c $(NET_PD_SRCS),mac=52:54:00:00:00:b2 ip=10.0.2.16/24 gw=10.0.2.2 dns=10.0.2.3 tcp=40000-40099))
+$(eval $(call net_pd,$(NET_USER_DIR)/netcheck.elf,tests/net/user/netcheck.c $(NET_PD_SRCS),mac=52:54:00:00:00:b2 ip=dhcp tcp=40000-40099))
 $(eval $(call pd_program,$(NET_USER_DIR)/ticker.elf,tests/net/user/ticker.c))
 $(NET_USER_DIR)/timer_stub.elf: $(NET_GUEST_DIR)/timer_stub.elf
 	@mkdir -p $(@D)

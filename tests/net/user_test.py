@@ -128,7 +128,7 @@ def main():
     if listener is not None:
         threading.Thread(target=gateway_server, args=(listener, gw), daemon=True).start()
     port = free_port()
-    netdev = (f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:7,"
+    netdev = (f"user,id=n0,dhcpstart=10.0.2.20,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:7,"
               f"hostfwd=udp:127.0.0.1:{port}-10.0.2.15:7")
     env = dict(os.environ, QEMU_TIMEOUT="240")
     with open(log, "wb") as out:

@@ -1,5 +1,6 @@
 /*
- * A network client PD that checks the way out of the guest: it pings QEMU's
+ * A network client PD that checks the way out of the guest: it takes a DHCP
+ * lease from QEMU's user network (the test starts its pool at 10.0.2.20), pings QEMU's
  * user-network gateway (10.0.2.2) and opens a TCP connection to it on
  * NETCHECK_PORT, which QEMU forwards to the host's loopback, where the test
  * (tests/net/user_test.py) answers. Prints PASS:/FAIL: lines.
@@ -13,7 +14,7 @@
 #include "system/net/sock.h"
 
 #ifndef NET_PD_GRANT
-#define NET_PD_GRANT "mac=52:54:00:00:00:b2 ip=10.0.2.16/24 gw=10.0.2.2 dns=10.0.2.3 tcp=40000-40099"
+#define NET_PD_GRANT "mac=52:54:00:00:00:b2 ip=dhcp tcp=40000-40099"
 #endif
 #ifndef NETCHECK_PORT
 #define NETCHECK_PORT 47321
@@ -26,7 +27,7 @@ uintptr_t net_tx_queue __attribute__((section(".data")));
 uintptr_t net_tx_data __attribute__((section(".data")));
 
 static const char grant[] = NET_PD_GRANT;
-static int step;
+static int step = -1;
 static uint64_t last_try;
 static int attempts;
 static net_sock_t *conn;
@@ -75,6 +76,19 @@ static void advance(void)
 {
     uint64_t now = rdtsc();
     switch (step) {
+    case -1: /* a DHCP lease first */
+        if (net_stack_ip() != 0) {
+            /* QEMU's pool starts at 10.0.2.20 in this test. */
+            microkit_dbg_puts(net_stack_ip() == 0x0A000214u
+                                  ? "PASS: net-user/guest-dhcp-lease\n"
+                                  : "FAIL: net-user/guest-dhcp-lease not 10.0.2.20\n");
+            step = 0;
+            last_try = 0;
+        } else if (now - last_try > 60000000000ull) {
+            microkit_dbg_puts("FAIL: net-user/guest-dhcp-lease none\n");
+            step = 0;
+        }
+        break;
     case 0: /* ping the gateway, a few tries */
         if (net_stack_ping_replies() >= 3) {
             microkit_dbg_puts("PASS: net-user/guest-pings-gateway\n");
