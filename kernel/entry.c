@@ -29,6 +29,8 @@ void kernel_syscall(void)
     pd_t *cur = pd_current;
     arch_frame_t *f = &cur->frame;
     sched_account();
+    if (ipc_fastpath(cur))
+        return;
     switch (f->rax) {
     case SYS_PUTC:
         console_putc((char)f->rdi);

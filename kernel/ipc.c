@@ -106,9 +106,17 @@ static void wake_if_waiting(pd_t *pd)
         sched_make_ready(pd);
 }
 
-void ipc_signal(pd_t *target, uint32_t bit)
+static bool passive_idle(const pd_t *pd)
+{
+    return pd->passive && !pd->has_own_sc_bound;
+}
+
+void ipc_signal(pd_t *target, uint32_t bit, const pd_t *donor)
 {
     target->pending_notify |= 1ull << bit;
+    /* A waiting passive PD handles a notification on its notifier's time. */
+    if (target->state == PD_BLOCKED_RECV && passive_idle(target) && !target->sc && donor && donor->sc)
+        target->sc = donor->sc;
     wake_if_waiting(target);
 }
 
@@ -127,7 +135,7 @@ uint64_t ipc_notify(pd_t *cur, uint64_t channel)
     const image_channel_t *c = channel_of(cur, channel, IMAGE_CH_NOTIFY);
     if (!c)
         return SYS_ECAP;
-    ipc_signal(&pd_table[c->peer], c->peer_id);
+    ipc_signal(&pd_table[c->peer], c->peer_id, cur);
     return SYS_OK;
 }
 
@@ -185,11 +193,13 @@ void ipc_recv(pd_t *cur, uint64_t action, uint64_t arg)
         (void)ipc_notify(cur, arg);
     else if (action == SYS_RECV_IRQ_ACK)
         (void)ipc_irq_ack(cur, arg);
-    if (cur->passive && cur->has_own_sc_bound) {
-        /* A passive PD's first wait ends its init: from now on it runs only on its callers' time. */
+    if (cur->passive) {
+        /*
+         * A passive PD's first wait ends its init: from then on it runs only on
+         * the time of whoever calls or notifies it, and gives it back here.
+         */
         cur->has_own_sc_bound = false;
-        if (cur->sc == &cur->own_sc)
-            cur->sc = 0;
+        cur->sc = 0;
     }
     if (deliver(cur))
         return;
@@ -273,4 +283,57 @@ void ipc_fault(pd_t *pd)
     console_puts("\n");
     pd_detach(pd);
     pd->state = PD_STOPPED;
+}
+
+/*
+ * The fast path for the two halves of a protected call: a call to a callee
+ * that is waiting, and a reply to a caller when the replying PD then has
+ * nothing else to receive. Everything it does is what the general path
+ * would do, minus the ready-queue work: on a call the callee has strictly
+ * higher priority than any ready PD (the caller was running), and on a
+ * reply the scheduler check proves the caller is the highest. Any other
+ * case returns false and takes the general path.
+ */
+bool ipc_fastpath(pd_t *cur)
+{
+    arch_frame_t *f = &cur->frame;
+    if (f->rax == SYS_PPCALL) {
+        const image_channel_t *c = channel_of(cur, f->rdi, IMAGE_CH_PP);
+        if (!c)
+            return false;
+        pd_t *callee = &pd_table[c->peer];
+        const sched_context_t *next_sc = (callee->passive && !callee->has_own_sc_bound) ? cur->sc : callee->sc;
+        if (callee->state != PD_BLOCKED_RECV || callee->priority <= cur->priority || !next_sc ||
+            next_sc->throttled || !sched_fast_switch_ok(cur, cur->priority))
+            return false;
+        cur->send_channel = c->peer_id;
+        cur->send_msginfo = msginfo_clamp(f->rsi);
+        f->rdx = SYS_OK;
+        take_call(callee, cur);
+        callee->state = PD_READY;
+        callee->sc->holder = callee;
+        sched_fast_switch(callee, callee->sc == cur->sc);
+        return true;
+    }
+    if (f->rax == SYS_RECV && f->rdi == SYS_RECV_REPLY && cur->reply_kind == REPLY_CALLER) {
+        pd_t *caller = cur->reply_to;
+        if (!caller || caller->state != PD_BLOCKED_REPLY || cur->pending_faults || cur->send_head ||
+            cur->pending_notify || (cur->passive && cur->has_own_sc_bound) || !caller->sc ||
+            caller->sc->throttled || !sched_fast_switch_ok(cur, caller->priority))
+            return false;
+        uint64_t msginfo = msginfo_clamp(f->rsi);
+        copy_mrs(cur, caller, msginfo);
+        caller->frame.rax = msginfo;
+        caller->frame.rdx = SYS_OK;
+        caller->state = PD_READY;
+        caller->sc->holder = caller;
+        cur->reply_kind = REPLY_NONE;
+        cur->reply_to = 0;
+        bool same = cur->sc == caller->sc;
+        cur->sc = cur->passive ? 0 : &cur->own_sc;
+        cur->state = PD_BLOCKED_RECV;
+        sched_fast_switch(caller, same);
+        return true;
+    }
+    return false;
 }

@@ -59,7 +59,7 @@ void irq_handle(uint32_t vector)
         return;
     }
     s->in_service = true;
-    ipc_signal(&pd_table[s->desc->pd], s->desc->channel);
+    ipc_signal(&pd_table[s->desc->pd], s->desc->channel, 0);
 }
 
 uint64_t ipc_irq_ack(pd_t *cur, uint64_t channel)
@@ -74,7 +74,7 @@ uint64_t ipc_irq_ack(pd_t *cur, uint64_t channel)
         return SYS_OK;
     if (s->pending) {
         s->pending = false;
-        ipc_signal(cur, s->desc->channel);
+        ipc_signal(cur, s->desc->channel, 0);
         return SYS_OK;
     }
     s->in_service = false;

@@ -29,7 +29,18 @@ void arch_return_to_user(void) __attribute__((noreturn));
 volatile uint64_t boot_image_header_phys __attribute__((section(".data"))) = 0;
 
 extern uint64_t boot_pml4[512];
+extern uint64_t boot_pdpt_low[512];
+extern uint64_t boot_pdpt_high[512];
+extern char kernel_text_start[], kernel_rodata_start[], kernel_data_start[], kernel_end[];
+
+/* The kernel window, remapped at boot with 4 KiB pages and W^X. */
+static uint64_t kernel_window_pd[512] __attribute__((aligned(4096)));
+static uint64_t kernel_window_pt[512] __attribute__((aligned(4096)));
 extern uint64_t boot_pd[4 * 512];
+
+#define DIRECT_EXTRA_GIB ((KERNEL_DIRECT_SIZE - KERNEL_DIRECT_BOOT_SIZE) >> 30)
+/* Page directories for the direct map above 4 GiB (2 MiB pages, no execute). */
+static uint64_t direct_pd[DIRECT_EXTRA_GIB][512] __attribute__((aligned(4096)));
 
 static struct {
     uint64_t base, end;
@@ -76,11 +87,69 @@ static bool ram_covers(uint64_t base, uint64_t end)
     return true;
 }
 
+static void check_ram(uint64_t base, uint64_t end)
+{
+    if (ram_covers(base, end))
+        return;
+    console_puts("substrate: the system needs RAM from ");
+    console_hex(base);
+    console_puts(" to ");
+    console_hex(end);
+    console_puts(" (");
+    console_dec((end - base) >> 20);
+    console_puts(" MiB); the boot loader's memory map does not have it\n");
+    kernel_panic("not enough memory: give the machine more RAM (e.g. qemu -m)");
+}
+
+static uint64_t kphys(const void *p)
+{
+    return (uint64_t)p - KERNEL_VBASE;
+}
+
+/*
+ * Replaces the boot's read-write-execute 2 MiB kernel window with 4 KiB
+ * pages: code read-execute, constants read-only, data and bss read-write
+ * and never executable; nothing else of the first 2 MiB is mapped there.
+ * The direct map becomes non-executable. From then on no kernel page is
+ * both writable and executable.
+ */
+static void protect_kernel_image(void)
+{
+    uint64_t nx = cpu_features.nx ? VSPACE_PTE_NX : 0;
+    if (kphys(kernel_end) > 0x200000)
+        kernel_panic("the kernel image outgrew its 2 MiB window");
+    for (uint64_t page = 0; page < 512; page++) {
+        uint64_t phys = page << 12, bits;
+        if (phys >= kphys(kernel_text_start) && phys < kphys(kernel_rodata_start))
+            bits = VSPACE_PTE_P;
+        else if (phys >= kphys(kernel_rodata_start) && phys < kphys(kernel_data_start))
+            bits = VSPACE_PTE_P | nx;
+        else if (phys >= kphys(kernel_data_start) && phys < kphys(kernel_end))
+            bits = VSPACE_PTE_P | VSPACE_PTE_RW | nx;
+        else
+            bits = 0;
+        kernel_window_pt[page] = bits ? phys | bits : 0;
+    }
+    kernel_window_pd[0] = kphys(kernel_window_pt) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    boot_pdpt_high[510] = kphys(kernel_window_pd) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    for (int i = 0; i < 4 * 512; i++)
+        boot_pd[i] |= nx;
+}
+
 static void setup_kernel_mappings(void)
 {
     /* The APIC pages are device memory. */
     boot_pd[0xFEC00000u >> 21] |= VSPACE_PTE_PCD | VSPACE_PTE_PWT;
     boot_pd[0xFEE00000u >> 21] |= VSPACE_PTE_PCD | VSPACE_PTE_PWT;
+    /* Extend the direct map from 4 GiB to 64 GiB. */
+    for (uint64_t g = 0; g < DIRECT_EXTRA_GIB; g++) {
+        uint64_t gib = (KERNEL_DIRECT_BOOT_SIZE >> 30) + g;
+        for (uint64_t i = 0; i < 512; i++)
+            direct_pd[g][i] = ((gib << 30) + (i << 21)) | VSPACE_PTE_P | VSPACE_PTE_RW | VSPACE_PTE_PS |
+                              (cpu_features.nx ? VSPACE_PTE_NX : 0);
+        boot_pdpt_low[gib] = ((uint64_t)direct_pd[g] - KERNEL_VBASE) | VSPACE_PTE_P | VSPACE_PTE_RW;
+    }
+    protect_kernel_image();
     /* Drop the boot identity map: the lower half belongs to PDs. */
     boot_pml4[0] = 0;
     cpu_write_cr3(cpu_read_cr3());
@@ -96,18 +165,11 @@ static const image_header_t *check_image(void)
         kernel_panic("the boot image was written for a different kernel version");
     if (h->pd_count == 0 || h->pd_count > IMAGE_MAX_PDS || h->irq_count > IMAGE_MAX_IRQS)
         kernel_panic("the boot image has an impossible PD or IRQ count");
-    if (h->zero_start > h->zero_end || h->zero_end > IMAGE_PHYS_LIMIT || h->image_end > h->zero_start)
+    if (h->zero_start > h->zero_end || h->zero_end > IMAGE_PHYS_LIMIT || h->image_end > h->zero_start ||
+        h->high_start > h->high_end || h->high_start < IMAGE_HIGH_BASE || h->high_end > IMAGE_HIGH_LIMIT)
         kernel_panic("the boot image's memory layout is inconsistent");
-    if (!ram_covers(IMAGE_LOAD_PHYS, h->zero_end)) {
-        console_puts("substrate: the system needs RAM from ");
-        console_hex(IMAGE_LOAD_PHYS);
-        console_puts(" to ");
-        console_hex(h->zero_end);
-        console_puts(" (");
-        console_dec(h->zero_end >> 20);
-        console_puts(" MiB); the boot loader's memory map does not have it\n");
-        kernel_panic("not enough memory: give the machine more RAM (e.g. qemu -m)");
-    }
+    check_ram(IMAGE_LOAD_PHYS, h->zero_end);
+    check_ram(h->high_start, h->high_end);
     return h;
 }
 
@@ -124,6 +186,9 @@ static void start_pds(const image_header_t *h)
         pd->priority = d->priority;
         pd->passive = d->passive;
         pd->has_own_sc_bound = true;
+        for (int io = 0; io < IMAGE_MAX_IOPORTS; io++)
+            if (d->ioports[io].size)
+                pd->has_ioports = true;
         pd->ipc_buffer = (uint64_t)phys_to_virt(d->ipc_buffer_phys);
         sched_init_context(&pd->own_sc, d->budget_us, d->period_us);
         pd->sc = &pd->own_sc;
@@ -154,6 +219,7 @@ void kernel_main(uint32_t magic, uint64_t mbi_phys)
     setup_kernel_mappings();
     const image_header_t *h = check_image();
     k_memset(phys_to_virt(h->zero_start), 0, h->zero_end - h->zero_start);
+    k_memset(phys_to_virt(h->high_start), 0, h->high_end - h->high_start);
     apic_init();
     console_puts("substrate: cpu:");
     console_puts(cpu_features.pdpe1gb ? " pdpe1gb" : " no-pdpe1gb");

@@ -131,10 +131,19 @@ void pd_detach(pd_t *pd)
         pd->sc->holder = 0;
 }
 
+static bool has_ioports(const pd_t *pd)
+{
+    return pd && pd->has_ioports;
+}
+
 static void ioports_switch(const pd_t *next)
 {
     if (ioport_owner == next)
         return;
+    if (!has_ioports(ioport_owner) && !has_ioports(next)) {
+        ioport_owner = next; /* nothing to close, nothing to open */
+        return;
+    }
     if (ioport_owner)
         for (int i = 0; i < IMAGE_MAX_IOPORTS; i++)
             if (ioport_owner->desc->ioports[i].size)

@@ -43,6 +43,7 @@ typedef struct pd {
     uint8_t priority;
     bool passive;
     bool has_own_sc_bound;    /* false for a passive PD after its init */
+    bool has_ioports;         /* the builder granted it at least one I/O port range */
     const image_pd_t *desc;   /* the builder's description, in the image */
     uint64_t cr3;
     uint64_t ipc_buffer;      /* kernel (direct-map) address of the IPC buffer */

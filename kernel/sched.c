@@ -25,6 +25,8 @@ static pd_t *ready_head[PRIORITIES], *ready_tail[PRIORITIES];
 static uint64_t ready_bitmap[PRIORITIES / 64];
 static uint64_t dispatch_time;
 static bool slice_expired;
+static uint32_t throttled_count; /* contexts waiting for a refill */
+static bool timer_armed;
 
 void sched_init_context(sched_context_t *sc, uint64_t budget_us, uint64_t period_us)
 {
@@ -130,6 +132,7 @@ void sched_account(void)
         slice_expired = true;
     } else {
         sc->throttled = true;
+        throttled_count++;
     }
 }
 
@@ -148,16 +151,27 @@ void sched_refill(void)
         if (sc->remaining <= 0)
             continue;
         sc->throttled = false;
-        if (sc->holder && sc->holder->sc == sc && can_run(sc->holder))
-            enqueue(sc->holder, false);
+        throttled_count--;
+        /* Every PD running on this context (its owner, or a passive PD on loan) may run again. */
+        for (uint32_t j = 0; j < pd_count; j++)
+            if (pd_table[j].sc == sc && can_run(&pd_table[j]))
+                enqueue(&pd_table[j], false);
     }
 }
 
+/*
+ * When the timer must next interrupt: the end of the running context's
+ * budget, unless it is a round-robin slice with nobody else at its priority
+ * to take turns with (then only a refill, if any, needs the timer). Leaving
+ * the timer alone on the IPC paths keeps them short.
+ */
 static uint64_t next_deadline(const pd_t *next)
 {
     uint64_t deadline = UINT64_MAX;
-    if (next && next->sc)
+    if (next && next->sc && (!next->sc->round_robin || ready_head[next->priority]))
         deadline = dispatch_time + (uint64_t)(next->sc->remaining > 0 ? next->sc->remaining : 1);
+    if (!throttled_count)
+        return deadline;
     for (uint32_t i = 0; i < pd_count; i++) {
         const sched_context_t *sc = &pd_table[i].own_sc;
         if (sc->throttled && sc->period_start + sc->period < deadline)
@@ -188,6 +202,26 @@ static pd_t *pick(void)
     return next;
 }
 
+bool sched_fast_switch_ok(const pd_t *cur, uint8_t min_priority)
+{
+    return !slice_expired && cur->sc && !cur->sc->throttled && highest_ready() < (int)min_priority + 1;
+}
+
+void sched_fast_switch(pd_t *next, bool same_context)
+{
+    pd_switch_to(next);
+    if (same_context)
+        return; /* the running context, and so the deadline, did not change */
+    uint64_t deadline = next_deadline(next);
+    if (deadline != UINT64_MAX) {
+        apic_timer_arm(deadline);
+        timer_armed = true;
+    } else if (timer_armed) {
+        apic_timer_disarm();
+        timer_armed = false;
+    }
+}
+
 void sched_schedule(void)
 {
     for (;;) {
@@ -197,17 +231,22 @@ void sched_schedule(void)
                 pd_switch_to(next);
             dispatch_time = cpu_rdtsc();
             uint64_t deadline = next_deadline(next);
-            if (deadline != UINT64_MAX)
+            if (deadline != UINT64_MAX) {
                 apic_timer_arm(deadline);
-            else
+                timer_armed = true;
+            } else if (timer_armed) {
                 apic_timer_disarm();
+                timer_armed = false;
+            }
             return;
         }
         /* Nothing runnable: wait for an interrupt with no PD current. */
         pd_current = 0;
         uint64_t deadline = next_deadline(0);
-        if (deadline != UINT64_MAX)
+        if (deadline != UINT64_MAX) {
             apic_timer_arm(deadline);
+            timer_armed = true;
+        }
         __asm__ volatile("sti; hlt; cli" ::: "memory");
         sched_refill();
     }

@@ -17,6 +17,14 @@ void sched_dequeue(pd_t *pd);
 void sched_account(void);
 /* Refills contexts whose period has come round; called on the timer. */
 void sched_refill(void);
+/*
+ * The IPC fast path's scheduler checks: true when the running PD's time
+ * slice and budget are intact and no ready PD has a priority above
+ * `min_priority`, so the PD the fast path picks is the one to run.
+ */
+bool sched_fast_switch_ok(const pd_t *cur, uint8_t min_priority);
+/* Dispatches `next` directly; `same_context` when it runs on the same scheduling context. */
+void sched_fast_switch(pd_t *next, bool same_context);
 /* Chooses the PD to run next and dispatches it; idles until there is one. */
 void sched_schedule(void);
 

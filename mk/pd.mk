@@ -42,3 +42,11 @@ $(1): $(2) $(3) $(PD_BUILDER) $(PD_KERNEL)
 	$(PD_BUILDER) build $(2) $(foreach d,$(or $(4),$(sort $(dir $(3)))),--search-path $(d)) \
 		--board x86_64_generic --config debug -o $$@ -r $$@.report
 endef
+
+#   $(eval $(call pd_iso,OUT_ISO,IMAGE))
+#       Wraps a bootable image in a GRUB rescue ISO (BIOS boot) for real
+#       machines: GRUB loads IMAGE with its Multiboot loader, console on COM1.
+define pd_iso
+$(1): $(2) $(TOP)/scripts/make-iso
+	$(TOP)/scripts/make-iso $(2) $$@
+endef

@@ -6,7 +6,7 @@
 
 #define KBENCH_WARMUP 200
 #define KBENCH_ROUNDS 10000
-#define KBENCH_IRQ_ROUNDS 5000
+#define KBENCH_IRQ_ROUNDS 2000
 
 typedef struct {
     volatile uint64_t sent;      /* client: rdtsc just before the event */

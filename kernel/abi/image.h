@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define IMAGE_MAGIC 0x4D49425553ull /* "SUBIM" */
-#define IMAGE_VERSION 1u
+#define IMAGE_VERSION 2u
 #define IMAGE_LOAD_PHYS 0x100000ull
 
 #define IMAGE_MAX_PDS 63
@@ -31,8 +31,14 @@
 #define IMAGE_NAME_LEN 64
 #define IMAGE_NONE 0xFFu
 
-/* Highest physical address the writer may place anything the kernel touches. */
+/*
+ * Memory the writer places: below IMAGE_PHYS_LIMIT (the zero area), and
+ * regions with 1 GiB pages from IMAGE_HIGH_BASE up to IMAGE_HIGH_LIMIT (the
+ * high area), which is where PCs put RAM beyond the 32-bit hole.
+ */
 #define IMAGE_PHYS_LIMIT 0x100000000ull
+#define IMAGE_HIGH_BASE 0x100000000ull
+#define IMAGE_HIGH_LIMIT 0x1000000000ull /* 64 GiB: the kernel's direct map */
 
 /* The kernel's IRQ vectors: CPU vector = IMAGE_IRQ_VECTOR_BASE + sdf vector. */
 #define IMAGE_IRQ_VECTOR_BASE 0x30u
@@ -100,6 +106,7 @@ typedef struct {
     uint64_t irq_offset;             /* image_irq_t[irq_count] */
     uint64_t image_end;              /* physical end of the loaded file */
     uint64_t zero_start, zero_end;   /* physical; cleared by the kernel at boot */
+    uint64_t high_start, high_end;   /* physical, at or above IMAGE_HIGH_BASE; cleared too (empty: equal) */
     uint64_t total_size;             /* bytes of the header and all its tables */
 } image_header_t;
 

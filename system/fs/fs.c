@@ -519,6 +519,8 @@ int fs_truncate(fs_t *fs, uint64_t ino, uint64_t size)
         return r;
     if (size > FS_MAX_FILE_SIZE)
         return FS_EFBIG;
+    if (size == in.size)
+        return FS_OK; /* nothing to change, so nothing to refuse for want of space */
     r = fs_begin_change(fs, 2, 3, size < in.size);
     if (r)
         return r;
@@ -783,7 +785,7 @@ int fs_rename(fs_t *fs, uint64_t base, const char *from, size_t from_len, const 
         if (within)
             return FS_EINVAL; /* a directory cannot move below itself */
     }
-    r = fs_begin_change(fs, 0, 8, false);
+    r = fs_begin_change(fs, 0, 6, false);
     if (r)
         return r;
     /* All of it is one transaction: the old name, the new name and any

@@ -103,6 +103,10 @@ typedef struct fs fs_t;
 typedef struct {
     uint32_t cache_nodes; /* metadata blocks kept in memory; 0 picks a default */
     bool read_only;
+    /* Commit before a change once this many metadata blocks are dirty (0: only
+     * when the cache needs room). Small values trade speed for more frequent,
+     * smaller commits; tests use them to put commits everywhere. */
+    uint32_t dirty_limit;
     uint64_t (*now)(void *ctx); /* clock for mtime/ctime; NULL leaves them 0 */
     void *now_ctx;
     /* Called right after a commit's superblock write was issued (tests use it). */
@@ -111,7 +115,7 @@ typedef struct {
 } fs_mount_opts_t;
 
 #define FS_DEFAULT_CACHE_NODES 1024u
-#define FS_MIN_CACHE_NODES 64u
+#define FS_MIN_CACHE_NODES 128u
 
 /* Bytes of arena fs_mount needs for a device of block_count blocks. 0 if impossible. */
 size_t fs_arena_size(uint64_t block_count, uint32_t cache_nodes);

@@ -887,7 +887,8 @@ int fs_begin_change(fs_t *fs, uint64_t blocks, uint32_t tree_ops, bool frees_spa
     /* Each tree change copies one path and may split a node on every level. */
     uint64_t meta = (uint64_t)tree_ops * (2u * (fs->root_level + 2u) + 1u);
     uint64_t headroom = 2u * FS_MAX_LEVELS + 8u;
-    if (fs->dirty_nodes + meta + headroom > fs->ncache) {
+    if (fs->dirty_nodes + meta + headroom > fs->ncache ||
+        (fs->opts.dirty_limit && fs->dirty_nodes >= fs->opts.dirty_limit)) {
         int r = fs_commit(fs);
         if (r)
             return r;

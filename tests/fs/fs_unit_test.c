@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "system/fs/fs.h"
+#include "system/fs/fs_format.h"
 #include "system/fs/fs_fsck.h"
 #include "tests/fs/memdev.h"
 
@@ -79,6 +80,39 @@ static void rig_down(rig_t *r)
         fs_unmount(r->fs);
     free(r->arena);
     memdev_free(&r->m);
+}
+
+/* Bit-at-a-time CRC32C, the definition both fast paths must agree with. */
+static uint32_t crc_reference(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static void test_crc(void)
+{
+    static uint8_t buf[5000];
+    uint64_t s = 1;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (uint8_t)(s >> 56);
+    }
+    EXPECT("crc32c_known_value", fs_crc32c(0, "123456789", 9) == 0xe3069283u);
+    bool ok = true;
+    for (int mode = 0; mode < 2; mode++) {
+        fs_crc32c_use_table(mode == 1);
+        for (size_t off = 0; off < 9 && ok; off++)
+            for (size_t n = 0; n < 200 && ok; n += 7)
+                ok = fs_crc32c(0, buf + off, n) == crc_reference(buf + off, n);
+        ok = ok && fs_crc32c(0, buf, sizeof buf) == crc_reference(buf, sizeof buf);
+    }
+    fs_crc32c_use_table(false);
+    EXPECT("crc32c_hardware_and_table_paths_match_reference", ok);
 }
 
 static void test_basic(void)
@@ -280,7 +314,7 @@ static void test_confinement(void)
 static void test_space(void)
 {
     rig_t r;
-    rig_up(&r, 256, 64); /* 1 MiB */
+    rig_up(&r, 256, 128); /* 1 MiB */
     uint64_t ino;
     static uint8_t data[1 << 20];
     memset(data, 0x5a, sizeof data);
@@ -300,6 +334,7 @@ static void test_space(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    test_crc();
     test_basic();
     test_names();
     test_many_entries();

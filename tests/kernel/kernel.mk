@@ -5,7 +5,7 @@
 # under 3 minutes on TCG.
 include tests/kernel/ktest-rules.inc
 
-KERNEL_TESTS := notify ppcall deferred restart isolation budget irq msi
+KERNEL_TESTS := notify ppcall ppchain deferred restart resume isolation sched budget irq irqlevel msi syscalls
 KERNEL_TEST_IMAGES := $(foreach t,$(KERNEL_TESTS),$(BUILD)/tests/kernel/$(t)/image.img)
 $(foreach t,$(KERNEL_TESTS),$(eval $(call ktest_image,tests/kernel/$(t))))
 

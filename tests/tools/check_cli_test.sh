@@ -23,16 +23,17 @@ fi
 rc=$?
 if [ $rc -eq 0 ] && grep -q 'all 4 rules hold' "$tmp/err" && grep -q '^# System report' "$tmp/o/report.md" \
         && grep -q '^digraph flow' "$tmp/o/flow.dot" && grep -q '<svg' "$tmp/o/flow.svg" \
-        && grep -q 'db_client' "$tmp/o/flow.svg"; then
+        && grep -q 'db_client' "$tmp/o/flow.svg" && grep -q 'all 4 rules hold' "$tmp/o/policy.txt"; then
     pass check/cli/writes_report_dot_and_svg
 else
     fail check/cli/writes_report_dot_and_svg "rc=$rc $(head -c 300 "$tmp/err")"
 fi
 
-"$bin" check "$sys" --policy tests/tools/systems/chain-bad.policy >/dev/null 2>"$tmp/err"
+"$bin" check "$sys" --policy tests/tools/systems/chain-bad.policy -o "$tmp/bad" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && grep -q '^tests/tools/systems/chain-bad.policy:2: violated: deny flow web -> db: web -> parser -> db_client -> db via ' "$tmp/err" \
-        && grep -q '2 of 3 rules violated' "$tmp/err"; then
+        && grep -q '2 of 3 rules violated' "$tmp/err" && cmp -s "$tmp/err" "$tmp/bad/policy.txt" \
+        && [ "$(grep -c 'color=red' "$tmp/bad/flow.dot")" -eq 4 ] && grep -q '<svg' "$tmp/bad/flow.svg"; then
     pass check/cli/violated_policy_exits_1_with_path
 else
     fail check/cli/violated_policy_exits_1_with_path "rc=$rc"

@@ -14,6 +14,7 @@
 #include "tools/check/layout.h"
 #include "tools/check/policy.h"
 #include "tools/check/report.h"
+#include "tools/image/image.h"
 #include "tools/sdf/sdf_parse.h"
 
 static int failures;
@@ -82,7 +83,7 @@ static int run_policy(const sdf_system_t *sys, const char *text, char **output)
     check_policy_t policy;
     int rc = check_policy_parse("p.policy", text, strlen(text), sys, &policy, out);
     if (rc == 0) {
-        rc = check_policy_eval(&policy, sys, out);
+        rc = check_policy_eval(&policy, sys, out, NULL);
         check_policy_free(&policy);
     } else {
         rc = -2;
@@ -139,6 +140,7 @@ static void test_report_chain(void)
     const char *name = "check/report/chain";
     char *text = NULL;
     size_t len = 0;
+    image_placement_t pl = {0};
     sdf_system_t *sys = load("tests/tools/systems/chain.system");
     EXPECT(sys);
     FILE *out = open_memstream(&text, &len);
@@ -146,13 +148,31 @@ static void test_report_chain(void)
     fclose(out);
     EXPECT(strstr(text, "## Protection domain parser\n"));
     EXPECT(strstr(text, "- priority 40, budget 1000 µs per period 1000 µs, passive, cpu 0"));
-    /* A 4 MiB region at a 1 GiB-aligned address uses two 2 MiB pages, and is shared. */
-    EXPECT(strstr(text, "| 0x40000000–0x403fffff | parsed (4 MiB) | placed by the builder | "
-                        "2 × 2 MiB | rw- | yes | db\\_client (r--) |"));
+    /*
+     * A 4 MiB region at a 1 GiB-aligned address uses two 2 MiB pages, and is shared. The
+     * physical addresses are the image writer's placement, whatever it chooses.
+     */
+    char expect[256];
+    EXPECT(image_place(sys, &pl, stderr) == 0);
+    uint32_t parsed = SDF_NONE;
+    for (uint32_t i = 0; i < sys->mr_count; i++)
+        if (strcmp(sys->mrs[i].name, "parsed") == 0)
+            parsed = i;
+    EXPECT(parsed != SDF_NONE);
+    snprintf(expect, sizeof expect, "| 0x40000000–0x403fffff | parsed (4 MiB) | 0x%llx–0x%llx | "
+                                    "2 × 2 MiB | rw- | yes | db\\_client (r--) |",
+             (unsigned long long)pl.mr_phys[parsed],
+             (unsigned long long)pl.mr_phys[parsed] + 0x3fffff);
+    EXPECT(strstr(text, expect));
+    snprintf(expect, sizeof expect, "- stack at physical 0x%llx–0x%llx, IPC buffer at physical "
+                                    "0x%llx\n", (unsigned long long)pl.pds[0].stack_phys,
+             (unsigned long long)pl.pds[0].stack_phys + 0xfff,
+             (unsigned long long)pl.pds[0].ipc_buffer_phys);
+    EXPECT(strstr(text, expect));
     EXPECT(strstr(text, "| 0x20000000–0x20000fff | uart (4 KiB) | 0xfed00000–0xfed00fff (fixed) "
                         "| 1 × 4 KiB | rw- | no | none |"));
-    EXPECT(strstr(text, "| 0x80000000–0x801fffff | secrets (2 MiB) | placed by the builder | "
-                        "1 × 2 MiB | rw- | yes | none |"));
+    EXPECT(strstr(text, "| 0x80000000–0x801fffff | secrets (2 MiB) | 0x"));
+    EXPECT(strstr(text, "| 1 × 2 MiB | rw- | yes | none |"));
     EXPECT(strstr(text, "| 2 | db | 3 | no | yes | no |"));   /* db_client's channel */
     EXPECT(strstr(text, "| 3 | db\\_client | 2 | no | no | yes |")); /* db's side */
     EXPECT(strstr(text, "| web | parser, db\\_client, db, audit |"));
@@ -160,6 +180,7 @@ static void test_report_chain(void)
     EXPECT(strstr(text, "| db | audit |"));
     verdict(name, NULL);
 out:
+    image_placement_free(&pl);
     free(text);
     sdf_free(sys);
 }
@@ -179,18 +200,37 @@ static void test_report_page_sizes(void)
         "  <map mr=\"o\" vaddr=\"0xc0001000\"/>\n" /* 4 KiB aligned only: 4 KiB pages */
         "</protection_domain>\n</system>\n");
     EXPECT(sys);
-    EXPECT(layout_plan_pd(sys, 0, false, &big) == 0);
+    EXPECT(layout_plan_pd(sys, NULL, 0, false, &big) == 0);
     EXPECT(big.maps[0].pages[LAYOUT_1G] == 1 && big.maps[0].pages[LAYOUT_2M] == 0);
     EXPECT(big.maps[1].pages[LAYOUT_4K] == 1024 && big.maps[1].pages[LAYOUT_2M] == 0);
     EXPECT(big.maps[2].pages[LAYOUT_4K] == 1024);
-    EXPECT(layout_plan_pd(sys, 0, true, &small) == 0);
+    EXPECT(layout_plan_pd(sys, NULL, 0, true, &small) == 0);
     EXPECT(small.maps[0].pages[LAYOUT_4K] == 262144);
-    /* 4 KiB only: 512 PTs for g, 2 + 2 + 1 for h and o... always more than with large pages. */
+    /* 4 KiB only: 512 PTs for g alone, so far more tables than with large pages. */
     EXPECT(small.tables > big.tables + 500);
+    /* The report's direct count agrees with the planner. */
+    EXPECT(layout_tables_4k(sys, 0) == small.tables);
     verdict(name, NULL);
 out:
     layout_free(&big);
     layout_free(&small);
+    sdf_free(sys);
+}
+
+static void test_tables_4k_match_planner(void)
+{
+    const char *name = "check/layout/4k_table_count_matches_planner";
+    sdf_system_t *sys = load("tests/tools/systems/chain.system");
+    EXPECT(sys);
+    for (size_t p = 0; p < sys->pd_count; p++) {
+        layout_pd_t small;
+        EXPECT(layout_plan_pd(sys, NULL, p, true, &small) == 0);
+        size_t planned = small.tables;
+        layout_free(&small);
+        EXPECT(layout_tables_4k(sys, p) == planned);
+    }
+    verdict(name, NULL);
+out:
     sdf_free(sys);
 }
 
@@ -275,6 +315,46 @@ static void test_policy_errors(void)
     sdf_free(sys);
 }
 
+static void test_marked_dot(void)
+{
+    const char *name = "check/report/dot_marks_the_evidence_in_red";
+    char *text = NULL, *said = NULL;
+    size_t len = 0, vlen = 0;
+    check_policy_t policy = {0};
+    bool marked[SDF_MAX_PDS * SDF_MAX_PDS] = {false};
+    static const char rules[] = "deny flow web -> db\ndeny read audit db\n";
+    sdf_system_t *sys = load("tests/tools/systems/chain.system");
+    EXPECT(sys);
+    FILE *v = open_memstream(&said, &vlen);
+    EXPECT(check_policy_parse("p", rules, strlen(rules), sys, &policy, v) == 0);
+    EXPECT(check_policy_eval(&policy, sys, v, marked) == 2);
+    fclose(v);
+    size_t n = sys->pd_count;
+    uint32_t web = pd(sys, "web"), parser = pd(sys, "parser"), client = pd(sys, "db_client"),
+             db = pd(sys, "db"), audit = pd(sys, "audit");
+    EXPECT(marked[web * n + parser] && marked[parser * n + client] && marked[client * n + db]);
+    EXPECT(marked[db * n + audit]); /* audit reads what db writes */
+    size_t count = 0;
+    for (size_t i = 0; i < n * n; i++)
+        count += marked[i];
+    EXPECT(count == 4);
+    FILE *out = open_memstream(&text, &len);
+    EXPECT(check_report_dot_marked(sys, marked, out) == 0);
+    fclose(out);
+    EXPECT(strstr(text, "pd2 -> pd3 [label=\"call\", color=red, fontcolor=red, penwidth=2.5];"));
+    EXPECT(strstr(text, "pd3 -> pd2 [label=\"reply\"];")); /* not evidence: stays plain */
+    count = 0;
+    for (const char *p = text; (p = strstr(p, "penwidth=2.5")); p++)
+        count++;
+    EXPECT(count == 4);
+    verdict(name, NULL);
+out:
+    check_policy_free(&policy);
+    free(said);
+    free(text);
+    sdf_free(sys);
+}
+
 static void test_dot(void)
 {
     const char *name = "check/report/dot";
@@ -300,8 +380,10 @@ int main(void)
     test_flow_edges();
     test_report_chain();
     test_report_page_sizes();
+    test_tables_4k_match_planner();
     test_policy_verdicts();
     test_policy_errors();
     test_dot();
+    test_marked_dot();
     return failures ? 1 : 0;
 }

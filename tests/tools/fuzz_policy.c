@@ -3,6 +3,7 @@
  * example system and then evaluated, must never crash, leak or trip a
  * sanitizer, and a rejected policy must leave nothing allocated.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     check_policy_t policy;
+    bool marks[SDF_MAX_PDS * SDF_MAX_PDS] = {false};
     if (check_policy_parse("fuzz.policy", (const char *)data, size, example(), &policy,
                            null_out()) == 0) {
-        if (check_policy_eval(&policy, example(), null_out()) < 0)
+        if (check_policy_eval(&policy, example(), null_out(), marks) < 0)
             abort();
         check_policy_free(&policy);
     } else if (policy.rules || policy.file || policy.count) {

@@ -31,6 +31,22 @@ static const sdf_case_t sdf_error_cases[] = {
     {"malformed_xml_empty", "", "t.system:1:1: error: malformed XML: no element found"},
     {"malformed_xml_unclosed_attr", HDR "    <memory_region name=\"m size=\"1\"/>\n" END,
      "t.system:3:34: error: malformed XML: not well-formed"},
+    {"mr_has_child", HDR "    <memory_region name=\"m\" size=\"0x1000\">\n"
+         "        <map mr=\"m\" vaddr=\"0x1000\"/>\n    </memory_region>\n" PD("a", "1") END,
+     "t.system:4:9: error: <map> inside <memory_region>; a memory_region has no child elements"},
+    {"empty_attribute", HDR "    <memory_region name=\"\" size=\"0x1000\"/>\n" PD("a", "1") END,
+     "t.system:3:5: error: name=\"\" is empty; give it a value"},
+    {"setvar_missing_region",
+     HDR "    <protection_domain name=\"a\">\n        <program_image path=\"a.elf\"/>\n"
+         "        <setvar symbol=\"p\"/>\n    </protection_domain>\n" END,
+     "t.system:5:9: error: <setvar> needs attribute 'region_paddr'"},
+    {"mr_too_big", HDR MR("m", "0x20000000000000") PD("a", "1") END,
+     "t.system:3:5: error: size=\"0x20000000000000\" is out of range; a region is at most 2^52 bytes"},
+    {"nested_too_deeply",
+     "<s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s>"
+     "<s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s><s>"
+     "<s><s><s><s><s>",
+     "t.system:1:193: error: elements are nested too deeply"},
     {"doctype_refused",
      "<?xml version=\"1.0\"?>\n<!DOCTYPE system [<!ENTITY a \"aaaa\">]>\n<system/>\n",
      "t.system:2:18: error: DOCTYPE declarations are not allowed"},

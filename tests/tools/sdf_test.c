@@ -258,6 +258,30 @@ out:
     free(diag);
 }
 
+/* Past SDF_MAX_ERRORS errors the parser says so once and stops printing. */
+static void test_error_limit(void)
+{
+    const char *name = "sdf/too_many_errors";
+    char text[4096], *diag = NULL;
+    size_t used = (size_t)snprintf(text, sizeof text, "<system>\n");
+    for (int i = 0; i < 30; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "<bogus%d/>\n", i);
+    snprintf(text + used, sizeof text - used, "</system>\n");
+    int rc;
+    sdf_system_t *sys = parse_text(text, &diag, &rc);
+    size_t lines = 0;
+    for (const char *p = diag; *p; p++)
+        lines += *p == '\n';
+    EXPECT(rc != 0 && !sys);
+    EXPECT(lines == 21);
+    EXPECT(strstr(diag, "t.system:21:1: error: unknown element <bogus19>"));
+    EXPECT(strstr(diag, "t.system: error: too many errors; fix these and run again\n"));
+    verdict(name, NULL);
+out:
+    sdf_free(sys);
+    free(diag);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -345,6 +369,7 @@ int main(void)
     test_pd_limit();
     test_id_61_accepted();
     test_several_errors_reported();
+    test_error_limit();
     test_files_and_images();
     return failures ? 1 : 0;
 }

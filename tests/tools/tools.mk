@@ -25,13 +25,13 @@ $(TOOLS_FUZZ_SDF): tests/tools/fuzz_sdf.c $$(SDF_SRCS)
 .PHONY: fuzz-sdf test-sdf-fuzz
 fuzz-sdf: $(TOOLS_FUZZ_SDF)
 	@mkdir -p $(BUILD)/fuzz/corpus-sdf
-	$(TOOLS_FUZZ_SDF) -max_total_time=600 -timeout=10 $(BUILD)/fuzz/corpus-sdf $(TOOLS_SDF_CORPUS)
+	$(TOOLS_FUZZ_SDF) -max_total_time=600 -timeout=60 $(BUILD)/fuzz/corpus-sdf $(TOOLS_SDF_CORPUS)
 FUZZ_TARGETS += fuzz-sdf
 
 test-sdf: test-sdf-fuzz
 test-sdf-fuzz: $(TOOLS_FUZZ_SDF)
 	@rm -rf $(BUILD)/fuzz/short-sdf && mkdir -p $(BUILD)/fuzz/short-sdf
-	@if $(TOOLS_FUZZ_SDF) -runs=20000 -seed=1 -timeout=10 $(BUILD)/fuzz/short-sdf \
+	@if $(TOOLS_FUZZ_SDF) -runs=20000 -seed=1 -timeout=60 $(BUILD)/fuzz/short-sdf \
 	        $(TOOLS_SDF_CORPUS) >$(BUILD)/fuzz/short-sdf.log 2>&1; then \
 	    echo "PASS: sdf/fuzz_20000_runs"; \
 	else \
@@ -47,7 +47,7 @@ $(TOOLS_TEST_CHECK): $(HOST_SAN_BUILD)/tests/tools/check_test.o $$(TOOLS_CHECK_S
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@ $(SDF_LDLIBS)
 
 .PHONY: test-check
-test-check: $(TOOLS_TEST_CHECK) $(SUBSTRATE_BIN)
+test-check: $(TOOLS_TEST_CHECK) $$(SUBSTRATE_BIN)
 	$(TOOLS_TEST_CHECK)
 	tests/tools/check_cli_test.sh $(SUBSTRATE_BIN)
 TEST_SUITES += test-check
@@ -63,13 +63,13 @@ $(TOOLS_FUZZ_POLICY): tests/tools/fuzz_policy.c tools/check/policy.c tools/check
 .PHONY: fuzz-policy test-check-fuzz
 fuzz-policy: $(TOOLS_FUZZ_POLICY)
 	@mkdir -p $(BUILD)/fuzz/corpus-policy
-	$(TOOLS_FUZZ_POLICY) -max_total_time=300 -timeout=10 $(BUILD)/fuzz/corpus-policy $(TOOLS_POLICY_CORPUS)
+	$(TOOLS_FUZZ_POLICY) -max_total_time=300 -timeout=60 $(BUILD)/fuzz/corpus-policy $(TOOLS_POLICY_CORPUS)
 FUZZ_TARGETS += fuzz-policy
 
 test-check: test-check-fuzz
 test-check-fuzz: $(TOOLS_FUZZ_POLICY)
 	@rm -rf $(BUILD)/fuzz/short-policy && mkdir -p $(BUILD)/fuzz/short-policy
-	@if $(TOOLS_FUZZ_POLICY) -runs=20000 -seed=1 -timeout=10 $(BUILD)/fuzz/short-policy \
+	@if $(TOOLS_FUZZ_POLICY) -runs=20000 -seed=1 -timeout=60 $(BUILD)/fuzz/short-policy \
 	        $(TOOLS_POLICY_CORPUS) >$(BUILD)/fuzz/short-policy.log 2>&1; then \
 	    echo "PASS: check/fuzz_policy_20000_runs"; \
 	else \

@@ -5,7 +5,8 @@
  * Without -o the Markdown report goes to standard output. With -o DIR the
  * command writes DIR/report.md, DIR/flow.dot and DIR/flow.svg (rendered by
  * Graphviz's `dot`, run directly, never through a shell). Violated policy
- * rules go to standard error with the path or regions that break them.
+ * rules go to standard error with the path or regions that break them (and
+ * to DIR/policy.txt with -o).
  * Exit status: 0 all good, 1 a bad description or policy, a violated rule or
  * a failed write, 2 a usage error.
  */
@@ -34,8 +35,9 @@ static int usage(FILE *out, int status)
                  "  deny read A B      A maps no memory that B maps writable\n"
                  "  deny write A B     A maps no memory writable that B maps\n\n"
                  "  --policy FILE  check FILE's rules; exit 1 and print the path if one fails\n"
-                 "  -o DIR         write DIR/report.md, DIR/flow.dot and DIR/flow.svg\n"
-                 "                 (the report goes to standard output otherwise)\n");
+                 "  -o DIR         write DIR/report.md, DIR/flow.dot, DIR/flow.svg and, with\n"
+                 "                 --policy, DIR/policy.txt (the report goes to standard\n"
+                 "                 output otherwise)\n");
     return status;
 }
 
@@ -79,26 +81,54 @@ fail:
     return NULL;
 }
 
-static int check_policy_file(const char *path, const sdf_system_t *sys)
+/*
+ * Checks the policy at `path`; the verdict goes to standard error and, when
+ * `copy` is not NULL, to that file as well (DIR/policy.txt with -o).
+ */
+static int check_policy_file(const char *path, const sdf_system_t *sys, const char *copy,
+                             bool *marked)
 {
     size_t len = 0;
     char *text = read_file(path, &len);
     if (!text)
         return 1;
-    check_policy_t policy;
-    int rc = check_policy_parse(path, text, len, sys, &policy, stderr);
-    free(text);
-    if (rc != 0)
+    char *verdict = NULL;
+    size_t verdict_len = 0;
+    FILE *v = open_memstream(&verdict, &verdict_len);
+    if (!v) {
+        free(text);
         return 1;
-    int violated = check_policy_eval(&policy, sys, stderr);
-    if (violated < 0)
-        fprintf(stderr, "%s: error: out of memory\n", path);
-    else if (violated > 0)
-        fprintf(stderr, "%s: %d of %zu rules violated\n", path, violated, policy.count);
-    else
-        fprintf(stderr, "%s: all %zu rules hold\n", path, policy.count);
-    check_policy_free(&policy);
-    return violated == 0 ? 0 : 1;
+    }
+    check_policy_t policy;
+    int violated = -2;
+    if (check_policy_parse(path, text, len, sys, &policy, v) == 0) {
+        violated = check_policy_eval(&policy, sys, v, marked);
+        if (violated < 0)
+            fprintf(v, "%s: error: out of memory\n", path);
+        else if (violated > 0)
+            fprintf(v, "%s: %d of %zu rules violated\n", path, violated, policy.count);
+        else
+            fprintf(v, "%s: all %zu rules hold\n", path, policy.count);
+        check_policy_free(&policy);
+    }
+    free(text);
+    int rc = violated == 0 ? 0 : 1;
+    if (fclose(v) != 0 || !verdict) {
+        free(verdict);
+        return 1;
+    }
+    fputs(verdict, stderr);
+    if (copy) {
+        FILE *f = fopen(copy, "w");
+        if (!f || fputs(verdict, f) < 0) {
+            fprintf(stderr, "%s: error: cannot write the policy verdict\n", copy);
+            rc = 1;
+        }
+        if (f && fclose(f) != 0)
+            rc = 1;
+    }
+    free(verdict);
+    return rc;
 }
 
 static char *join(const char *dir, const char *name)
@@ -110,16 +140,15 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-typedef int (*writer_fn)(const sdf_system_t *sys, FILE *out);
-
-static int write_to(const char *path, writer_fn write, const sdf_system_t *sys)
+/* Writes the report (marked == NULL) or the marked flow graph to `path`. */
+static int write_to(const char *path, const sdf_system_t *sys, bool dot, const bool *marked)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "%s: error: cannot create: %s\n", path, strerror(errno));
         return 1;
     }
-    int rc = write(sys, f);
+    int rc = dot ? check_report_dot_marked(sys, marked, f) : check_report_write(sys, f);
     if (fclose(f) != 0 || rc != 0) {
         fprintf(stderr, "%s: error: cannot write the file\n", path);
         return 1;
@@ -148,7 +177,7 @@ static int render_svg(const char *dot_path, const char *svg_path)
     return 0;
 }
 
-static int write_outputs(const char *dir, const sdf_system_t *sys)
+static int write_outputs(const char *dir, const sdf_system_t *sys, const bool *marked)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: error: cannot create the directory: %s\n", dir, strerror(errno));
@@ -158,7 +187,7 @@ static int write_outputs(const char *dir, const sdf_system_t *sys)
          *svg = join(dir, "flow.svg");
     int rc = 1;
     if (report && dot && svg)
-        rc = write_to(report, check_report_write, sys) || write_to(dot, check_report_dot, sys) ||
+        rc = write_to(report, sys, false, NULL) || write_to(dot, sys, true, marked) ||
              render_svg(dot, svg);
     free(report);
     free(dot);
@@ -186,13 +215,26 @@ int cmd_check(int argc, char **argv)
     sdf_system_t *sys;
     if (sdf_parse_file(system, &sys, stderr) != 0)
         return 1;
-    int rc;
-    if (out_dir)
-        rc = write_outputs(out_dir, sys);
-    else
-        rc = check_report_write(sys, stdout) != 0;
-    if (policy && check_policy_file(policy, sys) != 0)
+    int rc = 0;
+    /* The policy goes first, so the picture can show the flows that break it. */
+    bool marked[SDF_MAX_PDS * SDF_MAX_PDS] = {false};
+    if (policy) {
+        if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "%s: error: cannot create the directory: %s\n", out_dir,
+                    strerror(errno));
+            sdf_free(sys);
+            return 1;
+        }
+        char *copy = out_dir ? join(out_dir, "policy.txt") : NULL;
+        rc = check_policy_file(policy, sys, copy, marked);
+        free(copy);
+    }
+    if (out_dir) {
+        if (write_outputs(out_dir, sys, marked) != 0)
+            rc = 1;
+    } else if (check_report_write(sys, stdout) != 0) {
         rc = 1;
+    }
     sdf_free(sys);
     return rc;
 }

@@ -16,14 +16,10 @@ typedef struct {
     size_t cap;
 } builder_t;
 
+/* Callers add each edge once, so no search for duplicates is needed. */
 static int add_edge(builder_t *b, uint32_t from, uint32_t to, flow_kind_t kind, uint32_t detail)
 {
     flow_graph_t *g = b->g;
-    for (size_t i = 0; i < g->count; i++) {
-        const flow_edge_t *e = &g->edges[i];
-        if (e->from == from && e->to == to && e->kind == kind && e->detail == detail)
-            return 0;
-    }
     if (g->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
         flow_edge_t *grown = realloc(g->edges, cap * sizeof *grown);
@@ -36,27 +32,32 @@ static int add_edge(builder_t *b, uint32_t from, uint32_t to, flow_kind_t kind, 
     return 0;
 }
 
-/* Whether PD p maps region mr, and with which permissions (union over its maps). */
-static uint8_t perms_of(const sdf_pd_t *pd, uint32_t mr)
-{
-    uint8_t perms = 0;
-    for (size_t i = 0; i < pd->map_count; i++)
-        if (pd->maps[i].mr == mr)
-            perms |= pd->maps[i].perms;
-    return perms;
-}
-
+/* One writer -> reader edge per region and ordered pair of PDs that map it. */
 static int add_memory_edges(builder_t *b, const sdf_system_t *sys)
 {
-    for (uint32_t mr = 0; mr < sys->mr_count; mr++)
-        for (uint32_t a = 0; a < sys->pd_count; a++) {
-            if (!(perms_of(&sys->pds[a], mr) & SDF_PERM_W))
+    size_t n = sys->pd_count;
+    if (sys->mr_count == 0 || n == 0)
+        return 0;
+    /* perms[mr * n + pd]: the union of pd's permissions on region mr. */
+    uint8_t *perms = calloc(sys->mr_count * n, 1);
+    if (!perms)
+        return -1;
+    for (size_t p = 0; p < n; p++)
+        for (size_t i = 0; i < sys->pds[p].map_count; i++)
+            perms[sys->pds[p].maps[i].mr * n + p] |= sys->pds[p].maps[i].perms;
+    int rc = 0;
+    for (uint32_t mr = 0; mr < sys->mr_count && rc == 0; mr++) {
+        const uint8_t *row = &perms[mr * n];
+        for (uint32_t a = 0; a < n && rc == 0; a++) {
+            if (!(row[a] & SDF_PERM_W))
                 continue;
-            for (uint32_t r = 0; r < sys->pd_count; r++)
-                if (r != a && perms_of(&sys->pds[r], mr) && add_edge(b, a, r, FLOW_MEMORY, mr))
-                    return -1;
+            for (uint32_t r = 0; r < n && rc == 0; r++)
+                if (r != a && row[r])
+                    rc = add_edge(b, a, r, FLOW_MEMORY, mr);
         }
-    return 0;
+    }
+    free(perms);
+    return rc;
 }
 
 static int add_channel_edges(builder_t *b, const sdf_system_t *sys)
@@ -99,21 +100,33 @@ void flow_free(flow_graph_t *graph)
     graph->count = 0;
 }
 
-/* Breadth-first search from `from`; via[i] is the edge that first reached i. */
+/*
+ * Breadth-first search from `from`; via[i] is the edge that first reached i.
+ * first[a][b] is the first edge from a to b, so each step looks at PDs, not
+ * at every edge.
+ */
 static void search(const flow_graph_t *g, uint32_t from, uint32_t *via, bool *seen)
 {
+    uint32_t first[SDF_MAX_PDS][SDF_MAX_PDS];
+    size_t n = g->pd_count;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++)
+            first[a][b] = SDF_NONE;
+    for (uint32_t e = 0; e < g->count; e++)
+        if (first[g->edges[e].from][g->edges[e].to] == SDF_NONE)
+            first[g->edges[e].from][g->edges[e].to] = e;
     uint32_t queue[SDF_MAX_PDS + 1];
     size_t head = 0, tail = 0;
-    for (size_t i = 0; i < g->pd_count; i++) {
+    for (size_t i = 0; i < n; i++) {
         seen[i] = false;
         via[i] = SDF_NONE;
     }
     queue[tail++] = from;
     while (head < tail) {
         uint32_t at = queue[head++];
-        for (uint32_t e = 0; e < g->count; e++) {
-            uint32_t to = g->edges[e].to;
-            if (g->edges[e].from != at || seen[to])
+        for (uint32_t to = 0; to < n; to++) {
+            uint32_t e = first[at][to];
+            if (e == SDF_NONE || seen[to])
                 continue;
             seen[to] = true;
             via[to] = e;

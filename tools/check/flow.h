@@ -41,7 +41,7 @@ typedef struct {
     size_t pd_count;
 } flow_graph_t;
 
-/* Builds the graph; 0 on success, -1 when out of memory. Edges are unique. */
+/* Builds the graph; 0 on success, -1 when out of memory. Each edge appears once. */
 int flow_build(const sdf_system_t *sys, flow_graph_t *graph);
 void flow_free(flow_graph_t *graph);
 

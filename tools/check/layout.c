@@ -8,6 +8,7 @@
  */
 #include "tools/check/layout.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lib/vspace/vspace_plan.h"
@@ -69,7 +70,8 @@ void layout_free(layout_pd_t *layout)
     layout->maps = NULL;
 }
 
-int layout_plan_pd(const sdf_system_t *sys, size_t pd_index, bool only_4k, layout_pd_t *out)
+int layout_plan_pd(const sdf_system_t *sys, const uint64_t *mr_phys, size_t pd_index, bool only_4k,
+                   layout_pd_t *out)
 {
     const sdf_pd_t *pd = &sys->pds[pd_index];
     size_t count = pd->map_count + 2;
@@ -84,7 +86,7 @@ int layout_plan_pd(const sdf_system_t *sys, size_t pd_index, bool only_4k, layou
     for (size_t i = 0; i < pd->map_count; i++) {
         const sdf_map_t *m = &pd->maps[i];
         const sdf_mr_t *mr = &sys->mrs[m->mr];
-        maps[i] = (vspace_mapping_t){.vaddr = m->vaddr, .paddr = layout_region_paddr(sys, m->mr),
+        maps[i] = (vspace_mapping_t){.vaddr = m->vaddr, .paddr = mr_phys ? mr_phys[m->mr] : layout_region_paddr(sys, m->mr),
                                      .size = mr->size, .attrs = attrs_of(m),
                                      .max_page = only_4k ? VSPACE_PAGE_4K : mr->page_size};
     }
@@ -99,6 +101,14 @@ int layout_plan_pd(const sdf_system_t *sys, size_t pd_index, bool only_4k, layou
     size_t root;
     if (vspace_plan(maps, count, true, scratch, 2 * count + 1, &pool, &root) != VSPACE_OK)
         goto out;
+    if (only_4k) {
+        /* Every leaf is 4 KiB by construction: counting the tables is enough. */
+        out->tables = pool.used;
+        for (size_t i = 0; i < pd->map_count; i++)
+            out->maps[i].pages[LAYOUT_4K] = (size_t)(maps[i].size / VSPACE_PAGE_4K);
+        rc = 0;
+        goto out;
+    }
     size_t needed = pool.used;
     pool = (vspace_pool_t){.tables = calloc(needed, sizeof *pool.tables), .capacity = needed,
                            .phys_base = 0x1000000};
@@ -126,4 +136,49 @@ out:
     free(scratch);
     free(maps);
     return rc;
+}
+
+typedef struct {
+    uint64_t start, end; /* [start, end) */
+} span_t;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const span_t *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t layout_tables_4k(const sdf_system_t *sys, size_t pd_index)
+{
+    const sdf_pd_t *pd = &sys->pds[pd_index];
+    size_t n = pd->map_count + 2;
+    span_t *spans = calloc(n, sizeof *spans);
+    if (!spans)
+        return 0;
+    for (size_t i = 0; i < pd->map_count; i++)
+        spans[i] = (span_t){pd->maps[i].vaddr,
+                            pd->maps[i].vaddr + sys->mrs[pd->maps[i].mr].size};
+    spans[pd->map_count] = (span_t){SDF_PD_STACK_TOP - pd->stack_size, SDF_PD_STACK_TOP};
+    spans[pd->map_count + 1] = (span_t){SDF_PD_IPC_BUFFER, SDF_PD_IPC_BUFFER + VSPACE_PAGE_4K};
+    qsort(spans, n, sizeof *spans, span_cmp);
+    size_t tables = 1; /* the PML4 */
+    /* Spans are disjoint and sorted, so each level's slots are met in order. */
+    static const unsigned shifts[] = {21, 30, 39}; /* a PT per 2 MiB, a PD per 1 GiB, ... */
+    for (size_t level = 0; level < 3; level++) {
+        bool any = false;
+        uint64_t last_counted = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t first = spans[i].start >> shifts[level];
+            uint64_t last = (spans[i].end - 1) >> shifts[level];
+            if (any && first <= last_counted)
+                first = last_counted + 1;
+            if (first <= last) {
+                tables += (size_t)(last - first + 1);
+                last_counted = last;
+                any = true;
+            }
+        }
+    }
+    free(spans);
+    return tables;
 }

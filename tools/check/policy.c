@@ -227,7 +227,7 @@ static uint8_t perms_of(const sdf_pd_t *pd, uint32_t mr, uint32_t *line)
 
 /* deny read A B: A maps what B writes. deny write A B: A writes what B maps. */
 static bool check_memory_rule(const check_policy_t *policy, const policy_rule_t *r,
-                              const sdf_system_t *sys, FILE *out)
+                              const sdf_system_t *sys, FILE *out, bool *marked)
 {
     const sdf_pd_t *a = &sys->pds[r->a], *b = &sys->pds[r->b];
     bool violated = false;
@@ -241,6 +241,9 @@ static bool check_memory_rule(const check_policy_t *policy, const policy_rule_t 
         if (!violated)
             fprintf(out, "%s:%u: violated: deny %s %s %s:", policy->file, r->line,
                     r->kind == POLICY_DENY_READ ? "read" : "write", a->name, b->name);
+        if (marked) /* the flow goes from the writer to the other */
+            marked[r->kind == POLICY_DENY_READ ? r->b * sys->pd_count + r->a
+                                               : r->a * sys->pd_count + r->b] = true;
         fprintf(out, "%s %s maps region '%s' %s (line %u) and %s maps it %s (line %u)",
                 violated ? ";" : "", a->name, sys->mrs[mr].name,
                 r->kind == POLICY_DENY_WRITE ? "writable" : "readable", a_line, b->name,
@@ -252,7 +255,8 @@ static bool check_memory_rule(const check_policy_t *policy, const policy_rule_t 
     return violated;
 }
 
-int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FILE *out)
+int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FILE *out,
+                      bool *marked)
 {
     flow_graph_t g;
     if (flow_build(sys, &g) != 0)
@@ -261,7 +265,7 @@ int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FIL
     for (size_t i = 0; i < policy->count; i++) {
         const policy_rule_t *r = &policy->rules[i];
         if (r->kind != POLICY_DENY_FLOW) {
-            violated += check_memory_rule(policy, r, sys, out);
+            violated += check_memory_rule(policy, r, sys, out, marked);
             continue;
         }
         uint32_t path[SDF_MAX_PDS];
@@ -271,8 +275,12 @@ int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FIL
         violated++;
         fprintf(out, "%s:%u: violated: deny flow %s -> %s: %s", policy->file, r->line,
                 sys->pds[r->a].name, sys->pds[r->b].name, sys->pds[r->a].name);
-        for (size_t k = 0; k < n; k++)
-            fprintf(out, " -> %s", sys->pds[g.edges[path[k]].to].name);
+        for (size_t k = 0; k < n; k++) {
+            const flow_edge_t *e = &g.edges[path[k]];
+            fprintf(out, " -> %s", sys->pds[e->to].name);
+            if (marked)
+                marked[e->from * sys->pd_count + e->to] = true;
+        }
         fprintf(out, " via ");
         for (size_t k = 0; k < n; k++) {
             char what[256];

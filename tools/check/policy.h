@@ -11,6 +11,7 @@
 #ifndef SUBSTRATE_TOOLS_CHECK_POLICY_H
 #define SUBSTRATE_TOOLS_CHECK_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,9 +43,12 @@ void check_policy_free(check_policy_t *policy);
 
 /*
  * Checks every rule; prints each violated rule with its evidence (the path,
- * or the regions) to `out`. Returns the number of violated rules, or -1
- * when out of memory.
+ * or the regions) to `out`. When `marked` is not NULL (pd_count * pd_count
+ * entries, cleared by the caller), marked[a * pd_count + b] is set for every
+ * flow a -> b that is part of the evidence, so a picture can show it.
+ * Returns the number of violated rules, or -1 when out of memory.
  */
-int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FILE *out);
+int check_policy_eval(const check_policy_t *policy, const sdf_system_t *sys, FILE *out,
+                      bool *marked);
 
 #endif

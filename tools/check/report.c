@@ -14,6 +14,7 @@
 
 #include "tools/check/flow.h"
 #include "tools/check/layout.h"
+#include "tools/image/image.h"
 
 /* Writes s with the characters that would break a Markdown table cell escaped. */
 static void md(FILE *out, const char *s)
@@ -92,19 +93,14 @@ static void write_sharers(FILE *out, const sdf_system_t *sys, size_t self, uint3
         fprintf(out, "none");
 }
 
-static int write_maps(FILE *out, const sdf_system_t *sys, size_t p)
+static int write_maps(FILE *out, const sdf_system_t *sys, const image_placement_t *pl, size_t p)
 {
     const sdf_pd_t *pd = &sys->pds[p];
-    layout_pd_t layout, small;
-    if (layout_plan_pd(sys, p, false, &layout) != 0)
+    layout_pd_t layout;
+    if (layout_plan_pd(sys, pl ? pl->mr_phys : NULL, p, false, &layout) != 0)
         return -1;
-    if (layout_plan_pd(sys, p, true, &small) != 0) {
-        layout_free(&layout);
-        return -1;
-    }
     fprintf(out, "- page-table pages: %zu (a 4 KiB-only plan needs %zu); the program image's "
-                 "own pages are not counted\n\n", layout.tables, small.tables);
-    layout_free(&small);
+                 "own pages are not counted\n\n", layout.tables, layout_tables_4k(sys, p));
     if (pd->map_count == 0) {
         fprintf(out, "Mappings: none.\n\n");
         layout_free(&layout);
@@ -125,6 +121,9 @@ static int write_maps(FILE *out, const sdf_system_t *sys, size_t p)
         if (mr->has_phys_addr)
             fprintf(out, "0x%llx–0x%llx (fixed)", (unsigned long long)mr->phys_addr,
                     (unsigned long long)(mr->phys_addr + mr->size - 1));
+        else if (pl)
+            fprintf(out, "0x%llx–0x%llx", (unsigned long long)pl->mr_phys[m->mr],
+                    (unsigned long long)(pl->mr_phys[m->mr] + mr->size - 1));
         else
             fprintf(out, "placed by the builder");
         fprintf(out, " | ");
@@ -189,7 +188,7 @@ static void write_irqs_ports(FILE *out, const sdf_pd_t *pd)
     }
 }
 
-static int write_pd(FILE *out, const sdf_system_t *sys, size_t p)
+static int write_pd(FILE *out, const sdf_system_t *sys, const image_placement_t *pl, size_t p)
 {
     const sdf_pd_t *pd = &sys->pds[p];
     fprintf(out, "## Protection domain ");
@@ -218,7 +217,12 @@ static int write_pd(FILE *out, const sdf_system_t *sys, size_t p)
             any = true;
         }
     fprintf(out, "%s\n", any ? "" : "none");
-    if (write_maps(out, sys, p) != 0)
+    if (pl)
+        fprintf(out, "- stack at physical 0x%llx–0x%llx, IPC buffer at physical 0x%llx\n",
+                (unsigned long long)pl->pds[p].stack_phys,
+                (unsigned long long)(pl->pds[p].stack_phys + pd->stack_size - 1),
+                (unsigned long long)pl->pds[p].ipc_buffer_phys);
+    if (write_maps(out, sys, pl, p) != 0)
         return -1;
     write_channels(out, sys, p);
     write_irqs_ports(out, pd);
@@ -275,23 +279,39 @@ static int write_flows(FILE *out, const sdf_system_t *sys)
 
 int check_report_write(const sdf_system_t *sys, FILE *out)
 {
+    /* The image writer's placement, so physical addresses are the image's own. */
+    image_placement_t placement;
+    FILE *quiet = fopen("/dev/null", "w");
+    bool placed = quiet && image_place(sys, &placement, quiet) == 0;
+    if (quiet)
+        fclose(quiet);
+    const image_placement_t *pl = placed ? &placement : NULL;
     fprintf(out, "# System report: ");
     md(out, sys->file_count ? sys->files[0] : "(description)");
     fprintf(out, "\n\n%zu protection domains, %zu memory regions, %zu channels.\n\n"
                  "Page sizes are the ones the page planner chooses: the largest page that the "
                  "map's virtual and physical alignment, its extent and the region's page_size "
-                 "allow. A region without phys_addr is placed by the builder at an address "
-                 "aligned to its page size.\n\n", sys->pd_count, sys->mr_count,
-            sys->channel_count);
-    for (size_t p = 0; p < sys->pd_count; p++)
-        if (write_pd(out, sys, p) != 0)
-            return -1;
-    if (write_flows(out, sys) != 0)
-        return -1;
-    return ferror(out) ? -1 : 0;
+                 "allow. %s\n\n", sys->pd_count, sys->mr_count, sys->channel_count,
+            placed ? "Physical addresses are the image writer's placement; \"fixed\" marks a "
+                     "region's own phys_addr."
+                   : "A region without phys_addr is placed by the builder at an address "
+                     "aligned to its page size.");
+    int rc = 0;
+    for (size_t p = 0; p < sys->pd_count && rc == 0; p++)
+        rc = write_pd(out, sys, pl, p);
+    if (rc == 0)
+        rc = write_flows(out, sys);
+    if (placed)
+        image_placement_free(&placement);
+    return rc != 0 || ferror(out) ? -1 : 0;
 }
 
 int check_report_dot(const sdf_system_t *sys, FILE *out)
+{
+    return check_report_dot_marked(sys, NULL, out);
+}
+
+int check_report_dot_marked(const sdf_system_t *sys, const bool *marked, FILE *out)
 {
     flow_graph_t g;
     if (flow_build(sys, &g) != 0)
@@ -323,7 +343,10 @@ int check_report_dot(const sdf_system_t *sys, FILE *out)
                 any = true;
             }
             if (any)
-                fprintf(out, "\"];\n");
+                fprintf(out, "\"%s];\n",
+                        marked && marked[a * sys->pd_count + b]
+                            ? ", color=red, fontcolor=red, penwidth=2.5"
+                            : "");
         }
     fprintf(out, "}\n");
     flow_free(&g);

@@ -10,6 +10,7 @@
 #ifndef SUBSTRATE_TOOLS_CHECK_REPORT_H
 #define SUBSTRATE_TOOLS_CHECK_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "tools/sdf/sdf.h"
@@ -19,5 +20,12 @@ int check_report_write(const sdf_system_t *sys, FILE *out);
 
 /* The information-flow graph in Graphviz DOT. 0 on success, -1 on error. */
 int check_report_dot(const sdf_system_t *sys, FILE *out);
+
+/*
+ * The same, with the flows a -> b for which marked[a * pd_count + b] is set
+ * drawn in red (the evidence of violated policy rules, from
+ * check_policy_eval); marked may be NULL.
+ */
+int check_report_dot_marked(const sdf_system_t *sys, const bool *marked, FILE *out);
 
 #endif

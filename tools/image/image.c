@@ -87,7 +87,22 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
     }
     uint64_t cursor = IMAGE_ZERO_BASE;
     out->zero_start = cursor;
-    for (size_t c = 0; c < 3; c++) {
+    /*
+     * Stacks and IPC buffers first, then regions by increasing page size, each
+     * aligned to its page size: large regions then start at the first suitable
+     * boundary above everything small, which keeps the top of the layout (the
+     * RAM the machine must have) as low as it can be.
+     */
+    for (size_t i = 0; i < sys->pd_count; i++) {
+        const sdf_pd_t *pd = &sys->pds[i];
+        out->pds[i].ipc_buffer_phys = cursor;
+        cursor += PAGE;
+        out->pds[i].stack_phys = cursor;
+        cursor += align_up(pd->stack_size ? pd->stack_size : PAGE, PAGE);
+    }
+    uint64_t high = IMAGE_HIGH_BASE;
+    out->high_start = high;
+    for (size_t c = 3; c-- > 0;) {
         for (size_t i = 0; i < sys->mr_count; i++) {
             const sdf_mr_t *mr = &sys->mrs[i];
             if (mr->has_phys_addr) {
@@ -97,6 +112,12 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
             uint64_t ps = mr->page_size ? mr->page_size : PAGE;
             if (ps != classes[c])
                 continue;
+            if (ps == SDF_PAGE_1G) {
+                /* 1 GiB pages need 1 GiB of RAM in one aligned piece: above 4 GiB on a PC. */
+                out->mr_phys[i] = high;
+                high += align_up(mr->size, ps);
+                continue;
+            }
             cursor = align_up(cursor, ps);
             out->mr_phys[i] = cursor;
             cursor += align_up(mr->size, PAGE);
@@ -104,10 +125,6 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
     }
     for (size_t i = 0; i < sys->pd_count; i++) {
         const sdf_pd_t *pd = &sys->pds[i];
-        out->pds[i].ipc_buffer_phys = cursor;
-        cursor += PAGE;
-        out->pds[i].stack_phys = cursor;
-        cursor += align_up(pd->stack_size ? pd->stack_size : PAGE, PAGE);
         out->pd_count = i + 1;
         out->pds[i].map_page_size = calloc(pd->map_count ? pd->map_count : 1, sizeof(uint64_t));
         if (!out->pds[i].map_page_size) {
@@ -123,6 +140,15 @@ int image_place(const sdf_system_t *sys, image_placement_t *out, FILE *diag)
         }
     }
     out->zero_end = cursor;
+    out->high_end = high;
+    if (high > IMAGE_HIGH_LIMIT) {
+        fprintf(diag, "error: the system's regions with 1 GiB pages need %llu GiB, more than the %llu GiB substrate "
+                      "supports; make them smaller or use 2 MiB pages\n",
+                (unsigned long long)((high - IMAGE_HIGH_BASE) >> 30),
+                (unsigned long long)((IMAGE_HIGH_LIMIT - IMAGE_HIGH_BASE) >> 30));
+        placement_free_n(out, sys->pd_count);
+        return 1;
+    }
     if (cursor > IMAGE_PHYS_LIMIT) {
         fprintf(diag, "error: the system's memory regions and stacks need %llu MiB above %llu MiB, more than fits "
                       "below 4 GiB; make the regions smaller\n",
@@ -253,6 +279,10 @@ static int load_kernel(const char *path, flat_t *flat, uint64_t *header_sym_phys
     }
     if (flat_reserve(flat, align_up(end, PAGE), diag))
         return 1;
+    if (!flat->buf) {
+        fprintf(diag, "%s: error: the kernel has no loadable bytes\n", path);
+        return 1;
+    }
     for (size_t i = 0; i < k.seg_count; i++)
         memcpy(flat->buf + (k.segs[i].paddr - IMAGE_LOAD_PHYS), k.data + k.segs[i].offset, k.segs[i].filesz);
     uint64_t vaddr, size;
@@ -435,8 +465,9 @@ static int write_report(const char *path, const sdf_system_t *sys, const image_p
         for (size_t m = 0; m < pd->map_count; m++) {
             const sdf_map_t *map = &pd->maps[m];
             const sdf_mr_t *mr = &sys->mrs[map->mr];
+            uint64_t vend = map->vaddr + mr->size;
             fprintf(f, "map %s: virt 0x%llx-0x%llx phys 0x%llx page 0x%llx perms %s%s%s %s\n", mr->name,
-                    (unsigned long long)map->vaddr, (unsigned long long)(map->vaddr + mr->size),
+                    (unsigned long long)map->vaddr, (unsigned long long)vend,
                     (unsigned long long)pl->mr_phys[map->mr], (unsigned long long)pl->pds[i].map_page_size[m],
                     map->perms & SDF_PERM_R ? "r" : "", map->perms & SDF_PERM_W ? "w" : "",
                     map->perms & SDF_PERM_X ? "x" : "", map->cached ? "cached" : "uncached");
@@ -654,6 +685,8 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
     h->image_end = cursor;
     h->zero_start = pl.zero_start;
     h->zero_end = pl.zero_end;
+    h->high_start = pl.high_start;
+    h->high_end = pl.high_end;
     h->total_size = header_total;
     for (size_t i = 0; i < sys->pd_count; i++) {
         image_pd_t *d = &descs[i];

@@ -29,6 +29,7 @@ typedef struct {
     image_pd_place_t *pds;      /* [pd_count] */
     size_t pd_count;
     uint64_t zero_start, zero_end;
+    uint64_t high_start, high_end; /* regions with 1 GiB pages, from 4 GiB up */
 } image_placement_t;
 
 /*

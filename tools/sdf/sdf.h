@@ -59,7 +59,8 @@ enum { SDF_PERM_R = 1, SDF_PERM_W = 2, SDF_PERM_X = 4 };
 typedef struct {
     char *name;
     uint64_t size;          /* bytes, a multiple of page_size */
-    uint64_t page_size;     /* SDF_PAGE_*; what `page_size` says, or the largest that divides size */
+    uint64_t page_size;     /* SDF_PAGE_*; what `page_size` says, or the largest that divides size
+                             * (and phys_addr, when given); only a given one binds map alignment */
     bool page_size_given;   /* true when the description named page_size explicitly */
     bool has_phys_addr;
     uint64_t phys_addr;     /* fixed physical placement (devices); only when has_phys_addr */

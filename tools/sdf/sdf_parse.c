@@ -43,6 +43,8 @@ typedef struct {
     const sdf_xml_t *xml;
     sdf_system_t *sys;
     size_t mr_cap, pd_cap, channel_cap;
+    uint32_t *mr_index;     /* open-addressing hash of region names -> index, or SDF_NONE */
+    size_t mr_index_cap;    /* a power of two, at least twice the number of regions */
 } ctx_t;
 
 /* ---- diagnostics ---- */
@@ -257,12 +259,30 @@ static bool attr_string(ctx_t *c, const sdf_xml_node_t *n, const char *name, int
 
 /* ---- lookups ---- */
 
-static uint32_t find_mr(const sdf_system_t *sys, const char *name)
+/*
+ * Region names go into a hash table: a description may hold thousands of
+ * regions and maps, and a linear search per map would make parsing quadratic.
+ */
+static size_t name_hash(const char *s)
 {
-    for (size_t i = 0; i < sys->mr_count; i++)
-        if (strcmp(sys->mrs[i].name, name) == 0)
-            return (uint32_t)i;
-    return SDF_NONE;
+    size_t h = 14695981039346656037ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of `name` in the region index: where it is, or the free slot it would take. */
+static size_t mr_slot(const ctx_t *c, const char *name)
+{
+    size_t mask = c->mr_index_cap - 1, i = name_hash(name) & mask;
+    while (c->mr_index[i] != SDF_NONE && strcmp(c->sys->mrs[c->mr_index[i]].name, name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static uint32_t find_mr(const ctx_t *c, const char *name)
+{
+    return c->mr_index_cap ? c->mr_index[mr_slot(c, name)] : SDF_NONE;
 }
 
 static uint32_t find_pd(const sdf_system_t *sys, const char *name)
@@ -349,7 +369,7 @@ static bool parse_mr_fields(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr)
             return false;
         }
     }
-    uint32_t dup = find_mr(c->sys, mr->name);
+    uint32_t dup = find_mr(c, mr->name);
     if (dup != SDF_NONE) {
         ERR(c, n, "duplicate memory_region name '%s' (first defined at line %u); rename one",
             mr->name, c->sys->mrs[dup].loc.line);
@@ -375,6 +395,7 @@ static void parse_mr(ctx_t *c, const sdf_xml_node_t *n)
         free_mr(&mr);
         return;
     }
+    c->mr_index[mr_slot(c, mr.name)] = (uint32_t)c->sys->mr_count;
     c->sys->mrs[c->sys->mr_count++] = mr;
 }
 
@@ -432,7 +453,7 @@ static bool parse_map(ctx_t *c, const sdf_xml_node_t *n, const sdf_pd_t *pd, sdf
     const char *mr_name = sdf_xml_attr(n, "mr");
     if (!mr_name)
         ok = missing_attr(c, n, "mr");
-    else if ((m->mr = find_mr(c->sys, mr_name)) == SDF_NONE) {
+    else if ((m->mr = find_mr(c, mr_name)) == SDF_NONE) {
         ERR(c, n, "map names memory_region '%s', which does not exist; define it with "
                   "<memory_region name=\"%s\" size=\"...\"/> or fix the name", mr_name, mr_name);
         ok = false;
@@ -603,7 +624,7 @@ static bool parse_setvar(ctx_t *c, const sdf_xml_node_t *n, sdf_setvar_t *sv)
     const char *region = sdf_xml_attr(n, "region_paddr");
     if (!region) {
         ok = missing_attr(c, n, "region_paddr");
-    } else if ((sv->mr = find_mr(c->sys, region)) == SDF_NONE) {
+    } else if ((sv->mr = find_mr(c, region)) == SDF_NONE) {
         ERR(c, n, "setvar names memory_region '%s', which does not exist; define it or fix the "
                   "name", region);
         ok = false;
@@ -698,7 +719,7 @@ static int range_cmp(const void *a, const void *b)
 /* No two maps of one PD overlap; the later one in the file is reported. */
 static void check_map_overlaps(ctx_t *c, const sdf_pd_t *pd)
 {
-    if (pd->map_count < 2)
+    if (pd->map_count < 2 || !pd->maps)
         return;
     range_t *r = calloc(pd->map_count, sizeof *r);
     if (!r) {
@@ -790,7 +811,7 @@ static void check_symbols(ctx_t *c, size_t pd_index)
 /* Ids of one kind are unique within their PD: irq ids here, channel ids later. */
 static void check_pd_ids(ctx_t *c, const sdf_pd_t *pd)
 {
-    for (size_t i = 1; i < pd->irq_count; i++)
+    for (size_t i = 1; pd->irqs && i < pd->irq_count; i++)
         for (size_t j = 0; j < i; j++)
             if (pd->irqs[i].id == pd->irqs[j].id) {
                 ERR_LOC(c, pd->irqs[i].loc, "id %u is already used by the irq at line %u in "
@@ -799,7 +820,7 @@ static void check_pd_ids(ctx_t *c, const sdf_pd_t *pd)
                         pd->name);
                 break;
             }
-    for (size_t i = 1; i < pd->ioport_count; i++)
+    for (size_t i = 1; pd->ioports && i < pd->ioport_count; i++)
         for (size_t j = 0; j < i; j++)
             if (pd->ioports[i].id == pd->ioports[j].id) {
                 ERR_LOC(c, pd->ioports[i].loc, "ioport id %u is already used at line %u in "
@@ -1100,6 +1121,18 @@ static void parse_system(ctx_t *c)
         return;
     }
     check_attrs(c, root, none);
+    size_t regions = count_children(c, root, "memory_region");
+    c->mr_index_cap = 16;
+    while (c->mr_index_cap < 2 * regions)
+        c->mr_index_cap *= 2;
+    c->mr_index = malloc(c->mr_index_cap * sizeof *c->mr_index);
+    if (!c->mr_index) {
+        c->mr_index_cap = 0;
+        ERR(c, root, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < c->mr_index_cap; i++)
+        c->mr_index[i] = SDF_NONE;
     FOR_CHILDREN(c, root, k) {
         if (strcmp(k->name, "memory_region") == 0)
             parse_mr(c, k);
@@ -1175,6 +1208,7 @@ int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_sys
     }
     ctx_t c = {.file = sys->files[0], .diag = diag, .xml = &xml, .sys = sys};
     parse_system(&c);
+    free(c.mr_index);
     sdf_xml_free(&xml);
     if (c.errors) {
         sdf_free(sys);

@@ -4,7 +4,8 @@
  * monotonic clock, so the kernel's figures can be read as ratios to it.
  *
  * Usage: pipe_pingpong [ROUNDS]   prints one line, "PIPE round-trip mean C
- * min C ns N", where C are TSC cycles per round trip and N nanoseconds.
+ * median C min C ns N", where C are TSC cycles per round trip and N the
+ * mean in nanoseconds.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +20,12 @@ static uint64_t rdtsc(void)
     uint32_t lo, hi;
     __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
     return ((uint64_t)hi << 32) | lo;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static int transfer(int fd, char *c, int writing)
@@ -45,12 +52,18 @@ int main(int argc, char **argv)
         perror("pipe_pingpong: pipe");
         return 1;
     }
+    uint64_t *samples = calloc((size_t)rounds, sizeof *samples);
+    if (!samples) {
+        fprintf(stderr, "pipe_pingpong: out of memory\n");
+        return 1;
+    }
+    int result = 1;
+    char c = 'x';
     pid_t pid = fork();
     if (pid < 0) {
         perror("pipe_pingpong: fork");
-        return 1;
+        goto out;
     }
-    char c = 'x';
     if (pid == 0) {
         for (long i = 0; i < rounds; i++)
             if (transfer(to_child[0], &c, 0) || transfer(to_parent[1], &c, 1))
@@ -65,9 +78,10 @@ int main(int argc, char **argv)
         uint64_t t0 = rdtsc();
         if (transfer(to_child[1], &c, 1) || transfer(to_parent[0], &c, 0)) {
             fprintf(stderr, "pipe_pingpong: transfer failed\n");
-            return 1;
+            goto out;
         }
         uint64_t d = rdtsc() - t0;
+        samples[i] = d;
         if (d < min)
             min = d;
     }
@@ -76,7 +90,12 @@ int main(int argc, char **argv)
     int status = 0;
     waitpid(pid, &status, 0);
     double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (double)rounds;
-    printf("PIPE round-trip mean %llu min %llu ns %.0f n %ld\n", (unsigned long long)(total / (uint64_t)rounds),
+    qsort(samples, (size_t)rounds, sizeof *samples, compare_u64);
+    printf("PIPE round-trip mean %llu median %llu min %llu ns %.0f n %ld\n",
+           (unsigned long long)(total / (uint64_t)rounds), (unsigned long long)samples[rounds / 2],
            (unsigned long long)min, ns, rounds);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+    result = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+out:
+    free(samples);
+    return result;
 }

@@ -141,7 +141,9 @@ boot_high:
     .align 4096
     .globl boot_pml4
 boot_pml4:      .skip 4096
+    .globl boot_pdpt_low
 boot_pdpt_low:  .skip 4096
+    .globl boot_pdpt_high
 boot_pdpt_high: .skip 4096
     .globl boot_pd
 boot_pd:        .skip 4 * 4096

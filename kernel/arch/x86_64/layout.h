@@ -2,7 +2,7 @@
  * The kernel's virtual layout, shared by assembly and C.
  *
  *   KERNEL_VBASE        the kernel image: physical 0..1 GiB, supervisor only
- *   KERNEL_DIRECT_BASE  the direct map: physical 0..4 GiB, supervisor only
+ *   KERNEL_DIRECT_BASE  the direct map: physical 0..64 GiB, supervisor only
  *
  * Both live in the upper half, which every PD's page tables share and whose
  * entries never carry the user bit, so no kernel byte is user-reachable.
@@ -13,7 +13,8 @@
 #define KERNEL_VBASE 0xFFFFFFFF80000000
 #define KERNEL_DIRECT_BASE 0xFFFF800000000000
 #define KERNEL_DIRECT_PML4_SLOT 256
-#define KERNEL_DIRECT_SIZE 0x100000000
+#define KERNEL_DIRECT_SIZE 0x1000000000 /* 64 GiB */
+#define KERNEL_DIRECT_BOOT_SIZE 0x100000000 /* what boot.S maps; the rest at boot */
 
 /* GDT selectors; the user ones are laid out as SYSRET requires. */
 #define SEL_KCODE 0x08

@@ -13,6 +13,10 @@
 #include <microkit.h>
 
 #include "tests/kernel/isolation/isolation.h"
+#include "tools/sdf/sdf.h"
+
+/* A `ret` in read-only data: readable, never executable. */
+static const uint8_t rodata_ret[16] = {0xc3};
 
 uintptr_t ctl;
 
@@ -30,8 +34,10 @@ static void touch_read(uint64_t addr)
 static void touch_write(uint64_t addr)
 {
     control()->expect_addr = addr;
+    /* Writes back what is there, so even a write that got through changes nothing. */
     volatile uint8_t *p = (volatile uint8_t *)addr;
-    *p = *p;
+    uint8_t v = *p;
+    *p = v;
 }
 
 static void jump_to(uint64_t addr)
@@ -90,6 +96,15 @@ static void attack(uint64_t which)
         ((volatile uint8_t *)on_stack)[0] = 0xc3;
         jump_to((uint64_t)(uintptr_t)on_stack);
         break;
+    case ATTACK_execute_rodata: jump_to((uint64_t)(uintptr_t)rodata_ret); break;
+    case ATTACK_execute_ipc_buffer:
+        *(volatile uint8_t *)(SDF_PD_IPC_BUFFER + 0x800) = 0xc3;
+        jump_to(SDF_PD_IPC_BUFFER + 0x800);
+        break;
+    /* The stack (4 KiB here) has an unmapped guard page below and above it. */
+    case ATTACK_read_stack_guard_below: touch_read(SDF_PD_STACK_TOP - 0x1000 - 0x1000); break;
+    case ATTACK_read_stack_guard_above: touch_read(SDF_PD_STACK_TOP); break;
+    case ATTACK_read_last_user_page: touch_read(SDF_USER_TOP - 0x1000); break;
     case ATTACK_read_kernel_high_half: touch_read(0xffffffff80000000ull); break;
     case ATTACK_read_kernel_direct_map: touch_read(0xffff800000000000ull); break;
     case ATTACK_read_low_physical_identity: touch_read(0x100000ull); break;

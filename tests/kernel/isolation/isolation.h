@@ -3,7 +3,10 @@
  *
  * ISOLATION_ATTACKS lists them in the order the hostile child runs them, one
  * per start. Each expects one of:
- *   VM   a page fault (seL4_Fault_VMFault) at the address the child announces
+ *   VMR, VMW, VMX  a page fault (seL4_Fault_VMFault) at the address the
+ *        child announces, by a user-mode read, write or instruction fetch as
+ *        the fault's FSR (the x86 error code) and PrefetchFault say; for a
+ *        fetch the faulting IP is that address too
  *   GP   a general-protection fault (seL4_Fault_UserException, number 13)
  *   UD   an invalid-opcode fault (seL4_Fault_UserException, number 6)
  *   DE   a divide error (seL4_Fault_UserException, number 0)
@@ -18,15 +21,20 @@
 #include <stdint.h>
 
 #define ISOLATION_ATTACKS(X) \
-    X(read_other_pd_memory, VM) \
-    X(write_readonly_mapping, VM) \
-    X(write_own_code, VM) \
-    X(execute_data, VM) \
-    X(execute_stack, VM) \
-    X(read_kernel_high_half, VM) \
-    X(read_kernel_direct_map, VM) \
-    X(read_low_physical_identity, VM) \
-    X(jump_to_kernel, VM) \
+    X(read_other_pd_memory, VMR) \
+    X(write_readonly_mapping, VMW) \
+    X(write_own_code, VMW) \
+    X(execute_data, VMX) \
+    X(execute_stack, VMX) \
+    X(execute_rodata, VMX) \
+    X(execute_ipc_buffer, VMX) \
+    X(read_stack_guard_below, VMR) \
+    X(read_stack_guard_above, VMR) \
+    X(read_last_user_page, VMR) \
+    X(read_kernel_high_half, VMR) \
+    X(read_kernel_direct_map, VMR) \
+    X(read_low_physical_identity, VMR) \
+    X(jump_to_kernel, VMX) \
     X(read_noncanonical, GP) \
     X(cli, GP) \
     X(hlt, GP) \
@@ -51,7 +59,7 @@
     X(forge_pd_stop, FORGE) \
     X(forge_pd_restart, FORGE)
 
-enum { EXPECT_VM, EXPECT_GP, EXPECT_UD, EXPECT_DE, EXPECT_FORGE };
+enum { EXPECT_VMR, EXPECT_VMW, EXPECT_VMX, EXPECT_GP, EXPECT_UD, EXPECT_DE, EXPECT_FORGE };
 
 #define ISOLATION_ENUM(name, expect) ATTACK_##name,
 enum { ISOLATION_ATTACKS(ISOLATION_ENUM) ATTACK_COUNT };

@@ -69,14 +69,26 @@ static void judge_fault(uint64_t which, uint64_t label)
 {
     isolation_ctl_t *c = control();
     switch (attack_expect[which]) {
-    case EXPECT_VM:
+    case EXPECT_VMR:
+    case EXPECT_VMW:
+    case EXPECT_VMX: {
+        /* x86 page-fault error code: bit 1 a write, bit 2 from user mode, bit 4 a fetch. */
+        uint64_t fsr = microkit_mr_get(seL4_VMFault_FSR);
+        bool write = attack_expect[which] == EXPECT_VMW, fetch = attack_expect[which] == EXPECT_VMX;
         if (label != seL4_Fault_VMFault)
             report_attack(which, false, "wrong fault label", label);
         else if (microkit_mr_get(seL4_VMFault_Addr) != c->expect_addr)
             report_attack(which, false, "wrong fault address", microkit_mr_get(seL4_VMFault_Addr));
+        else if (!(fsr & 4) || !!(fsr & 2) != write || !!(fsr & 16) != fetch)
+            report_attack(which, false, "wrong access in the fault status", fsr);
+        else if ((microkit_mr_get(seL4_VMFault_PrefetchFault) != 0) != fetch)
+            report_attack(which, false, "wrong PrefetchFault", microkit_mr_get(seL4_VMFault_PrefetchFault));
+        else if (fetch && microkit_mr_get(seL4_VMFault_IP) != c->expect_addr)
+            report_attack(which, false, "fetch fault at the wrong IP", microkit_mr_get(seL4_VMFault_IP));
         else
             report_attack(which, true, "", 0);
         break;
+    }
     case EXPECT_GP:
     case EXPECT_UD:
     case EXPECT_DE: {

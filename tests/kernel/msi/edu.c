@@ -6,8 +6,14 @@
  * system description maps, points the device's MSI capability at the local
  * APIC with the CPU vector the kernel gives this PD's MSI, enables bus
  * mastering, and then raises MSI_ROUNDS interrupts, one at a time: each must
- * arrive as notified(MSI_CH), show in the device's interrupt status, and be
- * followed by no other until the device and the kernel are acknowledged.
+ * arrive as notified(MSI_CH) and show in the device's interrupt status.
+ *
+ * Then HOLD_ROUNDS rounds of a second kind: the handler raises the next MSI
+ * before acknowledging the kernel. MSI has no mask the kernel owns, so the
+ * kernel must hold that interrupt: nothing may arrive until
+ * microkit_irq_ack, and then exactly one. The priority-100 helper answers
+ * every notification once this PD waits, which is how the PD knows that
+ * whatever was going to arrive has arrived.
  */
 #include <stdint.h>
 #include <microkit.h>
@@ -22,7 +28,9 @@
 #define EDU_BAR0 0xe0000000u
 #define EDU_VENDOR_DEVICE 0x11e81234u
 #define MSI_CH 5
+#define HELPER_CH 2
 #define MSI_ROUNDS 200
+#define HOLD_ROUNDS 50
 /* The CPU vector that <irq ... vector="20"/> becomes. */
 #ifndef MSI_CPU_VECTOR
 #define MSI_CPU_VECTOR (0x30 + 20)
@@ -38,7 +46,11 @@
 uintptr_t edu_regs;
 
 static uint64_t rounds, bad_status, while_pending;
+static uint64_t hold_rounds, early, lost;
 static bool pending;
+
+/* The second kind of round: waiting for an MSI, holding one, or expecting the held one. */
+static enum { ONE_AT_A_TIME, HOLD_WAIT, HELD, AFTER_ACK, DONE } state = ONE_AT_A_TIME;
 
 static uint32_t pci_read(unsigned offset)
 {
@@ -82,10 +94,73 @@ static void raise_irq(void)
 
 static void finish(void)
 {
+    state = DONE;
     ktest_check_eq("msi-delivered", rounds, MSI_ROUNDS);
     ktest_check_eq("device-status-shows-each-msi", bad_status, 0);
     ktest_check_eq("one-msi-at-a-time", while_pending, 0);
+    ktest_check_eq("msi-held-until-ack", early, 0);
+    ktest_check_eq("held-msi-delivered-once-on-ack", hold_rounds, HOLD_ROUNDS);
+    ktest_check_eq("no-msi-lost", lost, 0);
     ktest_end();
+}
+
+/* Reads and clears the device's interrupt status; true when it showed an interrupt. */
+static bool device_ack(void)
+{
+    uint32_t status = *reg(EDU_IRQ_STATUS);
+    *reg(EDU_IRQ_ACK) = status;
+    return status & 1;
+}
+
+static void on_msi_holding(void)
+{
+    if (!device_ack())
+        bad_status++;
+    switch (state) {
+    case HOLD_WAIT:
+        /* Raise the next one before acknowledging the kernel: it must be held. */
+        state = HELD;
+        raise_irq();
+        microkit_notify(HELPER_CH);
+        return;
+    case AFTER_ACK:
+        /* The held one, delivered on the acknowledgement. */
+        hold_rounds++;
+        if (hold_rounds == HOLD_ROUNDS) {
+            microkit_irq_ack(MSI_CH);
+            finish();
+            return;
+        }
+        state = HOLD_WAIT;
+        microkit_irq_ack(MSI_CH);
+        raise_irq();
+        return;
+    case HELD:
+        early++;
+        finish();
+        return;
+    default:
+        return;
+    }
+}
+
+static void on_helper(void)
+{
+    switch (state) {
+    case HELD:
+        /* Nothing arrived while unacknowledged; the acknowledgement releases it. */
+        state = AFTER_ACK;
+        microkit_irq_ack(MSI_CH);
+        microkit_notify(HELPER_CH);
+        return;
+    case AFTER_ACK:
+        /* This PD waited and the held interrupt never came. */
+        lost++;
+        finish();
+        return;
+    default:
+        return;
+    }
 }
 
 void init(void)
@@ -127,8 +202,16 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
+    if (ch == HELPER_CH) {
+        on_helper();
+        return;
+    }
     if (ch != MSI_CH)
         return;
+    if (state != ONE_AT_A_TIME) {
+        on_msi_holding();
+        return;
+    }
     if (!pending)
         while_pending++;
     pending = false;
@@ -138,8 +221,10 @@ void notified(microkit_channel ch)
     *reg(EDU_IRQ_ACK) = status;
     rounds++;
     microkit_irq_ack(MSI_CH);
-    if (rounds < MSI_ROUNDS)
+    if (rounds < MSI_ROUNDS) {
         raise_irq();
-    else
-        finish();
+        return;
+    }
+    state = HOLD_WAIT;
+    raise_irq();
 }

@@ -1,14 +1,14 @@
 /*
  * ppcall test, passive server (priority 200): answers each call with 64
- * words computed from the request, and keeps statistics the client asks for
- * at the end (see client.c).
+ * words computed from the request, counts notifications, and keeps
+ * statistics the client asks for at the end (see client.c).
  */
 #include <stdint.h>
 #include <microkit.h>
 
 #include "tests/kernel/ppcall/ppcall.h"
 
-static uint64_t calls, bad_words, bad_channel, inits;
+static uint64_t calls, bad_words, bad_channel, inits, notifications;
 
 void init(void)
 {
@@ -17,8 +17,9 @@ void init(void)
 
 void notified(microkit_channel ch)
 {
-    (void)ch;
-    bad_channel++;
+    if (ch != PPCALL_SERVER_CH)
+        bad_channel++;
+    notifications++;
 }
 
 microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
@@ -31,7 +32,8 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
         microkit_mr_set(1, bad_words);
         microkit_mr_set(2, bad_channel);
         microkit_mr_set(3, inits);
-        return microkit_msginfo_new(0, 4);
+        microkit_mr_set(4, notifications);
+        return microkit_msginfo_new(0, 5);
     }
     calls++;
     if (microkit_msginfo_get_count(msginfo) != PPCALL_WORDS || label != calls)
