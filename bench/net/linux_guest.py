@@ -10,9 +10,11 @@ virtio-net modules and bench/net/linux_echo (static), which /init starts at
 import glob
 import gzip
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 
 MODULES = ["kernel/drivers/virtio/virtio.ko", "kernel/drivers/virtio/virtio_ring.ko",
            "kernel/drivers/virtio/virtio_pci_legacy_dev.ko",
@@ -63,10 +65,13 @@ def main():
         if not glob.glob(os.path.join(debs, pkg.split(":")[0] + "_*.deb")):
             subprocess.run(["apt-get", "download", "-q", pkg], cwd=debs, check=True,
                            stdout=subprocess.DEVNULL)
-    root = os.path.join(out, "root")
+    # Unpacked outside build/: the packages hold directories named *.d,
+    # which the top Makefile would take for dependency files.
+    root = tempfile.mkdtemp(prefix="substrate-linux-guest-")
     for deb in glob.glob(os.path.join(debs, "*.deb")):
         subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
-    kernel = glob.glob(os.path.join(root, "boot", "vmlinuz-*"))[0]
+    kernel = os.path.join(out, "vmlinuz")
+    shutil.copyfile(glob.glob(os.path.join(root, "boot", "vmlinuz-*"))[0], kernel)
     moddir = glob.glob(os.path.join(root, "lib", "modules", "*"))[0]
     echo = os.path.join(out, "linux_echo")
     subprocess.run(["gcc", "-static", "-O2", "-o", echo,
@@ -83,6 +88,7 @@ def main():
     initrd = os.path.join(out, "initrd.gz")
     with open(initrd, "wb") as f:
         f.write(gzip.compress(newc(entries)))
+    shutil.rmtree(root)
     print(kernel, initrd)
 
 
