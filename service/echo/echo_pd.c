@@ -19,12 +19,24 @@
 #define NET_PD_GRANT "mac=52:54:00:12:34:56 ip=dhcp tcp=7 udp=7"
 #endif
 
+/* The layout the system description gives; a composition may override any
+ * of these from its build (e.g. one channel for both queues). */
+#ifndef ECHO_RX_CHANNEL
 #define ECHO_RX_CHANNEL 0
+#endif
+#ifndef ECHO_TX_CHANNEL
 #define ECHO_TX_CHANNEL 1
+#endif
+#ifndef ECHO_TIMER_CHANNEL
 #define ECHO_TIMER_CHANNEL 2
+#endif
+#ifndef ECHO_RING_CAPACITY
 #define ECHO_RING_CAPACITY 128
-#define ECHO_QUEUE_SIZE 0x2000
+#endif
+#ifndef ECHO_DATA_SIZE
 #define ECHO_DATA_SIZE 0x40000
+#endif
+#define ECHO_QUEUE_SIZE 0x2000
 #define ECHO_CONFIG_SIZE 0x1000
 
 /* Patched by the builder (setvar_vaddr), so kept in .data, in the ELF file. */
@@ -42,6 +54,10 @@ void init(void)
         .rx_channel = ECHO_RX_CHANNEL,
         .tx_channel = ECHO_TX_CHANNEL,
         .timer_channel = ECHO_TIMER_CHANNEL,
+#ifdef ECHO_TICK_CHANNEL
+        .has_tick = true,
+        .tick_channel = ECHO_TICK_CHANNEL,
+#endif
         .rx = {(void *)net_rx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_rx_data, ECHO_DATA_SIZE},
         .tx = {(void *)net_tx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_tx_data, ECHO_DATA_SIZE},
         .capacity = ECHO_RING_CAPACITY,

@@ -47,7 +47,8 @@
 #define ETHARP_TRUST_IP_MAC 0
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
 #define LWIP_ICMP 1
-#define LWIP_RAW 0
+#define LWIP_RAW 1 /* for net_stack_ping */
+#define MEMP_NUM_RAW_PCB 2
 #define LWIP_DHCP 1
 #define DHCP_DOES_ARP_CHECK 1
 #define LWIP_AUTOIP 0

@@ -168,7 +168,7 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
 bool net_client_pd_notified(microkit_channel ch)
 {
     if (ch != net_pd_cfg.rx_channel && ch != net_pd_cfg.tx_channel &&
-        ch != net_pd_cfg.timer_channel) {
+        ch != net_pd_cfg.timer_channel && !(net_pd_cfg.has_tick && ch == net_pd_cfg.tick_channel)) {
         return false;
     }
     if (ch == net_pd_cfg.timer_channel) {

@@ -24,6 +24,8 @@ typedef struct {
     microkit_channel rx_channel;    /* virtualiser, receive queues */
     microkit_channel tx_channel;    /* virtualiser, transmit queues */
     microkit_channel timer_channel; /* timer driver, protected calls */
+    bool has_tick;                  /* a periodic wake-up on tick_channel, for */
+    microkit_channel tick_channel;  /* timer drivers that fire no timeouts */
     net_link_region_t rx, tx;
     uint32_t capacity;              /* ring capacity, as the system description sizes it */
     const char *config;             /* the grant text (net_config.h) */

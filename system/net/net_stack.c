@@ -19,7 +19,10 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
@@ -307,4 +310,69 @@ void net_stack_on_address(void (*cb)(uint32_t ip, void *arg), void *arg)
 {
     net_address_cb = cb;
     net_address_arg = arg;
+}
+
+/* ---------------------------------------------------------------- ping -- */
+
+static struct raw_pcb *net_ping_pcb;
+static uint32_t net_ping_replies;
+static uint16_t net_ping_seq;
+#define NET_PING_ID 0x5B57
+
+static u8_t on_ping_reply(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    /* The raw pcb sees every ICMP packet with its IP header; take only our
+     * echo replies and let lwIP handle the rest. */
+    struct icmp_echo_hdr hdr;
+    if (p->tot_len >= IP_HLEN + sizeof hdr &&
+        pbuf_copy_partial(p, &hdr, sizeof hdr, IP_HLEN) == sizeof hdr &&
+        hdr.type == ICMP_ER && hdr.id == PP_HTONS(NET_PING_ID)) {
+        net_ping_replies++;
+        pbuf_free(p);
+        return 1;
+    }
+    return 0;
+}
+
+bool net_stack_ping(uint32_t ip)
+{
+    if (!net_started) {
+        return false;
+    }
+    if (net_ping_pcb == NULL) {
+        net_ping_pcb = raw_new(IP_PROTO_ICMP);
+        if (net_ping_pcb == NULL) {
+            return false;
+        }
+        raw_recv(net_ping_pcb, on_ping_reply, NULL);
+        raw_bind(net_ping_pcb, IP4_ADDR_ANY);
+    }
+    struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr) + 32, PBUF_RAM);
+    if (p == NULL) {
+        return false;
+    }
+    struct icmp_echo_hdr *hdr = p->payload;
+    ICMPH_TYPE_SET(hdr, ICMP_ECHO);
+    ICMPH_CODE_SET(hdr, 0);
+    hdr->id = PP_HTONS(NET_PING_ID);
+    hdr->seqno = lwip_htons(++net_ping_seq);
+    hdr->chksum = 0;
+    uint8_t *data = (uint8_t *)p->payload + sizeof *hdr;
+    for (int i = 0; i < 32; i++) {
+        data[i] = (uint8_t)i;
+    }
+    hdr->chksum = inet_chksum(hdr, p->len);
+    ip_addr_t to;
+    ip_addr_set_ip4_u32(&to, lwip_htonl(ip));
+    err_t err = raw_sendto(net_ping_pcb, p, &to);
+    pbuf_free(p);
+    return err == ERR_OK;
+}
+
+uint32_t net_stack_ping_replies(void)
+{
+    return net_ping_replies;
 }

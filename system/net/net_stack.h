@@ -73,6 +73,11 @@ bool net_stack_is_up(void);
 const net_config_t *net_stack_config(void);
 net_stack_stats_t net_stack_stats(void);
 
+/* ICMP echo: sends one request to `ip` (host byte order); replies are
+ * counted. Returns false when it could not be sent. */
+bool net_stack_ping(uint32_t ip);
+uint32_t net_stack_ping_replies(void);
+
 /* Mixes `seed` into the generator behind LWIP_RAND (ports, DHCP and DNS
  * ids); call before net_stack_init with something that differs per boot. */
 void net_port_seed(uint64_t seed);

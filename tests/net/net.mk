@@ -97,3 +97,45 @@ $(NET_BENCH_BIN): $(HOST_BUILD)/tests/net/net_host_test.o $(HOST_BUILD)/service/
 	$(HOST_CC) $^ -o $@
 
 bench-net: $(NET_BENCH_BIN) $(NET_GUEST_IMAGE)
+
+# test-net-user: the echo service on QEMU's user network with the real
+# virtio-net driver and network virtualiser (tests/net/user/), driven from
+# the host by tests/net/user_test.py through host forwards. `make run-net`
+# boots the same image with 127.0.0.1:5555 forwarded to the echo (TCP, UDP).
+NET_USER_DIR := $(BUILD)/tests/net/user
+NET_USER_LAYOUT := -DECHO_TX_CHANNEL=0 -DECHO_TICK_CHANNEL=3 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
+$(eval $(call echo_pd,$(NET_USER_DIR)/echo.elf,mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7))
+$(NET_USER_DIR)/echo-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
+$(eval $(call net_pd,$(NET_USER_DIR)/netcheck.elf,tests/net/user/netcheck.c $(NET_PD_SRCS),mac=52:54:00:00:00:b2 ip=dhcp tcp=40000-40099))
+$(eval $(call pd_program,$(NET_USER_DIR)/ticker.elf,tests/net/user/ticker.c))
+$(NET_USER_DIR)/timer_stub.elf: $(NET_GUEST_DIR)/timer_stub.elf
+	@mkdir -p $(@D)
+	cp $< $@
+NET_USER_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf netcheck.elf ticker.elf timer_stub.elf) \
+	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
+NET_USER_IMAGE := $(NET_USER_DIR)/user.img
+$(eval $(call pd_image,$(NET_USER_IMAGE),tests/net/user/user.system,$(NET_USER_ELFS)))
+
+.PHONY: test-net-user run-net
+test-net-user: $(NET_USER_IMAGE)
+	@python3 tests/net/user_test.py $(NET_USER_IMAGE) $(NET_USER_DIR)
+TEST_SUITES += test-net-user
+
+run-net: $(NET_USER_IMAGE)
+	scripts/qemu-run $(NET_USER_IMAGE) \
+		-netdev user,id=n0,hostfwd=tcp:127.0.0.1:5555-10.0.2.15:7,hostfwd=udp:127.0.0.1:5555-10.0.2.15:7 \
+		-device virtio-net-pci,netdev=n0,addr=4
+
+# test-net-tap: two echo clients on a tap device in a private network
+# namespace (tests/net/tap_test.py; skips when that cannot be made).
+$(eval $(call echo_pd,$(NET_USER_DIR)/echo_b.elf,mac=52:54:00:00:00:b2 ip=10.0.2.16/24 gw=10.0.2.1 tcp=7 udp=7))
+$(NET_USER_DIR)/echo_b-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
+NET_TAP_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf echo_b.elf ticker.elf timer_stub.elf) \
+	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
+NET_TAP_IMAGE := $(NET_USER_DIR)/tap.img
+$(eval $(call pd_image,$(NET_TAP_IMAGE),tests/net/user/tap.system,$(NET_TAP_ELFS)))
+
+.PHONY: test-net-tap
+test-net-tap: $(NET_TAP_IMAGE)
+	@python3 tests/net/tap_test.py $(NET_TAP_IMAGE) $(NET_USER_DIR)
+TEST_SUITES += test-net-tap

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""test-net-user: the echo service PD on QEMU's user network (SLIRP), with
+the real virtio-net driver and network virtualiser, driven from the host.
+
+  usage: tests/net/user_test.py IMAGE WORKDIR
+
+Forwards a free host port (TCP and UDP) to the echo at 10.0.2.15:7, listens
+on the port the guest's checker connects to through the gateway, and prints
+PASS:/FAIL: per check:
+  - the guest pings the gateway and opens TCP to it (printed by the checker);
+  - TCP echo of 64 KiB, several connections at once, UDP echo;
+  - a burst of junk (oversized and empty UDP datagrams, connections dropped
+    mid-stream or reset), then the echo still answers TCP and UDP.
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+NETCHECK_PORT = 47321
+failures = 0
+
+
+def report(name, ok, why=""):
+    global failures
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else " " + why), flush=True)
+    if not ok:
+        failures += 1
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(log, text, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(log, "rb") as f:
+                if text.encode() in f.read():
+                    return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def tcp_echo(port, data, timeout=20):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        got = bytearray()
+        sent = 0
+        s.setblocking(True)
+        while sent < len(data):
+            n = s.send(data[sent:sent + 4096])
+            sent += n
+            while len(got) < sent:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        s.shutdown(socket.SHUT_WR)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        return bytes(got)
+
+
+def udp_echo(port, count=10, timeout=2.0):
+    ok = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        for i in range(count):
+            msg = b"udp-%d-" % i + os.urandom(32)
+            for _ in range(5):
+                s.sendto(msg, ("127.0.0.1", port))
+                try:
+                    data, _ = s.recvfrom(2048)
+                except socket.timeout:
+                    continue
+                if data == msg:
+                    ok += 1
+                    break
+    return ok
+
+
+def gateway_server(listener, result):
+    """Answers the guest's checker: reads its hello, replies host-ok."""
+    listener.settimeout(120)
+    try:
+        conn, _ = listener.accept()
+        conn.settimeout(30)
+        data = b""
+        while b"\n" not in data:
+            chunk = conn.recv(256)
+            if not chunk:
+                break
+            data += chunk
+        result["hello"] = data
+        conn.sendall(b"host-ok\n")
+        time.sleep(1)
+        conn.close()
+    except OSError as e:
+        result["error"] = str(e)
+
+
+def main():
+    image, work = sys.argv[1], sys.argv[2]
+    os.makedirs(work, exist_ok=True)
+    log = os.path.join(work, "user-console.log")
+    if os.path.exists(log):
+        os.remove(log)
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", NETCHECK_PORT))
+        listener.listen(1)
+    except OSError as e:
+        print(f"SKIP: net-user/guest-tcp-to-gateway host port {NETCHECK_PORT} busy: {e}")
+        listener = None
+    gw = {}
+    if listener is not None:
+        threading.Thread(target=gateway_server, args=(listener, gw), daemon=True).start()
+    port = free_port()
+    netdev = (f"user,id=n0,dhcpstart=10.0.2.20,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:7,"
+              f"hostfwd=udp:127.0.0.1:{port}-10.0.2.15:7")
+    env = dict(os.environ, QEMU_TIMEOUT="240")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(["scripts/qemu-run", image, "-netdev", netdev,
+                                 "-device", "virtio-net-pci,netdev=n0,addr=4"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
+            wait_for(log, "virtio_net: ready", 60)
+        report("net-user/echo-and-driver-start", up, "console: " + open(log, "rb").read()[-400:].decode(errors="replace"))
+        if not up:
+            return
+        # The checker's own verdicts (ping and TCP to the gateway).
+        wait_for(log, "net-user/guest-tcp-to-gateway", 90)
+        text = open(log, "rb").read().decode(errors="replace")
+        for line in text.splitlines():
+            if line.startswith(("PASS: net-user/", "FAIL: net-user/")):
+                print(line, flush=True)
+                if line.startswith("FAIL"):
+                    globals()["failures"] += 1
+        if listener is not None:
+            report("net-user/host-saw-guest-hello", gw.get("hello", b"").startswith(b"substrate-hello"),
+                   repr(gw))
+
+        data = os.urandom(64 * 1024)
+        t0 = time.time()
+        try:
+            got = tcp_echo(port, data)
+        except OSError as e:
+            got = b""
+            print(f"tcp echo: {e}")
+        secs = time.time() - t0
+        report("net-user/tcp-echo-64KiB-through-hostfwd", got == data, f"{len(got)} of {len(data)} bytes back")
+        print(f"net-user: 64 KiB echoed in {secs:.2f}s ({len(data) * 8 / secs / 1e6:.2f} Mbit/s each way, TCG)")
+
+        results = [None] * 4
+
+        def one(i):
+            d = os.urandom(16 * 1024)
+            try:
+                results[i] = tcp_echo(port, d) == d
+            except OSError:
+                results[i] = False
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        report("net-user/tcp-echo-4-connections-at-once", all(results), f"{results}")
+
+        n = udp_echo(port)
+        report("net-user/udp-echo-through-hostfwd", n == 10, f"{n} of 10 datagrams echoed")
+
+        # Junk through the forward: empty and maximal datagrams, connections
+        # that vanish mid-stream or reset.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i in range(300):
+                size = [0, 1, 1472, 8000, 65507][i % 5]
+                try:
+                    s.sendto(os.urandom(size), ("127.0.0.1", port))
+                except OSError:
+                    pass
+        for i in range(20):
+            try:
+                c = socket.create_connection(("127.0.0.1", port), timeout=10)
+                c.send(os.urandom(3000))
+                if i % 2:
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.close()
+            except OSError:
+                pass
+        time.sleep(2)
+        d = os.urandom(8192)
+        try:
+            ok = tcp_echo(port, d) == d
+        except OSError:
+            ok = False
+        n = udp_echo(port, 5)
+        report("net-user/echo-answers-after-junk", ok and n == 5, f"tcp {ok}, udp {n} of 5")
+    finally:
+        proc.kill()
+        proc.wait()
+        if listener is not None:
+            listener.close()
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(1 if failures else 0)
