@@ -27,7 +27,7 @@ BENCH_TARGETS :=
 FUZZ_TARGETS :=
 
 FRAGMENTS := $(sort $(wildcard kernel/*.mk lib/*/*.mk tools/*.mk tools/*/*.mk \
-	ddf/*.mk ddf/*/*.mk system/*/*.mk service/*/*.mk os/*/*.mk app/*/*.mk \
+	ddf/*.mk ddf/*/*.mk system/*/*.mk service/*/*.mk os/*.mk os/*/*.mk app/*/*.mk \
 	tests/*.mk tests/*/*.mk bench/*.mk))
 include $(FRAGMENTS)
 # Rules that need every fragment's contributions (e.g. the substrate tool's

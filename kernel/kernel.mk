@@ -28,6 +28,3 @@ $(SDK_BOARD)/%/elf/kernel.elf: $(KERNEL_ELF)
 ALL_TARGETS += $(KERNEL_ELF) $(KERNEL_SDK_ELFS)
 sdk: $(KERNEL_SDK_ELFS)
 
-# The top Makefile's fragment patterns do not match os/os.mk (what `make run`
-# boots, and the iso goal), so it is read from here.
-include os/os.mk
