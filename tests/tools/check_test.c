@@ -147,6 +147,12 @@ static void test_report_chain(void)
     EXPECT(check_report_write(sys, out) == 0);
     fclose(out);
     EXPECT(strstr(text, "## Protection domain parser\n"));
+    EXPECT(strstr(text, "\n\n5 protection domains, 5 memory regions, 2 channels.\n"));
+    EXPECT(strstr(text, "## Memory regions\n"));
+    EXPECT(strstr(text, "| uart | 4 KiB | 4 KiB (inferred) | 0xfed00000–0xfed00fff (fixed) | — | "
+                        "web (rw-) |"));
+    EXPECT(strstr(text, "| log | 4 KiB | 4 KiB (inferred) | 0x"));
+    EXPECT(strstr(text, " | — | db (rw-), audit (r--) |"));
     EXPECT(strstr(text, "- priority 40, budget 1000 µs per period 1000 µs, passive, cpu 0"));
     /*
      * A 4 MiB region at a 1 GiB-aligned address uses two 2 MiB pages, and is shared. The

@@ -229,6 +229,57 @@ static int write_pd(FILE *out, const sdf_system_t *sys, const image_placement_t 
     return 0;
 }
 
+/* Every region once: size, page size, where it lives, what fills it, who maps it. */
+static void write_regions(FILE *out, const sdf_system_t *sys, const image_placement_t *pl)
+{
+    if (sys->mr_count == 0)
+        return;
+    fprintf(out, "## Memory regions\n\n| region | size | page size | physical | prefilled from | "
+                 "mapped by |\n|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < sys->mr_count; i++) {
+        const sdf_mr_t *mr = &sys->mrs[i];
+        char size[32], page[32];
+        human_size(mr->size, size, sizeof size);
+        human_size(mr->page_size, page, sizeof page);
+        fprintf(out, "| ");
+        md(out, mr->name);
+        fprintf(out, " | %s | %s%s | ", size, page, mr->page_size_given ? "" : " (inferred)");
+        if (mr->has_phys_addr || pl) {
+            uint64_t phys = mr->has_phys_addr ? mr->phys_addr : pl->mr_phys[i];
+            fprintf(out, "0x%llx–0x%llx%s", (unsigned long long)phys,
+                    (unsigned long long)(phys + mr->size - 1), mr->has_phys_addr ? " (fixed)" : "");
+        } else {
+            fprintf(out, "placed by the builder");
+        }
+        fprintf(out, " | ");
+        if (!mr->prefill_path) {
+            fprintf(out, "—");
+        } else {
+            md(out, mr->prefill_file ? mr->prefill_file : mr->prefill_path);
+            if (mr->prefill_file)
+                fprintf(out, " (%llu bytes)", (unsigned long long)mr->prefill_size);
+        }
+        fprintf(out, " | ");
+        bool any = false;
+        for (size_t p = 0; p < sys->pd_count; p++) {
+            uint8_t perms = 0;
+            for (size_t m = 0; m < sys->pds[p].map_count; m++)
+                if (sys->pds[p].maps[m].mr == i)
+                    perms |= sys->pds[p].maps[m].perms;
+            if (!perms)
+                continue;
+            char ps[4];
+            perms_string(perms, ps);
+            fprintf(out, "%s", any ? ", " : "");
+            md(out, sys->pds[p].name);
+            fprintf(out, " (%s)", ps);
+            any = true;
+        }
+        fprintf(out, "%s |\n", any ? "" : "nobody");
+    }
+    fprintf(out, "\n");
+}
+
 static int write_flows(FILE *out, const sdf_system_t *sys)
 {
     flow_graph_t g;
@@ -288,14 +339,16 @@ int check_report_write(const sdf_system_t *sys, FILE *out)
     const image_placement_t *pl = placed ? &placement : NULL;
     fprintf(out, "# System report: ");
     md(out, sys->file_count ? sys->files[0] : "(description)");
-    fprintf(out, "\n\n%zu protection domains, %zu memory regions, %zu channels.\n\n"
+    fprintf(out, "\n\n%zu protection domain%s, %zu memory region%s, %zu channel%s.\n\n"
                  "Page sizes are the ones the page planner chooses: the largest page that the "
                  "map's virtual and physical alignment, its extent and the region's page_size "
-                 "allow. %s\n\n", sys->pd_count, sys->mr_count, sys->channel_count,
+                 "allow. %s\n\n", sys->pd_count, sys->pd_count == 1 ? "" : "s", sys->mr_count,
+            sys->mr_count == 1 ? "" : "s", sys->channel_count, sys->channel_count == 1 ? "" : "s",
             placed ? "Physical addresses are the image writer's placement; \"fixed\" marks a "
                      "region's own phys_addr."
                    : "A region without phys_addr is placed by the builder at an address "
                      "aligned to its page size.");
+    write_regions(out, sys, pl);
     int rc = 0;
     for (size_t p = 0; p < sys->pd_count && rc == 0; p++)
         rc = write_pd(out, sys, pl, p);

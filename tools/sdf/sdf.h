@@ -67,7 +67,8 @@ typedef struct {
     uint64_t phys_addr;     /* fixed physical placement (devices); only when has_phys_addr */
     char *prefill_path;     /* file whose bytes fill the start of the region, or NULL */
     char *prefill_file;     /* prefill_path found through the search path; NULL until found */
-    uint64_t prefill_size;  /* bytes in prefill_file (at most size); valid when it is set */
+    uint64_t prefill_size;  /* bytes in prefill_file when it is set; the image writer refuses
+                             * more than size */
     sdf_loc_t loc;
 } sdf_mr_t;
 

@@ -324,17 +324,20 @@ static void describe_prefill_dirs(const sdf_mr_t *mr, const char *const *dirs, s
                                   char *where, size_t where_size);
 
 /*
- * Looks for the region's prefill file. Returns false after an error: a file
- * that is empty or larger than a given size, or a missing one when the size
- * must come from it.
+ * Looks for the region's prefill file. A region without a size takes the
+ * file's length, so then the file must exist and not be empty. A region
+ * with a size only records what it finds: the builder may find the file on
+ * its search path later (sdf_resolve_images), and the image writer, which
+ * copies the bytes, refuses a file larger than its region.
  */
 static bool resolve_prefill(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr, bool has_size)
 {
     uint64_t bytes = 0;
     mr->prefill_file = find_prefill(mr, c->dirs, c->ndirs, &bytes);
+    mr->prefill_size = mr->prefill_file ? bytes : 0;
+    if (has_size)
+        return true;
     if (!mr->prefill_file) {
-        if (has_size)
-            return true; /* the builder's search path may have it */
         char where[768];
         describe_prefill_dirs(mr, c->dirs, c->ndirs, where, sizeof where);
         ERR(c, n, "prefill file '%s' of memory_region '%s' is not in %s, and the region has no "
@@ -342,17 +345,10 @@ static bool resolve_prefill(ctx_t *c, const sdf_xml_node_t *n, sdf_mr_t *mr, boo
             mr->prefill_path, mr->name, where);
         return false;
     }
-    mr->prefill_size = bytes;
     if (bytes == 0 || bytes > SDF_PHYS_LIMIT / 2) {
-        ERR(c, n, "prefill file '%s' of memory_region '%s' is %s; fill the region with a "
-                  "non-empty file of sensible size", mr->prefill_file, mr->name,
-            bytes ? "too large" : "empty");
-        return false;
-    }
-    if (has_size && bytes > mr->size) {
-        ERR(c, n, "prefill file '%s' has 0x%llx bytes, more than the size 0x%llx of "
-                  "memory_region '%s'; enlarge the region, or drop size so it follows the file",
-            mr->prefill_file, (unsigned long long)bytes, (unsigned long long)mr->size, mr->name);
+        ERR(c, n, "prefill file '%s' of memory_region '%s' is %s, and the region has no size; "
+                  "fill it from a non-empty file of sensible size, or give it size=\"...\"",
+            mr->prefill_file, mr->name, bytes ? "too large" : "empty");
         return false;
     }
     return true;
@@ -1355,10 +1351,11 @@ static bool readable_file_size(const char *path, uint64_t *size)
 
 static char *join_path(const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + 1 + strlen(name) + 1;
+    size_t len = strlen(dir), n = len + 1 + strlen(name) + 1;
+    bool slash = len > 0 && dir[len - 1] == '/'; /* "dir/" + "x", not "dir//x" */
     char *p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s", dir, name);
+        snprintf(p, n, "%s%s%s", dir, slash ? "" : "/", name);
     return p;
 }
 
@@ -1481,13 +1478,6 @@ int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs,
                           "%s; create it, or add its directory with --search-path\n",
                     mr->loc.file, mr->loc.line, mr->loc.column, mr->prefill_path, mr->name,
                     where);
-            rc = -1;
-        } else if (bytes == 0 || bytes > mr->size) {
-            fprintf(diag, "%s:%u:%u: error: prefill file '%s' has 0x%llx bytes, which does not "
-                          "fit memory_region '%s' of 0x%llx bytes; fill the region with a "
-                          "non-empty file no larger than it\n", mr->loc.file, mr->loc.line,
-                    mr->loc.column, file, (unsigned long long)bytes, mr->name,
-                    (unsigned long long)mr->size);
             rc = -1;
         }
         free(file);

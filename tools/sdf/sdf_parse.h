@@ -38,7 +38,7 @@ int sdf_parse_buffer(const char *file_name, const char *buf, size_t len, sdf_sys
  * it is; a relative one is looked up in `dirs` in order (the builder's
  * --search-path), or in the current directory when ndirs is 0. A missing
  * image is an error naming the PD's line. Prefill files not found while
- * parsing are looked up the same way, and must exist and fit their region.
+ * parsing are looked for too (see sdf_parse_file_search), and must exist.
  */
 int sdf_resolve_images(sdf_system_t *sys, const char *const *dirs, size_t ndirs, FILE *diag);
 
