@@ -112,7 +112,7 @@ int cmd_build(int argc, char **argv)
         kernel = kernel_path;
     }
     sdf_system_t *sys = NULL;
-    if (sdf_parse_file(system, &sys, stderr) != 0)
+    if (sdf_parse_file_search(system, search, nsearch, &sys, stderr) != 0)
         return 1;
     int rc = 1;
     if (sdf_resolve_images(sys, search, nsearch, stderr) != 0)
