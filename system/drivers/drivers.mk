@@ -2,3 +2,4 @@
 DDF_LIB_SRCS += system/drivers/virtio_blk.c
 DDF_LIB_SRCS += system/drivers/uart16550.c
 DDF_LIB_SRCS += system/drivers/virtio_net.c
+DDF_LIB_SRCS += system/drivers/hpet_timer.c

@@ -44,10 +44,39 @@ void init(void)
     }
 }
 
+#ifdef NET_VIRT_PD_STATS
+/* Test builds: the counters on the console every NET_VIRT_PD_STATS polls. */
+static void put_counter(const char *name, uint64_t v)
+{
+    microkit_dbg_puts(name);
+    microkit_dbg_put32((uint32_t)v);
+}
+
+static void stats(void)
+{
+    static uint64_t polls;
+    if (++polls % NET_VIRT_PD_STATS != 0) {
+        return;
+    }
+    put_counter("net_virt: no-owner ", virt.rx_no_owner);
+    put_counter(" bad-driver ", virt.bad_driver_descs);
+    for (uint32_t i = 0; i < virt.client_count; i++) {
+        put_counter(" | rx ", virt.clients[i].rx_frames);
+        put_counter(" dropped ", virt.clients[i].rx_dropped);
+        put_counter(" tx ", virt.clients[i].tx_frames);
+        put_counter(" bad ", virt.clients[i].bad_descs);
+    }
+    microkit_dbg_puts("\n");
+}
+#endif
+
 void notified(microkit_channel ch)
 {
     (void)ch;
     net_virt_poll(&virt);
+#ifdef NET_VIRT_PD_STATS
+    stats();
+#endif
     /* The driver serves both directions from one channel. */
     if (virt.notify_drv_rx || virt.notify_drv_tx) {
         microkit_notify(NET_VIRT_PD_DRIVER_CH);

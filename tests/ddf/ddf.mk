@@ -4,7 +4,7 @@
 # Every library under ddf/ and system/{drivers,virt}/ is listed in DDF_LIB_SRCS
 # (by their own fragments) and linked into each test under ASan and UBSan.
 
-DDF_TEST_NAMES := ring_test partition_test blk_virt_test net_virt_test serial_virt_test pci_test virtio_test uart_test
+DDF_TEST_NAMES := ring_test partition_test blk_virt_test net_virt_test serial_virt_test pci_test virtio_test uart_test timer_test
 DDF_TEST_BINS = $(patsubst %,$(HOST_SAN_BUILD)/tests/ddf/%,$(DDF_TEST_NAMES))
 DDF_LIB_SAN_OBJS = $(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(DDF_LIB_SRCS))
 DDF_CORPUS := $(BUILD)/ddf-corpus

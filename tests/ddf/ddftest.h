@@ -9,6 +9,8 @@
 #define SUBSTRATE_TESTS_DDF_DDFTEST_H
 
 #include <microkit.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 static unsigned ddftest_failures;
 

@@ -101,7 +101,7 @@ def test_blk(build, work):
     rc, out, secs = run(img, log, ["-drive", f"file={disk},if=none,id=d0,format=raw",
                                    "-device", "virtio-blk-pci,drive=d0,addr=3"], 180)
     text = read_log(log)
-    report("blk/boots-and-ends-with-pass", rc == 1, f"qemu status {rc} after {secs:.0f}s: {out.strip()[-200:]}")
+    report("blk/boots-and-ends-with-pass", rc == 1 and re.search(r"^DDFTEST END$", text, re.M) is not None, f"qemu status {rc} after {secs:.0f}s: {out.strip()[-200:]}")
     console_checks("blk", text, ["blk-partition-size", "blk-host-data-reads-back", "blk-write-whole-partition",
                                  "blk-read-back-matches", "blk-outside-partition-fails", "blk-flush",
                                  "blk-hostile-partition-size", "blk-hostile-bad-requests-refused",
@@ -208,7 +208,7 @@ MAC_A = bytes.fromhex("5254000000a1")
 MAC_B = bytes.fromhex("5254000000b2")
 MAC_HOST = bytes.fromhex("020000000001")
 ETHERTYPE = b"\x88\xb5"
-FLOOD = 2000
+FLOOD = 1000
 
 
 def frame(dst, payload):
@@ -289,10 +289,10 @@ def test_net(build, work):
         # pace stays within what the device path itself can take under TCG.
         for i in range(FLOOD):
             send(frame(MAC_A, b"flood-%05d" % i + bytes(200)))
-            if i % 40 == 20:
+            if i % 25 == 12:
                 send(frame(MAC_B, b"during-flood-%03d" % sent_b))
                 sent_b += 1
-            if i % 10 == 9:
+            if i % 3 == 2:
                 time.sleep(0.01)
                 drain(0)
         drain(3.0)
@@ -300,18 +300,30 @@ def test_net(build, work):
         texts = [g[14:].rstrip(b"\0") for g in got]
         b_answers = {t for t in texts if t.startswith(b"B answers: during-flood-")}
         a_answers = sum(1 for t in texts if t.startswith(b"A answers: flood-"))
-        report("net/flood-to-A-does-not-stall-B", len(b_answers) == sent_b,
-               f"B answered {len(b_answers)} of {sent_b}; A answered {a_answers} of {FLOOD}")
-        report("net/flooded-client-still-answers", a_answers > 0, "A answered none")
         got.clear()
         for i in range(5):
             send(frame(MAC_B, b"after-flood-%d" % i))
             drain(0.3)
-        after = [g for g in got if b"after-flood" in g]
-        print(f"net: after the flood B answered {len(after)} of 5")
-        report("net/flood-really-overran-A", a_answers < FLOOD, f"A answered all {FLOOD}")
-        print(f"net: flood of {FLOOD} frames to A in {flood_secs:.1f}s: A answered {a_answers}, "
-              f"B answered {len(b_answers)} of {sent_b}")
+        after = sum(1 for g in got if b"B answers: after-flood" in g)
+        drain(1.0)
+        # The virtualiser's own counters (test build): frames it delivered and dropped per client.
+        stats = re.findall(r"net_virt: no-owner (\d+) bad-driver (\d+) \| rx (\d+) dropped (\d+) tx (\d+) bad (\d+)"
+                           r" \| rx (\d+) dropped (\d+) tx (\d+) bad (\d+)", read_log(log))
+        last = [int(x) for x in stats[-1]] if stats else None
+        a_dropped = last[3] if last else -1
+        b_dropped = last[7] if last else -1
+        # Under TCG the host side of the datagram link loses a few frames under load; inside the
+        # guest nothing addressed to B may be dropped, and B must keep answering.
+        report("net/flood-to-A-does-not-stall-B",
+               b_dropped == 0 and len(b_answers) >= 0.8 * sent_b and after == 5,
+               f"virtualiser dropped {b_dropped} of B's frames; B answered {len(b_answers)} of {sent_b} "
+               f"during and {after} of 5 after")
+        report("net/flood-really-overran-A", a_dropped > 0, f"virtualiser dropped {a_dropped} of A's frames")
+        report("net/hostile-descriptors-refused", last is not None and last[9] >= 4,
+               f"bad descriptors counted for B: {last[9] if last else None}")
+        print(f"net: flood of {FLOOD} frames to A in {flood_secs:.1f}s: A answered {a_answers} "
+              f"(virtualiser dropped {a_dropped} for A), B answered {len(b_answers)} of {sent_b} "
+              f"(dropped {b_dropped})")
     finally:
         proc.kill()
         proc.wait()
@@ -320,7 +332,25 @@ def test_net(build, work):
            "refused" not in read_log(log), read_log(log)[-300:])
 
 
-TESTS = {"blk": test_blk, "serial": test_serial, "net": test_net}
+# --- timer ------------------------------------------------------------------
+
+def test_timer(build, work):
+    img = os.path.join(build, "timer", "timer.img")
+    log = os.path.join(work, "timer.log")
+    start = time.time()
+    rc, out, secs = run(img, log, [], 120)
+    text = read_log(log)
+    report("timer/boots-and-ends-with-pass", rc == 1 and re.search(r"^DDFTEST END$", text, re.M) is not None, f"qemu status {rc} after {secs:.0f}s: {text[-300:]}")
+    console_checks("timer", text, ["timer-never-goes-backwards", "timer-time-advances", "timer-set-accepted",
+                                   "timer-timeouts-never-early", "timer-timeouts-within-tolerance",
+                                   "timer-hostile-unknown-label-refused", "timer-hostile-absurd-timeout-refused",
+                                   "timer-hostile-gets-its-own-timeout"])
+    m = re.search(r"worst lateness \(ns\) (0x[0-9a-f]+|\d+)", text)
+    if m:
+        print(f"timer: worst lateness {int(m.group(1), 0) / 1e6:.2f} ms (TCG), run took {time.time() - start:.1f}s")
+
+
+TESTS = {"blk": test_blk, "serial": test_serial, "net": test_net, "timer": test_timer}
 
 
 def main():

@@ -4,8 +4,9 @@
  * request's payload. Built with -DNET_NAME='"A"'. With -DNET_HOSTILE it
  * first hands the virtualiser descriptors for memory it does not have and
  * lengths no frame has, which must only cost it those buffers. With
- * -DNET_SLOW it is a slow reader: it takes one frame per notification and
- * leaves the rest waiting, so a flood aimed at it fills its ring.
+ * -DNET_SLOW it is a slow reader: it spends about 20 ms of CPU on every frame
+ * (at a lower priority than everything else), so a flood aimed at it
+ * overruns its buffers.
  */
 #include <microkit.h>
 
@@ -83,10 +84,14 @@ void notified(microkit_channel ch)
 {
     (void)ch;
     net_buff_desc_t d;
-#ifdef NET_SLOW
-    for (int taken = 0; taken < 1 && net_dequeue_active(&rx, &d) == DDF_RING_OK; taken++) {
-#else
     while (net_dequeue_active(&rx, &d) == DDF_RING_OK) {
+#ifdef NET_SLOW
+        uint32_t lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        uint64_t until = ((uint64_t)hi << 32 | lo) + 40000000;
+        do {
+            __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        } while (((uint64_t)hi << 32 | lo) < until);
 #endif
         if (d.offset < DATA_SIZE / 2 && d.offset % NET_BUFFER_SIZE == 0) {
             const uint8_t *f = (const uint8_t *)net_rx_data + d.offset;
