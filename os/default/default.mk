@@ -1,11 +1,65 @@
-# The default OS composition (`make run`): see default.system.
+# The default OS composition (`make run`): see default.system and README.md.
+# Its own PDs (server, ping, pong, client, worker), and the network: the HPET
+# timer driver, the virtio-net driver, the network virtualiser and the echo
+# service, each built here into build/os/default/ (the same sources the
+# driver-framework and network tests build).
 DEFAULT_OS_DIR := $(BUILD)/os/default
 DEFAULT_OS_PDS := server ping pong client worker
 DEFAULT_OS_ELFS := $(foreach p,$(DEFAULT_OS_PDS),$(DEFAULT_OS_DIR)/$(p).elf)
+DEFAULT_OS_NET_ELFS := $(addprefix $(DEFAULT_OS_DIR)/,timer.elf virtio_net.elf net_virt.elf echo.elf)
 DEFAULT_OS_IMAGE := $(DEFAULT_OS_DIR)/default.img
 
-$(foreach p,$(DEFAULT_OS_PDS),$(eval $(call pd_program,$(DEFAULT_OS_DIR)/$(p).elf,os/default/$(p).c)))
-$(eval $(call pd_image,$(DEFAULT_OS_IMAGE),os/default/default.system,$(DEFAULT_OS_ELFS)))
+# Seconds without network traffic, after the default PDs have talked, before
+# the client ends the run; 0 keeps the system up until QEMU is stopped
+# (`make run DEFAULT_OS_IDLE_S=0`). The value goes into a generated header
+# that changes only when the value does, so the client is rebuilt then.
+DEFAULT_OS_IDLE_S ?= 10
+DEFAULT_OS_CONFIG := $(DEFAULT_OS_DIR)/config.h
+$(DEFAULT_OS_CONFIG): FORCE_DEFAULT_OS_CONFIG
+	@mkdir -p $(@D)
+	@echo '#define DEFAULT_OS_IDLE_S $(DEFAULT_OS_IDLE_S)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+.PHONY: FORCE_DEFAULT_OS_CONFIG
+
+$(foreach p,$(filter-out client,$(DEFAULT_OS_PDS)),$(eval $(call pd_program,$(DEFAULT_OS_DIR)/$(p).elf,os/default/$(p).c)))
+$(eval $(call pd_program,$(DEFAULT_OS_DIR)/client.elf,os/default/client.c,-include $(DEFAULT_OS_CONFIG)))
+$(TARGET_BUILD)/os/default/client.o: $(DEFAULT_OS_CONFIG)
+
+# Drivers and virtualiser: one object each, linked with the framework's
+# archive (its rule is in tests/ddf/qemu.mk).
+DEFAULT_OS_DDF_LIB := $(TARGET_BUILD)/ddf/libddf.a
+define default_os_ddf_pd
+$(DEFAULT_OS_DIR)/$(1)-obj/$(1).o: $(2)
+	@mkdir -p $$(@D)
+	$$(TARGET_CC) $$(TARGET_CFLAGS) $$(TARGET_CPPFLAGS) $(PD_INCLUDES) -MMD -MP -c $$< -o $$@
+-include $(DEFAULT_OS_DIR)/$(1)-obj/$(1).d
+$(DEFAULT_OS_DIR)/$(1).elf: $(DEFAULT_OS_DIR)/$(1)-obj/$(1).o $(DEFAULT_OS_DDF_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
+	$$(TARGET_LD) -nostdlib -z max-page-size=4096 $$< $(DEFAULT_OS_DDF_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
+endef
+$(eval $(call default_os_ddf_pd,timer,system/drivers/hpet_timer_pd.c))
+$(eval $(call default_os_ddf_pd,virtio_net,system/drivers/virtio_net_pd.c))
+$(eval $(call default_os_ddf_pd,net_virt,system/virt/net_virt_pd.c))
+
+# The echo service as client 0 of the virtualiser (its MAC), one channel for
+# both queues, the timer on channel 2, traffic reported on channel 3. Linked
+# as service/echo/echo.mk's net_pd does (that fragment is read after this one,
+# so its function cannot be called here): the sources, the network stack's PD
+# archive (built by system/net/net.mk) and libmicrokit.
+DEFAULT_OS_ECHO_GRANT := mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7
+DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3 \
+	-DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000 '-DNET_PD_GRANT="$(DEFAULT_OS_ECHO_GRANT)"'
+DEFAULT_OS_ECHO_SRCS := service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c
+DEFAULT_OS_ECHO_OBJS := $(patsubst %.c,$(DEFAULT_OS_DIR)/echo-obj/%.o,$(DEFAULT_OS_ECHO_SRCS))
+DEFAULT_OS_NET_LIB := $(TARGET_BUILD)/system/net/libnet_pd.a
+$(DEFAULT_OS_DIR)/echo-obj/%.o: %.c | third_party/lwip/.fetched
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(DEFAULT_OS_ECHO_CFLAGS) -MMD -MP -c $< -o $@
+-include $(DEFAULT_OS_ECHO_OBJS:.o=.d)
+$(DEFAULT_OS_DIR)/echo.elf: $(DEFAULT_OS_ECHO_OBJS) $(DEFAULT_OS_NET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
+	$(TARGET_LD) -nostdlib -z max-page-size=4096 $(DEFAULT_OS_ECHO_OBJS) \
+		--start-group $(DEFAULT_OS_NET_LIB) $(PD_LIBMICROKIT) --end-group -T $(PD_LINKER_SCRIPT) -o $@
+
+$(eval $(call pd_image,$(DEFAULT_OS_IMAGE),os/default/default.system,$(DEFAULT_OS_ELFS) $(DEFAULT_OS_NET_ELFS)))
 $(DEFAULT_OS_IMAGE): os/default/greeting.txt
 
 ALL_TARGETS += $(DEFAULT_OS_IMAGE)

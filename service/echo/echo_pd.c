@@ -4,7 +4,8 @@
  * description gives, the grant, and two calls into the libraries.
  *
  * Channels: 0 receive queues and 1 transmit queues (both to the network
- * virtualiser), 2 the timer driver (protected calls).
+ * virtualiser), 2 the timer driver (protected calls); optionally
+ * ECHO_ACTIVITY_CHANNEL, notified whenever frames arrive.
  * Regions (setvar_vaddr): net_rx_queue, net_rx_data, net_tx_queue,
  * net_tx_data; optionally net_config, a read-only region holding the grant
  * text. Without it the grant compiled in as NET_PD_GRANT is used (the
@@ -79,4 +80,11 @@ void init(void)
 void notified(microkit_channel ch)
 {
     (void)net_client_pd_notified(ch);
+#ifdef ECHO_ACTIVITY_CHANNEL
+    /* A composition may want to know that traffic arrived (the default OS
+     * ends its run only after the network has been idle for a while). */
+    if (ch == ECHO_RX_CHANNEL) {
+        microkit_notify(ECHO_ACTIVITY_CHANNEL);
+    }
+#endif
 }
