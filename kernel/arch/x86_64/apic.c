@@ -76,9 +76,9 @@ static void pic_disable(void)
  * reference, the measured counter, and the reference again; a host that
  * stops the machine between those reads (under emulation) shows up as a wide
  * bracket, and the window with the narrowest brackets wins. Time lost in the
- * middle of a window passes on both clocks alike and does no harm, but a
- * window with a poll gap of half its length is dropped: a 16-bit PIT count
- * could have wrapped unseen in it.
+ * middle of a window passes on both clocks alike and does no harm, except
+ * against the PIT, whose 16-bit count wraps every 55 ms: there a window with
+ * a poll gap of half its length is dropped, as a wrap could hide in it.
  */
 #define HPET_VIRT (KERNEL_DIRECT_BASE + 0xFED00000ull)
 #define HPET_CAPS 0x00
@@ -133,9 +133,10 @@ static uint64_t lapic_now(void)
 
 /*
  * The rate of `meas` in Hz, measured against `ref` (ticking at ref_hz) over
- * windows of CALIB_WINDOW_US; 0 when no window was good.
+ * windows of CALIB_WINDOW_US; 0 when no window was good. `wraps` says the
+ * reference could wrap unseen in a long poll gap (the PIT).
  */
-static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas)
+static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas, bool wraps)
 {
     const uint64_t ticks = ref_hz * CALIB_WINDOW_US / 1000000;
     uint64_t best_spread = ~0ull, rate = 0;
@@ -153,7 +154,7 @@ static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas)
         uint64_t a1 = ref(), m1 = meas(), b1 = ref();
         uint64_t dm = m1 - m0, spread = (b0 - a0) + (b1 - a1);
         uint64_t dr = (a1 + (b1 - a1) / 2) - (a0 + (b0 - a0) / 2);
-        if (spins == CALIB_SPINS_MAX || dr == 0 || gap > dm / 2)
+        if (spins == CALIB_SPINS_MAX || dr == 0 || (wraps && gap > dm / 2))
             continue;
         good++;
         if (spread < best_spread) {
@@ -203,7 +204,7 @@ static const char *calibrate_tsc(uint64_t *tsc_hz, uint64_t *lapic_hz)
         uint32_t saved = *config;
         *config = saved | 1; /* ENABLE_CNF: the main counter runs */
         hpet_last = hpet_read32(HPET_COUNTER);
-        *tsc_hz = measure(hpet_now, hz, tsc_now);
+        *tsc_hz = measure(hpet_now, hz, tsc_now, false);
         *config = saved; /* the HPET is left as found, for a PD that owns it */
         if (*tsc_hz != 0)
             return "hpet";
@@ -214,7 +215,7 @@ static const char *calibrate_tsc(uint64_t *tsc_hz, uint64_t *lapic_hz)
     cpu_outb(0x42, 0);
     cpu_outb(0x42, 0); /* 65536 */
     pit_now();
-    *tsc_hz = measure(pit_now, PIT_HZ, tsc_now);
+    *tsc_hz = measure(pit_now, PIT_HZ, tsc_now, true);
     cpu_outb(0x61, gate);
     return "pit";
 }
@@ -233,7 +234,7 @@ static void calibrate(void)
     *lapic_reg(LAPIC_LVT_TIMER) = 1u << 16; /* masked */
     if (lapic_hz == 0 && !cpu_features.tsc_deadline) {
         *lapic_reg(LAPIC_TIMER_INIT) = 0xFFFFFFFFu;
-        lapic_hz = measure(tsc_now, tsc_hz, lapic_now);
+        lapic_hz = measure(tsc_now, tsc_hz, lapic_now, false);
         *lapic_reg(LAPIC_TIMER_INIT) = 0;
     }
     lapic_per_ms = lapic_hz / 1000;
