@@ -78,7 +78,9 @@ static void pic_disable(void)
  * bracket, and the window with the narrowest brackets wins. Time lost in the
  * middle of a window passes on both clocks alike and does no harm, except
  * against the PIT, whose 16-bit count wraps every 55 ms: there a window with
- * a poll gap of half its length is dropped, as a wrap could hide in it.
+ * a poll gap of half its length ranks below every window without one, as a
+ * wrap could hide in it (it is used only when every window had such a gap,
+ * which a busy host can cause; a lost wrap needs a far longer stall).
  */
 #define HPET_VIRT (KERNEL_DIRECT_BASE + 0xFED00000ull)
 #define HPET_CAPS 0x00
@@ -133,8 +135,8 @@ static uint64_t lapic_now(void)
 
 /*
  * The rate of `meas` in Hz, measured against `ref` (ticking at ref_hz) over
- * windows of CALIB_WINDOW_US; 0 when no window was good. `wraps` says the
- * reference could wrap unseen in a long poll gap (the PIT).
+ * windows of CALIB_WINDOW_US; 0 when the reference did not move. `wraps`
+ * says the reference could wrap unseen in a long poll gap (the PIT).
  */
 static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas, bool wraps)
 {
@@ -154,9 +156,12 @@ static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas, bool wraps
         uint64_t a1 = ref(), m1 = meas(), b1 = ref();
         uint64_t dm = m1 - m0, spread = (b0 - a0) + (b1 - a1);
         uint64_t dr = (a1 + (b1 - a1) / 2) - (a0 + (b0 - a0) / 2);
-        if (spins == CALIB_SPINS_MAX || dr == 0 || (wraps && gap > dm / 2))
+        if (spins == CALIB_SPINS_MAX || dr == 0)
             continue;
-        good++;
+        if (wraps && gap > dm / 2)
+            spread |= 1ull << 62; /* ranks below every window without a gap */
+        else
+            good++;
         if (spread < best_spread) {
             best_spread = spread;
             rate = dm * ref_hz / dr;
