@@ -248,7 +248,9 @@ void kernel_main(uint32_t magic, uint64_t mbi_phys)
     console_puts(cpu_features.tsc_deadline ? " tsc-deadline" : " lapic-timer");
     console_puts(", tsc ");
     console_dec(apic_tsc_per_us);
-    console_puts(" MHz\n");
+    console_puts(" MHz by ");
+    console_puts(apic_clock_source);
+    console_puts("\n");
     start_pds(h);
     console_puts("substrate: starting ");
     console_dec(pd_count);

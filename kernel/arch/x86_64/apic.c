@@ -4,9 +4,9 @@
  * Both APICs are at their architectural default addresses, reached through
  * the kernel's direct map (the two 2 MiB pages that hold them are marked
  * uncached). The TSC is the kernel's clock; it and the LAPIC timer are
- * calibrated once against the PIT. When the CPU has TSC-deadline mode the
- * timer is armed with an absolute TSC value; otherwise with a LAPIC count
- * derived from the calibration.
+ * calibrated once at boot (see below). When the CPU has TSC-deadline mode
+ * the timer is armed with an absolute TSC value; otherwise with a LAPIC
+ * count derived from the calibration.
  */
 #include "kernel/arch/x86_64/apic.h"
 
@@ -61,30 +61,188 @@ static void pic_disable(void)
     cpu_outb(0xA1, 0xFF);
 }
 
-/* Counts TSC and LAPIC ticks over 10 ms of PIT channel 2. */
+/*
+ * Clock calibration. The kernel needs the TSC rate (budgets and periods are
+ * in µs) and, without TSC-deadline mode, the LAPIC timer rate. An exact
+ * figure from the CPU is used when it gives one: CPUID leaf 0x15 (TSC to
+ * crystal ratio and crystal frequency; the LAPIC timer then runs at the
+ * crystal frequency) or the hypervisor timing leaf 0x40000010 (TSC and LAPIC
+ * bus in kHz). Otherwise the TSC is measured against the HPET (at its usual
+ * address 0xFED00000, in the uncached direct-map page that also holds the I/O
+ * APIC), or the PIT when there is no HPET, and the LAPIC timer against the
+ * TSC.
+ *
+ * A measurement takes several short windows. Each end of a window reads the
+ * reference, the measured counter, and the reference again; a host that
+ * stops the machine between those reads (under emulation) shows up as a wide
+ * bracket, and the window with the narrowest brackets wins. Time lost in the
+ * middle of a window passes on both clocks alike and does no harm, except
+ * against the PIT, whose 16-bit count wraps every 55 ms: there a window with
+ * a poll gap of half its length ranks below every window without one, as a
+ * wrap could hide in it (it is used only when every window had such a gap,
+ * which a busy host can cause; a lost wrap needs a far longer stall).
+ */
+#define HPET_VIRT (KERNEL_DIRECT_BASE + 0xFED00000ull)
+#define HPET_CAPS 0x00
+#define HPET_CONFIG 0x10
+#define HPET_COUNTER 0xF0
+#define PIT_HZ 1193182ull
+#define CALIB_WINDOW_US 5000ull
+#define CALIB_WINDOWS_GOOD 3
+#define CALIB_WINDOWS_MAX 12
+#define CALIB_SPINS_MAX 5000000u
+
+typedef uint64_t (*clock_fn)(void);
+
+static uint32_t hpet_read32(uint32_t off)
+{
+    return *(volatile uint32_t *)(HPET_VIRT + off);
+}
+
+static uint64_t hpet_ticks;
+static uint32_t hpet_last;
+/* The HPET's main counter, widened from its low 32 bits (they wrap in seconds). */
+static uint64_t hpet_now(void)
+{
+    uint32_t c = hpet_read32(HPET_COUNTER);
+    hpet_ticks += (uint32_t)(c - hpet_last);
+    hpet_last = c;
+    return hpet_ticks;
+}
+
+static uint64_t pit_ticks;
+static uint16_t pit_last;
+/* PIT channel 2 (mode 2, counting down from 65536), widened. */
+static uint64_t pit_now(void)
+{
+    cpu_outb(0x43, 0x80); /* latch channel 2 */
+    uint16_t c = cpu_inb(0x42);
+    c = (uint16_t)(c | (cpu_inb(0x42) << 8));
+    pit_ticks += (uint16_t)(pit_last - c);
+    pit_last = c;
+    return pit_ticks;
+}
+
+static uint64_t tsc_now(void)
+{
+    return cpu_rdtsc();
+}
+
+static uint64_t lapic_now(void)
+{
+    return 0xFFFFFFFFull - *lapic_reg(LAPIC_TIMER_CUR);
+}
+
+/*
+ * The rate of `meas` in Hz, measured against `ref` (ticking at ref_hz) over
+ * windows of CALIB_WINDOW_US; 0 when the reference did not move. `wraps`
+ * says the reference could wrap unseen in a long poll gap (the PIT).
+ */
+static uint64_t measure(clock_fn ref, uint64_t ref_hz, clock_fn meas, bool wraps)
+{
+    const uint64_t ticks = ref_hz * CALIB_WINDOW_US / 1000000;
+    uint64_t best_spread = ~0ull, rate = 0;
+    for (int n = 0, good = 0; n < CALIB_WINDOWS_MAX && good < CALIB_WINDOWS_GOOD; n++) {
+        uint64_t a0 = ref(), m0 = meas(), b0 = ref();
+        uint64_t last = m0, gap = 0, now = b0;
+        uint32_t spins = 0;
+        for (; now - a0 < ticks && spins < CALIB_SPINS_MAX; spins++) {
+            now = ref();
+            uint64_t m = meas();
+            if (m - last > gap)
+                gap = m - last;
+            last = m;
+        }
+        uint64_t a1 = ref(), m1 = meas(), b1 = ref();
+        uint64_t dm = m1 - m0, spread = (b0 - a0) + (b1 - a1);
+        uint64_t dr = (a1 + (b1 - a1) / 2) - (a0 + (b0 - a0) / 2);
+        if (spins == CALIB_SPINS_MAX || dr == 0)
+            continue;
+        if (wraps && gap > dm / 2)
+            spread |= 1ull << 62; /* ranks below every window without a gap */
+        else
+            good++;
+        if (spread < best_spread) {
+            best_spread = spread;
+            rate = dm * ref_hz / dr;
+        }
+    }
+    return rate;
+}
+
+/* The HPET's tick rate when one answers at the usual address, else 0. */
+static uint64_t hpet_hz(void)
+{
+    uint32_t id = hpet_read32(HPET_CAPS), period_fs = hpet_read32(HPET_CAPS + 4);
+    if (id == 0 || id == 0xFFFFFFFFu || period_fs == 0 || period_fs > 100000000u)
+        return 0; /* the specification's longest period is 100 ns */
+    return 1000000000000000ull / period_fs;
+}
+
+static const char *calibrate_tsc(uint64_t *tsc_hz, uint64_t *lapic_hz)
+{
+    uint32_t r[4];
+    cpu_cpuid(0, 0, r);
+    if (r[0] >= 0x15) {
+        cpu_cpuid(0x15, 0, r);
+        if (r[0] != 0 && r[1] != 0 && r[2] != 0) {
+            *tsc_hz = (uint64_t)r[2] * r[1] / r[0];
+            *lapic_hz = r[2];
+            return "cpuid";
+        }
+    }
+    cpu_cpuid(1, 0, r);
+    if (r[2] & (1u << 31)) { /* a hypervisor: its leaves are at 0x40000000 */
+        cpu_cpuid(0x40000000, 0, r);
+        if (r[0] >= 0x40000010 && r[0] < 0x40010000) {
+            cpu_cpuid(0x40000010, 0, r);
+            if (r[0] != 0 && r[1] != 0) {
+                *tsc_hz = (uint64_t)r[0] * 1000;
+                *lapic_hz = (uint64_t)r[1] * 1000;
+                return "hypervisor";
+            }
+        }
+    }
+    uint64_t hz = hpet_hz();
+    if (hz != 0) {
+        volatile uint32_t *config = (volatile uint32_t *)(HPET_VIRT + HPET_CONFIG);
+        uint32_t saved = *config;
+        *config = saved | 1; /* ENABLE_CNF: the main counter runs */
+        hpet_last = hpet_read32(HPET_COUNTER);
+        *tsc_hz = measure(hpet_now, hz, tsc_now, false);
+        *config = saved; /* the HPET is left as found, for a PD that owns it */
+        if (*tsc_hz != 0)
+            return "hpet";
+    }
+    uint8_t gate = cpu_inb(0x61);
+    cpu_outb(0x61, (uint8_t)((gate & ~0x03) | 0x01)); /* gate on, speaker off */
+    cpu_outb(0x43, 0xB4); /* channel 2, lo/hi, mode 2 */
+    cpu_outb(0x42, 0);
+    cpu_outb(0x42, 0); /* 65536 */
+    pit_now();
+    *tsc_hz = measure(pit_now, PIT_HZ, tsc_now, true);
+    cpu_outb(0x61, gate);
+    return "pit";
+}
+
+const char *apic_clock_source = "none";
+
 static void calibrate(void)
 {
-    const uint32_t pit_count = 11932; /* 1193182 Hz * 10 ms */
-    uint8_t gate = cpu_inb(0x61);
-    cpu_outb(0x61, (uint8_t)((gate & ~0x03) | 0x00));
-    cpu_outb(0x43, 0xB0); /* channel 2, lo/hi, mode 0 */
-    cpu_outb(0x42, (uint8_t)(pit_count & 0xFF));
-    cpu_outb(0x42, (uint8_t)(pit_count >> 8));
+    uint64_t tsc_hz = 0, lapic_hz = 0;
+    apic_clock_source = calibrate_tsc(&tsc_hz, &lapic_hz);
+    if (tsc_hz < 1000000)
+        tsc_hz = 1000000; /* nothing answered: 1 MHz keeps the arithmetic sane */
+    tsc_per_ms = tsc_hz / 1000;
+    apic_tsc_per_us = tsc_hz / 1000000;
     *lapic_reg(LAPIC_TIMER_DIV) = 0xB; /* divide by 1 */
     *lapic_reg(LAPIC_LVT_TIMER) = 1u << 16; /* masked */
-    *lapic_reg(LAPIC_TIMER_INIT) = 0xFFFFFFFFu;
-    uint64_t t0 = cpu_rdtsc();
-    cpu_outb(0x61, (uint8_t)((gate & ~0x03) | 0x01)); /* start */
-    for (uint32_t spins = 0; !(cpu_inb(0x61) & 0x20) && spins < 100000000u; spins++)
-        ;
-    uint64_t t1 = cpu_rdtsc();
-    uint32_t lapic_elapsed = 0xFFFFFFFFu - *lapic_reg(LAPIC_TIMER_CUR);
-    *lapic_reg(LAPIC_TIMER_INIT) = 0;
-    tsc_per_ms = (t1 - t0) / 10;
-    if (tsc_per_ms < 1000)
-        tsc_per_ms = 1000;
-    apic_tsc_per_us = tsc_per_ms / 1000;
-    lapic_per_ms = lapic_elapsed / 10;
+    if (lapic_hz == 0 && !cpu_features.tsc_deadline) {
+        *lapic_reg(LAPIC_TIMER_INIT) = 0xFFFFFFFFu;
+        lapic_hz = measure(tsc_now, tsc_hz, lapic_now, false);
+        *lapic_reg(LAPIC_TIMER_INIT) = 0;
+    }
+    lapic_per_ms = lapic_hz / 1000;
     if (lapic_per_ms < 10)
         lapic_per_ms = 10;
 }

@@ -13,6 +13,8 @@
 #define APIC_SPURIOUS_VECTOR 0xFF
 
 extern uint64_t apic_tsc_per_us;
+/* What the TSC rate was taken from: cpuid, hypervisor, hpet or pit. */
+extern const char *apic_clock_source;
 
 void apic_init(void);
 void apic_eoi(void);
