@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "ddf"))
 import mkdisk  # noqa: E402
 
 NAMES = 150
-WRITERS = {"writer_a": "/a", "writer_b": "/b"}  # PD name -> subtree (tests/fs/qemu/fs_config.c)
+WRITERS = {"writer_a": "/a", "writer_b": "/b"}  # PD name -> subtree (tests/fs/qemu/fs_crash.cfg)
 SECTOR = 512
 PART_FIRST, PART_SECTORS = 2048, 65536  # 1 MiB offset, 32 MiB
 OFFSET = PART_FIRST * SECTOR
