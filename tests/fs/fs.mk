@@ -91,11 +91,22 @@ FS_QEMU_ELFS += $(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.
 FS_QEMU_IMAGE := $(FS_QEMU_DIR)/fs_crash.img
 $(eval $(call pd_image,$(FS_QEMU_IMAGE),tests/fs/qemu/fs_crash.system,$(FS_QEMU_ELFS)))
 $(FS_QEMU_IMAGE): tests/fs/qemu/fs_crash.cfg
-ALL_TARGETS += $(FS_QEMU_IMAGE)
+# The same system with a hostile configuration: a copy of the description in
+# the build tree, beside it tests/fs/qemu/badcfg/fs_crash.cfg, which the image
+# writer then prefills (it reads a prefill file beside the description).
+FS_QEMU_BAD_DIR := $(FS_QEMU_DIR)/badcfg
+FS_QEMU_BAD_IMAGE := $(FS_QEMU_DIR)/fs_badcfg.img
+$(FS_QEMU_BAD_DIR)/fs_crash.system: tests/fs/qemu/fs_crash.system tests/fs/qemu/badcfg/fs_crash.cfg
+	@mkdir -p $(@D)
+	cp tests/fs/qemu/badcfg/fs_crash.cfg $(@D)/fs_crash.cfg
+	cp tests/fs/qemu/fs_crash.system $@
+$(eval $(call pd_image,$(FS_QEMU_BAD_IMAGE),$(FS_QEMU_BAD_DIR)/fs_crash.system,$(FS_QEMU_ELFS)))
+ALL_TARGETS += $(FS_QEMU_IMAGE) $(FS_QEMU_BAD_IMAGE)
 
 .PHONY: test-fs-qemu
-test-fs-qemu: $(FS_QEMU_IMAGE) $(SUBSTRATE_BIN)
-	python3 tests/fs/qemu_test.py --image $(FS_QEMU_IMAGE) --substrate $(SUBSTRATE_BIN) \
+test-fs-qemu: $(FS_QEMU_IMAGE) $(FS_QEMU_BAD_IMAGE) $(SUBSTRATE_BIN)
+	python3 tests/fs/qemu_test.py --image $(FS_QEMU_IMAGE) --bad-config-image $(FS_QEMU_BAD_IMAGE) \
+		--substrate $(SUBSTRATE_BIN) \
 		--work $(BUILD)/tests/fs/qemu-work --runs $(or $(FS_QEMU_RUNS),4)
 TEST_SUITES += test-fs-qemu
 else

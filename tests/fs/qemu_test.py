@@ -2,6 +2,7 @@
 """QEMU power-cut test of the filesystem PD, judged from the host.
 
 Usage: tests/fs/qemu_test.py --image IMG --substrate BIN --work DIR [--runs N] [--seed S]
+                             [--bad-config-image IMG]
 
 A disk with an MBR partition table gets a filesystem made by the host tool
 in partition 0. Then, N times on the same disk: boot the system (two writer
@@ -15,6 +16,11 @@ check from the host:
   - each writer's attempt to climb out of its subtree was refused (it
     records the verdict as a file in its own subtree).
 Each boot mounts what the previous kill left behind. Prints PASS:/FAIL: lines.
+
+With --bad-config-image (the same system, its configuration text replaced by
+one whose line 6 gives a root with '..'), first boots that on the freshly
+made filesystem: the filesystem PD must name the line and the fault, mount
+nothing, serve no one, and leave the disk as it was.
 """
 import argparse
 import os
@@ -88,6 +94,53 @@ def boot_and_kill(image, disk, log, kill_after, limit):
         return f.read(), first is not None
 
 
+BAD_CONFIG_LINE = "fs: config line 6: root must be normalised (no '.' or '..' component); serving no one"
+
+
+def boot_until(image, disk, log, marker, linger, limit):
+    """Boots; kills QEMU linger seconds after marker appears on the console (or at limit)."""
+    if os.path.exists(log):
+        os.unlink(log)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
+           "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
+           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
+           "-device", "virtio-blk-pci,drive=d0,addr=3"]
+    q = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.time()
+    seen = None
+    while time.time() - start < limit and q.poll() is None:
+        time.sleep(0.1)
+        if seen is None:
+            try:
+                with open(log, errors="replace") as f:
+                    if marker in f.read():
+                        seen = time.time()
+            except OSError:
+                pass
+        elif time.time() - seen >= linger:
+            break
+    q.kill()
+    q.wait()
+    with open(log, errors="replace") as f:
+        return f.read()
+
+
+def check_bad_config(image, substrate, disk, work):
+    with open(disk, "rb") as f:
+        before = f.read()
+    text = boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
+    lines = [ln.rstrip("\r") for ln in text.splitlines()]
+    report("badcfg/names-the-line-and-fault", BAD_CONFIG_LINE in lines,
+           f"want {BAD_CONFIG_LINE!r}; console ends {text[-300:]!r}")
+    report("badcfg/mounts-nothing-serves-no-one", "fs: mounted" not in text and "FSYNCED" not in text,
+           text[-300:])
+    with open(disk, "rb") as f:
+        report("badcfg/disk-untouched", f.read() == before, "the disk changed")
+    rc, out, err = tool(substrate, "ls", disk, "/")
+    report("badcfg/filesystem-still-empty", rc == 0 and out.strip() == b"", (out.decode(errors="replace") + err)[-200:])
+
+
 def check_writer(substrate, disk, text, run, pd, root):
     # Console lines of the two writers can interleave: keep only well-formed
     # lines whose check field matches.
@@ -142,6 +195,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--runs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--bad-config-image", default=None)
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
@@ -151,6 +205,8 @@ def main():
     mkdisk.write_image("mbr", disk, 48, [(PART_FIRST, PART_SECTORS)])
     rc, _, err = tool(args.substrate, "mkfs", disk, f"{PART_SECTORS * SECTOR}")
     report("host-mkfs-on-partition", rc == 0, err)
+    if args.bad_config_image:
+        check_bad_config(args.bad_config_image, args.substrate, disk, args.work)
     for run in range(1, args.runs + 1):
         kill_after = rng.uniform(1.5, 7.0)
         text, progressed = boot_and_kill(args.image, disk, os.path.join(args.work, f"run{run}.log"),
