@@ -12,10 +12,12 @@ FS_MODEL := $(FS_TEST_BIN)/fs_model_test
 FS_POWERCUT := $(FS_TEST_BIN)/fs_powercut_test
 FS_CORRUPT := $(FS_TEST_BIN)/fs_corrupt_test
 FS_SERVER := $(FS_TEST_BIN)/fs_server_test
+FS_CONFIG := $(FS_TEST_BIN)/fs_config_test
 
 .PHONY: test-fs
-test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT) $(FS_SERVER)
+test-fs: $(FS_UNIT) $(FS_MODEL) $(FS_POWERCUT) $(FS_CORRUPT) $(FS_SERVER) $(FS_CONFIG)
 	$(FS_UNIT)
+	$(FS_CONFIG)
 	$(FS_SERVER)
 	$(FS_CORRUPT) 400
 	$(FS_MODEL) 5 2500
@@ -30,12 +32,18 @@ TEST_SUITES += test-fs-tool
 
 # libFuzzer targets: short runs in test-fs-fuzz, long ones in `make fuzz`.
 FS_FUZZ_DIR := $(BUILD)/fuzz/fs
-FS_FUZZERS := fuzz_mount fuzz_fsck fuzz_proto
+FS_FUZZERS := fuzz_mount fuzz_fsck fuzz_proto fuzz_config
 FS_FUZZ_SRCS_fuzz_mount := $(FS_LIB_SRCS)
 FS_FUZZ_SRCS_fuzz_fsck := $(FS_LIB_SRCS) system/fs/fs_fsck.c
 FS_FUZZ_SRCS_fuzz_proto := $(FS_LIB_SRCS)
+FS_FUZZ_SRCS_fuzz_config := system/fs/fs_config.c
+# Seeds: filesystem images, except for the configuration parser's texts.
+FS_FUZZ_SEEDS = $(or $(FS_FUZZ_SEEDS_$(1)),tests/fs/fuzz/corpus)
+FS_FUZZ_SEEDS_fuzz_config := tests/fs/fuzz/corpus-config
+# Short runs in test-fs-fuzz; the text parser is cheap enough for more.
+FS_FUZZ_RUNS_fuzz_config := 50000
 
-# The library is compiled once for all three (instrumented, without the
+# The library is compiled once for all targets (instrumented, without the
 # fuzzer's main), each target file links against those objects.
 FS_FUZZ_OBJ := $(FS_FUZZ_DIR)/obj
 $(FS_FUZZ_OBJ)/%.o: %.c
@@ -53,14 +61,14 @@ $(foreach f,$(FS_FUZZERS),$(eval $(call fs_fuzzer,$(f))))
 
 # Each run starts from the committed seeds in a scratch copy, so the tree stays clean.
 FS_FUZZ_RUN = rm -rf $(FS_FUZZ_DIR)/corpus-$(1) && mkdir -p $(FS_FUZZ_DIR)/corpus-$(1) && \
-	cp tests/fs/fuzz/corpus/* $(FS_FUZZ_DIR)/corpus-$(1)/ && \
+	cp $(call FS_FUZZ_SEEDS,$(1))/* $(FS_FUZZ_DIR)/corpus-$(1)/ && \
 	if $(FS_FUZZ_DIR)/$(1) $(2) -max_len=8192 $(FS_FUZZ_DIR)/corpus-$(1) >$(FS_FUZZ_DIR)/$(1).log 2>&1; \
 	then echo "PASS: fs/$(1) ($$(grep -o 'Done [0-9]* runs' $(FS_FUZZ_DIR)/$(1).log))"; \
 	else tail -30 $(FS_FUZZ_DIR)/$(1).log; echo "FAIL: fs/$(1) (log in $(FS_FUZZ_DIR)/$(1).log)"; exit 1; fi
 
 .PHONY: test-fs-fuzz fuzz-fs
 test-fs-fuzz: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
-	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=600 -seed=1);)
+	@$(foreach f,$(FS_FUZZERS),$(call FS_FUZZ_RUN,$(f),-runs=$(or $(FS_FUZZ_RUNS_$(f)),600) -seed=1);)
 TEST_SUITES += test-fs-fuzz
 
 fuzz-fs: $(addprefix $(FS_FUZZ_DIR)/,$(FS_FUZZERS))
@@ -70,7 +78,7 @@ FUZZ_TARGETS += fuzz-fs
 # The QEMU power-cut system: the filesystem PD and a writer client, above the
 # block virtualiser and the virtio-blk driver (see tests/fs/qemu/).
 FS_QEMU_DIR := $(BUILD)/tests/fs/qemu
-$(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf,tests/fs/qemu/fs_config.c))
+$(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf))
 $(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c))
 FS_QEMU_ELFS := $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf
 
@@ -82,11 +90,23 @@ $(eval $(call ddf_pd,fsq/blk_virt,system/virt/blk_virt_pd.c))
 FS_QEMU_ELFS += $(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf
 FS_QEMU_IMAGE := $(FS_QEMU_DIR)/fs_crash.img
 $(eval $(call pd_image,$(FS_QEMU_IMAGE),tests/fs/qemu/fs_crash.system,$(FS_QEMU_ELFS)))
-ALL_TARGETS += $(FS_QEMU_IMAGE)
+$(FS_QEMU_IMAGE): tests/fs/qemu/fs_crash.cfg
+# The same system with a hostile configuration: a copy of the description in
+# the build tree, beside it tests/fs/qemu/badcfg/fs_crash.cfg, which the image
+# writer then prefills (it reads a prefill file beside the description).
+FS_QEMU_BAD_DIR := $(FS_QEMU_DIR)/badcfg
+FS_QEMU_BAD_IMAGE := $(FS_QEMU_DIR)/fs_badcfg.img
+$(FS_QEMU_BAD_DIR)/fs_crash.system: tests/fs/qemu/fs_crash.system tests/fs/qemu/badcfg/fs_crash.cfg
+	@mkdir -p $(@D)
+	cp tests/fs/qemu/badcfg/fs_crash.cfg $(@D)/fs_crash.cfg
+	cp tests/fs/qemu/fs_crash.system $@
+$(eval $(call pd_image,$(FS_QEMU_BAD_IMAGE),$(FS_QEMU_BAD_DIR)/fs_crash.system,$(FS_QEMU_ELFS)))
+ALL_TARGETS += $(FS_QEMU_IMAGE) $(FS_QEMU_BAD_IMAGE)
 
 .PHONY: test-fs-qemu
-test-fs-qemu: $(FS_QEMU_IMAGE) $(SUBSTRATE_BIN)
-	python3 tests/fs/qemu_test.py --image $(FS_QEMU_IMAGE) --substrate $(SUBSTRATE_BIN) \
+test-fs-qemu: $(FS_QEMU_IMAGE) $(FS_QEMU_BAD_IMAGE) $(SUBSTRATE_BIN)
+	python3 tests/fs/qemu_test.py --image $(FS_QEMU_IMAGE) --bad-config-image $(FS_QEMU_BAD_IMAGE) \
+		--substrate $(SUBSTRATE_BIN) \
 		--work $(BUILD)/tests/fs/qemu-work --runs $(or $(FS_QEMU_RUNS),4)
 TEST_SUITES += test-fs-qemu
 else
@@ -97,13 +117,14 @@ endif
 # because it needs fs_pd_program and ddf_pd, which are read after bench/.
 ifdef ddf_pd
 FS_QBENCH_DIR := $(BUILD)/bench/fs/qemu
-$(eval $(call fs_pd_program,$(FS_QBENCH_DIR)/fs.elf,bench/fs/qemu/fs_config.c))
+$(eval $(call fs_pd_program,$(FS_QBENCH_DIR)/fs.elf))
 $(eval $(call pd_program,$(FS_QBENCH_DIR)/fs_client.elf,bench/fs/qemu/fs_client.c))
 $(eval $(call pd_program,$(FS_QBENCH_DIR)/raw_client.elf,bench/fs/qemu/raw_client.c))
 FS_QBENCH_IMAGE := $(FS_QBENCH_DIR)/fs_bench.img
 $(eval $(call pd_image,$(FS_QBENCH_IMAGE),bench/fs/qemu/fs_bench.system,\
 	$(FS_QBENCH_DIR)/fs.elf $(FS_QBENCH_DIR)/fs_client.elf $(FS_QBENCH_DIR)/raw_client.elf \
 	$(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf))
+$(FS_QBENCH_IMAGE): bench/fs/qemu/fs_bench.cfg
 
 .PHONY: bench-fs-qemu
 bench-fs-qemu: $(FS_QBENCH_IMAGE) $(SUBSTRATE_BIN)

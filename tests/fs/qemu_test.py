@@ -2,6 +2,7 @@
 """QEMU power-cut test of the filesystem PD, judged from the host.
 
 Usage: tests/fs/qemu_test.py --image IMG --substrate BIN --work DIR [--runs N] [--seed S]
+                             [--bad-config-image IMG]
 
 A disk with an MBR partition table gets a filesystem made by the host tool
 in partition 0. Then, N times on the same disk: boot the system (two writer
@@ -15,6 +16,11 @@ check from the host:
   - each writer's attempt to climb out of its subtree was refused (it
     records the verdict as a file in its own subtree).
 Each boot mounts what the previous kill left behind. Prints PASS:/FAIL: lines.
+
+With --bad-config-image (the same system, its configuration text replaced by
+one whose line 6 gives a root with '..'), first boots that on the freshly
+made filesystem: the filesystem PD must name the line and the fault, mount
+nothing, serve no one, and leave the disk as it was.
 """
 import argparse
 import os
@@ -29,7 +35,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "ddf"))
 import mkdisk  # noqa: E402
 
 NAMES = 150
-WRITERS = {"writer_a": "/a", "writer_b": "/b"}  # PD name -> subtree (tests/fs/qemu/fs_config.c)
+WRITERS = {"writer_a": "/a", "writer_b": "/b"}  # PD name -> subtree (tests/fs/qemu/fs_crash.cfg)
 SECTOR = 512
 PART_FIRST, PART_SECTORS = 2048, 65536  # 1 MiB offset, 32 MiB
 OFFSET = PART_FIRST * SECTOR
@@ -88,6 +94,53 @@ def boot_and_kill(image, disk, log, kill_after, limit):
         return f.read(), first is not None
 
 
+BAD_CONFIG_LINE = "fs: config line 6: root must be normalised (no '.' or '..' component); serving no one"
+
+
+def boot_until(image, disk, log, marker, linger, limit):
+    """Boots; kills QEMU linger seconds after marker appears on the console (or at limit)."""
+    if os.path.exists(log):
+        os.unlink(log)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
+           "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
+           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
+           "-device", "virtio-blk-pci,drive=d0,addr=3"]
+    q = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.time()
+    seen = None
+    while time.time() - start < limit and q.poll() is None:
+        time.sleep(0.1)
+        if seen is None:
+            try:
+                with open(log, errors="replace") as f:
+                    if marker in f.read():
+                        seen = time.time()
+            except OSError:
+                pass
+        elif time.time() - seen >= linger:
+            break
+    q.kill()
+    q.wait()
+    with open(log, errors="replace") as f:
+        return f.read()
+
+
+def check_bad_config(image, substrate, disk, work):
+    with open(disk, "rb") as f:
+        before = f.read()
+    text = boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
+    lines = [ln.rstrip("\r") for ln in text.splitlines()]
+    report("badcfg/names-the-line-and-fault", BAD_CONFIG_LINE in lines,
+           f"want {BAD_CONFIG_LINE!r}; console ends {text[-300:]!r}")
+    report("badcfg/mounts-nothing-serves-no-one", "fs: mounted" not in text and "FSYNCED" not in text,
+           text[-300:])
+    with open(disk, "rb") as f:
+        report("badcfg/disk-untouched", f.read() == before, "the disk changed")
+    rc, out, err = tool(substrate, "ls", disk, "/")
+    report("badcfg/filesystem-still-empty", rc == 0 and out.strip() == b"", (out.decode(errors="replace") + err)[-200:])
+
+
 def check_writer(substrate, disk, text, run, pd, root):
     # Console lines of the two writers can interleave: keep only well-formed
     # lines whose check field matches.
@@ -103,7 +156,14 @@ def check_writer(substrate, disk, text, run, pd, root):
            f"{root}: {names[:5]}")
     if not fsynced:
         return
+    # Under load whole runs of lines come out garbled (characters of both
+    # writers interleave), so the last version written may be well past the
+    # last well-formed line: take the highest number that follows the
+    # writer's name anywhere. A bogus one only widens which later versions of
+    # a file are accepted, and each must still match its content exactly.
     last = max(n for n, _ in fsynced)
+    for a in re.findall(rf"{pd} (\d{{1,6}}) ", text):
+        last = max(last, int(a))
     latest = {}
     for n, size in fsynced:
         latest[n % NAMES] = max(latest.get(n % NAMES, -1), n)
@@ -142,6 +202,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--runs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--bad-config-image", default=None)
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
@@ -151,6 +212,8 @@ def main():
     mkdisk.write_image("mbr", disk, 48, [(PART_FIRST, PART_SECTORS)])
     rc, _, err = tool(args.substrate, "mkfs", disk, f"{PART_SECTORS * SECTOR}")
     report("host-mkfs-on-partition", rc == 0, err)
+    if args.bad_config_image:
+        check_bad_config(args.bad_config_image, args.substrate, disk, args.work)
     for run in range(1, args.runs + 1):
         kill_after = rng.uniform(1.5, 7.0)
         text, progressed = boot_and_kill(args.image, disk, os.path.join(args.work, f"run{run}.log"),

@@ -12,16 +12,21 @@
  *
  * Regions are bound by the builder (setvar_vaddr / setvar_size) to the
  * symbols below; a client whose regions are missing or too small is not
- * served. The library's arena is static, so the PD's memory is fixed.
+ * served. The configuration comes from the read-only region `fs_config`
+ * (prefilled text, system/fs/fs_config.h); if it is missing or wrong in any
+ * way this PD says which line and why, and serves no one. The library's arena is static, so the PD's memory is fixed.
  */
 #include <microkit.h>
 
 #include "ddf/blk.h"
 #include "system/fs/fs.h"
+#include "system/fs/fs_config.h"
 #include "system/fs/fs_format.h"
 #include "system/fs/fs_server.h"
 #include "system/fs/pd/fs_pd.h"
 
+uintptr_t fs_config;
+uint64_t fs_config_size;
 uintptr_t blk_control;
 uintptr_t blk_data;
 uint64_t blk_control_size;
@@ -38,6 +43,7 @@ static uint32_t blk_seq;
 static fs_t *fs;
 static fs_server_client_t clients[FS_PD_MAX_CLIENTS];
 static bool client_ok[FS_PD_MAX_CLIENTS];
+static fs_config_t cfg;
 
 static void say(const char *a, const char *b)
 {
@@ -53,7 +59,7 @@ static int blk_one(uint32_t code, uint64_t block, uint32_t count)
     blk_req_t rq = {code, ++blk_seq, 0, block, count, 0};
     if (blk_req_enqueue(&blk, &rq) != DDF_RING_OK)
         return -1;
-    microkit_notify(fs_pd_config.blk_channel);
+    microkit_notify(cfg.blk_channel);
     blk_resp_t rs;
     while (blk_resp_dequeue(&blk, &rs) != DDF_RING_OK)
         __asm__ volatile("pause");
@@ -121,19 +127,51 @@ static void client_regions(uint32_t i, uintptr_t *control, uint64_t *control_siz
     *data_size = data_sizes[i];
 }
 
-static size_t str_len(const char *s)
+static void say_number(uint32_t v)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
+    char buf[11];
+    int n = 0;
+    do {
+        buf[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < 10);
+    while (n > 0) {
+        char c[2] = {buf[--n], '\0'};
+        microkit_dbg_puts(c);
+    }
+}
+
+/* Reads the configuration region; false (after saying why) when it is unusable. */
+static bool read_config(void)
+{
+    if (!fs_config || !fs_config_size) {
+        say("no configuration region (fs_config)", "");
+        return false;
+    }
+    fs_config_error_t e;
+    if (!fs_config_parse((const volatile char *)fs_config, (size_t)fs_config_size, &cfg, &e)) {
+        microkit_dbg_puts("fs: config");
+        if (e.line) {
+            microkit_dbg_puts(" line ");
+            say_number(e.line);
+            microkit_dbg_puts(": ");
+        } else {
+            microkit_dbg_puts(": ");
+        }
+        microkit_dbg_puts(e.what);
+        microkit_dbg_puts("; serving no one\n");
+        return false;
+    }
+    return true;
 }
 
 void init(void)
 {
     static fs_blockdev_t dev;
+    if (!read_config())
+        return;
     if (!blk_control || !blk_data || blk_attach(&blk, (void *)blk_control, blk_control_size ? blk_control_size : 0x10000,
-                                                 fs_pd_config.blk_capacity, true, false) != DDF_RING_OK) {
+                                                 cfg.blk_capacity, true, false) != DDF_RING_OK) {
         say("no block connection", "");
         return;
     }
@@ -142,7 +180,7 @@ void init(void)
         __asm__ volatile("pause");
     dev = (fs_blockdev_t){NULL, blk.info->capacity, dev_read, dev_write, dev_flush};
     fs_mount_opts_t opts = {0};
-    opts.cache_nodes = fs_pd_config.cache_nodes;
+    opts.cache_nodes = cfg.cache_nodes;
     size_t need = fs_arena_size(dev.block_count, opts.cache_nodes);
     if (need == 0 || need > sizeof arena) {
         say("partition too large for this PD's arena", "");
@@ -152,7 +190,7 @@ void init(void)
     int r = fs_mount(&fs, &dev, &opts, arena, sizeof arena, err, sizeof err);
     if (r == FS_EINVAL) {
         say("no filesystem yet, formatting: ", err);
-        r = fs_mkfs(&dev, fs_pd_config.format_seed);
+        r = fs_mkfs(&dev, cfg.format_seed);
         if (r == FS_OK)
             r = fs_mount(&fs, &dev, &opts, arena, sizeof arena, err, sizeof err);
     }
@@ -162,20 +200,21 @@ void init(void)
         return;
     }
     say("mounted", "");
-    for (uint32_t i = 0; i < fs_pd_config.client_count && i < FS_PD_MAX_CLIENTS; i++) {
+    for (uint32_t i = 0; i < cfg.client_count && i < FS_PD_MAX_CLIENTS; i++) {
         uintptr_t control, data;
         uint64_t control_size, data_size;
         client_regions(i, &control, &control_size, &data, &data_size);
-        const char *root = fs_pd_config.clients[i].root;
+        const char *root = cfg.clients[i].root;
+        size_t root_len = cfg.clients[i].root_len;
         if (!control || !data ||
-            fs_server_attach(fs, &clients[i], (void *)control, control_size, fs_pd_config.clients[i].capacity,
-                             (void *)data, data_size, root, str_len(root)) != FS_OK) {
+            fs_server_attach(fs, &clients[i], (void *)control, control_size, cfg.clients[i].capacity,
+                             (void *)data, data_size, root, root_len) != FS_OK) {
             say("cannot serve a client confined to ", root);
             continue;
         }
         client_ok[i] = true;
         /* The rings are initialised: the client may start. */
-        microkit_notify(fs_pd_config.clients[i].channel);
+        microkit_notify(cfg.clients[i].channel);
     }
 }
 
@@ -185,10 +224,10 @@ void notified(microkit_channel ch)
         return;
     /* Any notification: serve every client until its queue is empty. */
     (void)ch;
-    for (uint32_t i = 0; i < fs_pd_config.client_count && i < FS_PD_MAX_CLIENTS; i++) {
+    for (uint32_t i = 0; i < cfg.client_count && i < FS_PD_MAX_CLIENTS; i++) {
         if (!client_ok[i])
             continue;
         if (fs_server_process(fs, &clients[i], 1024))
-            microkit_notify(fs_pd_config.clients[i].channel);
+            microkit_notify(cfg.clients[i].channel);
     }
 }
