@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kernel/abi/image.h"
 #include "lib/vspace/vspace_plan.h"
@@ -256,28 +257,55 @@ static int patch_symbol(flat_t *flat, const sdf_pd_t *pd, const pd_build_t *b, c
 }
 
 /*
- * A region's prefill file: the path as written, else beside the system
- * description that names it.
+ * Where a region's prefill file is: where the parser found it through the
+ * search path, else the path as written, else beside the system description
+ * that names it. `buf` holds the last form when that is the one returned.
  */
-static int read_prefill(const sdf_system_t *sys, const sdf_mr_t *mr, uint8_t **data, size_t *len, FILE *diag)
+static const char *prefill_location(const sdf_mr_t *mr, char *buf, size_t buf_size)
 {
-    (void)sys;
+    if (mr->prefill_file)
+        return mr->prefill_file;
     const char *path = mr->prefill_path;
-    char beside[4096];
     FILE *probe = fopen(path, "rb");
     if (probe) {
         fclose(probe);
-    } else if (path[0] != '/' && mr->loc.file && strrchr(mr->loc.file, '/')) {
-        int dir_len = (int)(strrchr(mr->loc.file, '/') - mr->loc.file);
-        int w = snprintf(beside, sizeof(beside), "%.*s/%s", dir_len, mr->loc.file, path);
-        if (w > 0 && (size_t)w < sizeof(beside))
-            path = beside;
+        return path;
     }
-    if (read_file(path, data, len, diag)) {
+    const char *slash = mr->loc.file ? strrchr(mr->loc.file, '/') : NULL;
+    if (path[0] != '/' && slash) {
+        int dir_len = (int)(slash - mr->loc.file);
+        int w = snprintf(buf, buf_size, "%.*s/%s", dir_len, mr->loc.file, path);
+        if (w > 0 && (size_t)w < buf_size)
+            return buf;
+    }
+    return path;
+}
+
+static int read_prefill(const sdf_mr_t *mr, uint8_t **data, size_t *len, FILE *diag)
+{
+    char buf[4096];
+    if (read_file(prefill_location(mr, buf, sizeof(buf)), data, len, diag)) {
         fprintf(diag, "%s:%u:%u: error: cannot read prefill_path '%s' of memory_region '%s'\n", mr->loc.file,
                 mr->loc.line, mr->loc.column, mr->prefill_path, mr->name);
         return 1;
     }
+    return 0;
+}
+
+/* The length of a region's prefill file, for setvar_prefill_size; 0 without one. */
+static int prefill_length(const sdf_mr_t *mr, uint64_t *length, FILE *diag)
+{
+    *length = 0;
+    if (!mr->prefill_path)
+        return 0;
+    char buf[4096];
+    struct stat st;
+    if (stat(prefill_location(mr, buf, sizeof(buf)), &st) != 0) {
+        fprintf(diag, "%s:%u:%u: error: cannot read prefill_path '%s' of memory_region '%s'\n", mr->loc.file,
+                mr->loc.line, mr->loc.column, mr->prefill_path, mr->name);
+        return 1;
+    }
+    *length = (uint64_t)st.st_size;
     return 0;
 }
 
@@ -549,6 +577,13 @@ static int patch_pd(const sdf_system_t *sys, size_t i, flat_t *flat, const pd_bu
             rc |= patch_symbol(flat, pd, b, map->setvar_vaddr, &map->vaddr, 8, true, diag);
         if (map->setvar_size)
             rc |= patch_symbol(flat, pd, b, map->setvar_size, &size, 8, true, diag);
+        if (map->setvar_prefill_size) {
+            uint64_t length;
+            if (prefill_length(&sys->mrs[map->mr], &length, diag))
+                rc |= 1;
+            else
+                rc |= patch_symbol(flat, pd, b, map->setvar_prefill_size, &length, 8, true, diag);
+        }
     }
     for (size_t q = 0; q < pd->irq_count; q++) {
         uint64_t id = pd->irqs[q].id;
@@ -715,7 +750,7 @@ int image_build(const sdf_system_t *sys, const char *kernel_elf, const char *out
                     mr->loc.file, mr->loc.line, mr->loc.column, mr->name);
             goto out;
         }
-        if (read_prefill(sys, mr, &data, &len, diag)) {
+        if (read_prefill(mr, &data, &len, diag)) {
             goto out;
         }
         if (len > mr->size) {
