@@ -141,6 +141,13 @@ def main():
         report("net-user/echo-and-driver-start", up, "console: " + open(log, "rb").read()[-400:].decode(errors="replace"))
         if not up:
             return
+        # Both grants came from the system description's regions, and the
+        # virtualiser enforces them.
+        text = open(log, "rb").read().decode(errors="replace")
+        report("net-user/virt-takes-grants-from-regions",
+               "net_virt: client 0: grant accepted, transmit filtered" in text and
+               "net_virt: client 1: grant accepted, transmit filtered" in text,
+               "console: " + "".join(l + "\n" for l in text.splitlines() if l.startswith("net_virt:"))[-400:])
         # The checker's own verdicts (ping and TCP to the gateway).
         wait_for(log, "net-user/guest-tcp-to-gateway", 90)
         text = open(log, "rb").read().decode(errors="replace")
