@@ -134,7 +134,7 @@ def main():
     with open(log, "wb") as out:
         proc = subprocess.Popen(["scripts/qemu-run", image, "-netdev", netdev,
                                  "-device", "virtio-net-pci,netdev=n0,addr=4"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+                                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
             wait_for(log, "virtio_net: ready", 60)
@@ -216,7 +216,11 @@ def main():
         n = udp_echo(port, 5)
         report("net-user/echo-answers-after-junk", ok and n == 5, f"tcp {ok}, udp {n} of 5")
     finally:
-        proc.kill()
+        # The whole group: the runner script, its timeout and QEMU itself.
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass
         proc.wait()
         if listener is not None:
             listener.close()
