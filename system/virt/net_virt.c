@@ -2,7 +2,7 @@
  * The network virtualiser (see net_virt.h for the model).
  *
  * Owns: the receive and transmit DMA buffer pools and which of them the
- * driver holds; the MAC of each client.
+ * driver holds; the MAC and the parsed grant of each client.
  * Invariants:
  *   - a DMA buffer is either idle here or lent to the driver, never both, and
  *     one the driver returns is accepted only if it was lent (so a confused
@@ -11,10 +11,13 @@
  *     returning it, and only after the descriptor was checked against that
  *     client's region;
  *   - nothing here ever waits for a client.
- * Must never: copy more than a checked length, or deliver a frame to a client
- * whose MAC it is not addressed to (broadcast and multicast excepted).
+ * Must never: copy more than a checked length, deliver a frame to a client
+ * whose MAC it is not addressed to (broadcast and multicast excepted), or
+ * send a granted client's frame its grant does not allow.
  */
 #include "system/virt/net_virt.h"
+
+#include "system/net/net_filter.h"
 
 #include <string.h>
 
@@ -27,6 +30,26 @@ static bool mac_equal(const uint8_t *a, const uint8_t *b)
         }
     }
     return true;
+}
+
+/* Copies a client's grant out of its region once, then parses the copy: the
+ * region could change under a parser reading it in place. One byte more than
+ * the longest grant is copied, so an over-long one is seen as such. */
+static void load_grant(net_virt_client_t *c, const uint8_t *region, size_t size)
+{
+    char text[NET_CONFIG_MAX_TEXT + 1];
+    size_t len = size < sizeof text ? size : sizeof text;
+    memcpy(text, region, len);
+    c->filtered = true;
+    c->grant_err = net_config_parse(text, len, &c->grant, NULL);
+    if (c->grant_err == NET_CONFIG_OK && (c->grant.mac[0] & 1u) != 0) {
+        c->grant_err = NET_CONFIG_BAD_VALUE; /* a client's own MAC must be unicast */
+    }
+    if (c->grant_err != NET_CONFIG_OK) {
+        c->disabled = true;
+        return;
+    }
+    memcpy(c->mac, c->grant.mac, NET_MAC_LEN);
 }
 
 net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
@@ -46,7 +69,7 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
         if (c->rx_data == NULL || c->tx_data == NULL ||
             net_attach(&probe, c->rx_region, c->rx_region_size, c->capacity, true, false) != DDF_RING_OK ||
             net_attach(&probe, c->tx_region, c->tx_region_size, c->capacity, false, false) != DDF_RING_OK ||
-            (c->mac[0] & 1u) != 0) {
+            (c->grant == NULL && (c->mac[0] & 1u) != 0)) {
             return NET_VIRT_EINVAL; /* a client's own MAC must be unicast */
         }
     }
@@ -75,7 +98,11 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
         c->rx_data_size = cc->rx_data_size;
         c->tx_data = cc->tx_data;
         c->tx_data_size = cc->tx_data_size;
-        memcpy(c->mac, cc->mac, NET_MAC_LEN);
+        if (cc->grant == NULL) {
+            memcpy(c->mac, cc->mac, NET_MAC_LEN);
+        } else {
+            load_grant(c, cc->grant, cc->grant_size);
+        }
     }
     return NET_VIRT_OK;
 }
@@ -100,6 +127,9 @@ static void deliver(net_virt_t *v, uint32_t i, const uint8_t *frame, uint16_t le
     net_virt_client_t *c = &v->clients[i];
     net_buff_desc_t d;
     /* A full active ring means the client has stopped reading: drop, don't wait. */
+    if (c->disabled) {
+        return;
+    }
     if (c->broken || ddf_ring_full(&c->rx.active)) {
         c->rx_dropped++;
         return;
@@ -141,7 +171,7 @@ static void demux_rx(net_virt_t *v)
             bool to_all = (frame[0] & 1u) != 0; /* broadcast or multicast */
             bool owned = false;
             for (uint32_t i = 0; i < v->client_count; i++) {
-                if (to_all || mac_equal(frame, v->clients[i].mac)) {
+                if (!v->clients[i].disabled && (to_all || mac_equal(frame, v->clients[i].mac))) {
                     deliver(v, i, frame, len);
                     owned = true;
                 }
@@ -176,7 +206,8 @@ static bool transmit_one(net_virt_t *v, uint32_t i)
 {
     net_virt_client_t *c = &v->clients[i];
     net_buff_desc_t d;
-    if (c->broken || v->tx_idle_count == 0 || ddf_ring_full(&v->drv_tx.active) || ddf_ring_full(&c->tx.free)) {
+    if (c->broken || c->disabled || v->tx_idle_count == 0 || ddf_ring_full(&v->drv_tx.active) ||
+        ddf_ring_full(&c->tx.free)) {
         return false;
     }
     ddf_ring_err_t err = net_dequeue_active(&c->tx, &d);
@@ -193,10 +224,16 @@ static bool transmit_one(net_virt_t *v, uint32_t i)
         uint8_t *out = v->tx_dma + (uint64_t)b * NET_BUFFER_SIZE;
         memcpy(out, c->tx_data + d.offset, d.len);
         memcpy(out + NET_MAC_LEN, c->mac, NET_MAC_LEN);
-        (void)net_enqueue_active(&v->drv_tx, (uint64_t)b * NET_BUFFER_SIZE, d.len); /* room checked above */
-        v->tx_at_driver[b] = true;
-        v->notify_drv_tx = true;
-        c->tx_frames++;
+        if (c->filtered && net_filter_tx(&c->grant, out, d.len) != NET_FILTER_PASS) {
+            /* Checked on our copy, which the client cannot change any more. */
+            v->tx_idle[v->tx_idle_count++] = b;
+            c->tx_filtered++;
+        } else {
+            (void)net_enqueue_active(&v->drv_tx, (uint64_t)b * NET_BUFFER_SIZE, d.len); /* room checked above */
+            v->tx_at_driver[b] = true;
+            v->notify_drv_tx = true;
+            c->tx_frames++;
+        }
     } else {
         c->bad_descs++;
     }

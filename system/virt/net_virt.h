@@ -10,7 +10,17 @@
  * Transmit: clients are served round robin, one frame each per pass. A frame
  * is copied out of the client's buffer into a transmit DMA buffer, its source
  * MAC is set to the client's own (no spoofing), and the client's buffer is
- * returned to it at once.
+ * returned to it at once. A client with a grant (system/net/net_config.h)
+ * has that private copy checked by net_filter_tx(); a frame from an address
+ * or port the grant does not give is dropped and counted (tx_filtered).
+ *
+ * Grants: each client's grant text comes from a read-only region the system
+ * description fills (prefill_path). It is copied out once at init, then
+ * parsed; the client's MAC is the grant's. A grant that does not parse (or
+ * names a multicast MAC) disables that client alone: it gets no frames and
+ * none of its frames are sent. A client configured without a grant is a raw
+ * Ethernet client: its MAC comes from the configuration and nothing but the
+ * source MAC is enforced.
  *
  * Clients therefore never see any buffer but their own, and the device only
  * ever sees the virtualiser's DMA buffers. Every descriptor from a client or
@@ -23,6 +33,7 @@
 #include <stdint.h>
 
 #include "ddf/net.h"
+#include "system/net/net_config.h"
 
 #define NET_VIRT_MAX_CLIENTS 8
 #define NET_VIRT_MAX_BUFFERS 512   /* DMA buffers per direction */
@@ -33,7 +44,8 @@ typedef struct {
     uint32_t capacity;
     uint8_t *rx_data; uint64_t rx_data_size;   /* the client's buffers, as mapped here */
     uint8_t *tx_data; uint64_t tx_data_size;
-    uint8_t mac[NET_MAC_LEN];
+    const uint8_t *grant; size_t grant_size;   /* the grant region, or NULL */
+    uint8_t mac[NET_MAC_LEN];                  /* used only without a grant */
 } net_virt_client_cfg_t;
 
 typedef struct {
@@ -52,7 +64,12 @@ typedef struct {
     uint8_t *tx_data; uint64_t tx_data_size;
     uint8_t mac[NET_MAC_LEN];
     uint64_t rx_frames, rx_dropped, tx_frames, bad_descs;
+    uint64_t tx_filtered;                      /* frames its grant does not allow */
     bool broken;                               /* its rings were found corrupt */
+    bool filtered;                             /* has a grant, enforced on transmit */
+    bool disabled;                             /* its grant was bad: served not at all */
+    net_config_err_t grant_err;                /* why, when disabled */
+    net_config_t grant;
 } net_virt_client_t;
 
 typedef struct {
@@ -78,7 +95,8 @@ typedef struct {
 typedef enum { NET_VIRT_OK = 0, NET_VIRT_EINVAL } net_virt_err_t;
 
 /* Checks the configuration, then initialises every ring (this end is the
- * initialiser of all of them). Nothing is touched on error. */
+ * initialiser of all of them). Nothing is touched on error. A client whose
+ * grant is bad is not an error: it is set disabled (see grant_err). */
 net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg);
 
 /* All the work there is: refill the driver, demultiplex received frames,

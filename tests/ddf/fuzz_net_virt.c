@@ -2,12 +2,15 @@
  * libFuzzer target: the network virtualiser under hostile clients and a
  * hostile driver. The input is a script of operations: frames arriving,
  * raw descriptors from clients and driver, scribbles over shared indices,
- * polls. After every poll the ownership invariant must hold: each DMA buffer
- * is either idle in the virtualiser or lent to the driver, exactly once.
+ * polls, bytes a client writes into its transmit buffers. After every poll
+ * the ownership invariant must hold: each DMA buffer is either idle in the
+ * virtualiser or lent to the driver, exactly once. Client 1 has a grant, and
+ * every frame of its that reaches the driver must pass that grant's filter.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "system/net/net_filter.h"
 #include "system/virt/net_virt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,6 +23,7 @@ static _Alignas(64) uint8_t drv_rx_region[2048], drv_tx_region[2048];
 static _Alignas(64) uint8_t cli_rx_region[2][2048], cli_tx_region[2][2048];
 static uint8_t rx_dma[DATA], tx_dma[DATA], cli_rx_data[2][DATA], cli_tx_data[2][DATA];
 static net_virt_t virt;
+static const char grant1[] = "mac=02:00:00:00:00:02 ip=10.0.2.16/24 tcp=7,8000-8010 udp=53";
 
 static void check_invariants(void)
 {
@@ -68,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             .rx_data = cli_rx_data[i], .rx_data_size = DATA, .tx_data = cli_tx_data[i], .tx_data_size = DATA};
         memcpy(cfg.clients[i].mac, macs[i], 6);
     }
+    cfg.clients[1].grant = (const uint8_t *)grant1;
+    cfg.clients[1].grant_size = sizeof grant1;
     if (net_virt_init(&virt, &cfg) != NET_VIRT_OK) {
         abort();
     }
@@ -111,8 +117,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: /* driver returns a raw receive descriptor */
             (void)net_enqueue_active(&drv_rx, take64(&data, &size), (uint16_t)take64(&data, &size));
             break;
-        case 5: /* driver sends what it has */
+        case 5: /* driver sends what it has; client 1's frames must obey its grant */
             while (net_dequeue_active(&drv_tx, &d) == DDF_RING_OK) {
+                if (d.offset <= DATA - NET_BUFFER_SIZE && d.len <= NET_BUFFER_SIZE &&
+                    memcmp(tx_dma + d.offset + 6, macs[1], 6) == 0 &&
+                    net_filter_tx(&virt.clients[1].grant, tx_dma + d.offset, d.len) != NET_FILTER_PASS) {
+                    abort();
+                }
                 (void)net_enqueue_free(&drv_tx, d.offset, 0);
             }
             break;
@@ -124,6 +135,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)net_enqueue_free(&cli_rx[c], d.offset, 0);
             }
             break;
+        case 8: { /* client writes 8 bytes into its transmit data */
+            uint64_t at = take64(&data, &size) % (DATA - 8);
+            uint64_t v = take64(&data, &size);
+            memcpy(cli_tx_data[c] + at, &v, 8);
+            break;
+        }
+        case 9: /* client writes a plausible IPv4 UDP header at a slot */
+        {
+            uint8_t *f = cli_tx_data[c] + ((op >> 5) % BUFS) * NET_BUFFER_SIZE;
+            static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 0, 60, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 2, 16};
+            memcpy(f + 12, hdr, sizeof hdr);
+            uint64_t v = take64(&data, &size);
+            memcpy(f + 26, &v, 8); /* source and destination address */
+            v = take64(&data, &size);
+            memcpy(f + 34, &v, 4); /* ports */
+            break;
+        }
         default:
             net_virt_poll(&virt);
             check_invariants();

@@ -3,7 +3,9 @@
  * the client whose MAC they carry (broadcast reaches all), a client that
  * stops reading does not stall the other, transmit is fair and returns every
  * buffer to its owner, and hostile descriptors from clients or the driver are
- * refused without harm to anyone else.
+ * refused without harm to anyone else. Clients with a grant: their MAC is the
+ * grant's, a hostile one sending from foreign addresses or ports gets nothing
+ * out (counted, buffers returned), and a bad grant disables only its client.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,10 @@ static int sent_count;
 static uint8_t sent_src[256];   /* last byte of each frame's source MAC */
 static uint8_t sent_tag[256];   /* payload byte 14 */
 
+/* Grant regions for the granted tests (NULL: a raw client). */
+static const uint8_t *grant_region[2];
+static size_t grant_size[2];
+
 static void setup(void)
 {
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
@@ -40,6 +46,8 @@ static void setup(void)
             .tx_region_size = 4096, .capacity = CAP, .rx_data = cli_rx_data[i], .rx_data_size = DATA,
             .tx_data = cli_tx_data[i], .tx_data_size = DATA};
         memcpy(cfg.clients[i].mac, mac[i], 6);
+        cfg.clients[i].grant = grant_region[i];
+        cfg.clients[i].grant_size = grant_size[i];
     }
     CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
     CHECK(net_attach(&drv_rx, drv_rx_region, 4096, CAP, true, false) == DDF_RING_OK);
@@ -236,6 +244,171 @@ static void net_virt_refuses_driver_returning_foreign_buffers(void)
     CHECK(client_take(0) == -1 && virt.bad_driver_descs == 4);
 }
 
+/* A grant region as the image writer fills it: the text, then zeroes. */
+static uint8_t grant_page[2][4096];
+
+static void set_grant(int c, const char *text)
+{
+    memset(grant_page[c], 0, sizeof grant_page[c]);
+    if (text == NULL) {
+        grant_region[c] = NULL;
+        grant_size[c] = 0;
+        return;
+    }
+    memcpy(grant_page[c], text, strlen(text));
+    grant_region[c] = grant_page[c];
+    grant_size[c] = sizeof grant_page[c];
+}
+
+/* Client 1's grant: a different MAC than the raw fallback, so the test shows
+ * the MAC comes from the grant. */
+static const uint8_t granted_mac[6] = {0x52, 0x54, 0, 0, 0, 0xC3};
+#define GRANT1 "mac=52:54:00:00:00:c3 ip=10.0.2.16/24 gw=10.0.2.2\ntcp=7,8000-8010 udp=53\n"
+
+static uint16_t ip_checksum(const uint8_t *h, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+/* Client c queues an IPv4 TCP (proto 6) or UDP (17) frame from src_ip:sport. */
+static void client_send_ip(int c, int slot, uint8_t tag, uint8_t proto, uint32_t src_ip, uint16_t sport)
+{
+    uint8_t *f = cli_tx_data[c] + slot * NET_BUFFER_SIZE;
+    memset(f, 0, 80);
+    memcpy(f, bcast, 6);
+    memcpy(f + 6, granted_mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[3] = 60; /* total length: 20 IP + 40 of transport */
+    ip[8] = 64;
+    ip[9] = proto;
+    for (int k = 0; k < 4; k++) {
+        ip[12 + k] = (uint8_t)(src_ip >> (24 - 8 * k));
+        ip[16 + k] = (uint8_t)(0x0A000202u >> (24 - 8 * k));
+    }
+    uint16_t sum = ip_checksum(ip, 20);
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
+    uint8_t *l4 = ip + 20;
+    l4[0] = (uint8_t)(sport >> 8);
+    l4[1] = (uint8_t)sport;
+    l4[3] = 9;
+    if (proto == 6) {
+        l4[12] = 0x50;
+        l4[13] = 0x02; /* SYN */
+    } else {
+        l4[5] = 40;
+    }
+    l4[39] = tag;
+    CHECK(net_enqueue_active(&cli_tx[c], (uint64_t)slot * NET_BUFFER_SIZE, 74) == DDF_RING_OK);
+}
+
+static int client_tx_returned(int c)
+{
+    net_buff_desc_t d;
+    int n = 0;
+    while (net_dequeue_free(&cli_tx[c], &d) == DDF_RING_OK) {
+        n++;
+    }
+    return n;
+}
+
+static void net_virt_grant_gives_mac(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, GRANT1);
+    setup();
+    CHECK(!virt.clients[1].disabled && virt.clients[1].filtered && !virt.clients[0].filtered);
+    CHECK(memcmp(virt.clients[1].mac, granted_mac, 6) == 0);
+    client_offer_rx(1, 8);
+    CHECK(wire_in(mac[1], 1, 60));       /* the fallback MAC is not client 1's any more */
+    CHECK(wire_in(granted_mac, 2, 60));
+    net_virt_poll(&virt);
+    CHECK(client_take(1) == 2);
+    CHECK(client_take(1) == -1);
+    CHECK(virt.rx_no_owner == 1);
+    set_grant(1, NULL);
+}
+
+static void net_virt_filters_hostile_granted_client(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, GRANT1);
+    setup();
+    uint32_t idle = virt.tx_idle_count;
+    client_send_ip(1, 0, 1, 6, 0x0A000210u, 7);      /* granted TCP port: passes */
+    client_send_ip(1, 1, 2, 17, 0x0A000210u, 53);    /* granted UDP port: passes */
+    client_send_ip(1, 2, 3, 6, 0x0A000210u, 8010);   /* end of a granted range: passes */
+    client_send_ip(1, 3, 4, 17, 0x0A00020Fu, 53);    /* another client's address */
+    client_send_ip(1, 4, 5, 6, 0x0A000210u, 22);     /* port not granted */
+    client_send_ip(1, 5, 6, 17, 0x0A000210u, 7);     /* TCP port, but UDP */
+    client_send_ip(1, 6, 7, 6, 0x0A000210u, 8011);   /* just past the range */
+    client_send(1, 7, 8, 60, NULL);                  /* raw EtherType 0x0000 */
+    client_send(0, 0, 9, 60, NULL);                  /* the raw client is unaffected */
+    net_virt_poll(&virt);
+    driver_transmit();
+    CHECK(sent_count == 4);
+    int from1 = 0;
+    for (int i = 0; i < sent_count; i++) {
+        from1 += sent_src[i] == 0xC3;
+    }
+    CHECK(from1 == 3);
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].tx_frames == 3 && virt.clients[1].tx_filtered == 5);
+    CHECK(virt.clients[0].tx_frames == 1 && virt.clients[0].tx_filtered == 0);
+    CHECK(client_tx_returned(1) == 8);                /* every buffer goes back, sent or not */
+    CHECK(virt.tx_idle_count == idle);                /* and no DMA buffer leaked */
+    set_grant(1, NULL);
+}
+
+static void net_virt_bad_grant_disables_only_its_client(void)
+{
+    static const char *bad[] = {
+        "mac=52:54:00:00:00:c3 ip=10.0.2.16/24 tcp=70000",  /* bad port */
+        "mac=53:54:00:00:00:c3 ip=10.0.2.16/24",            /* multicast MAC */
+        "ip=10.0.2.16/24 tcp=7",                            /* no MAC */
+        "mac=52:54:00:00:00:c3 ip=10.0.2.16/24 colour=red", /* unknown key */
+        "",                                                 /* empty region */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        set_grant(0, NULL);
+        set_grant(1, bad[k]);
+        setup();
+        CHECK(virt.clients[1].disabled && virt.clients[1].grant_err != NET_CONFIG_OK);
+        CHECK(!virt.clients[0].disabled);
+        client_offer_rx(0, 8);
+        client_offer_rx(1, 8);
+        CHECK(wire_in(bcast, 1, 60));
+        client_send_ip(1, 0, 2, 17, 0x0A000210u, 53);
+        client_send(0, 0, 3, 60, NULL);
+        net_virt_poll(&virt);
+        driver_transmit();
+        CHECK(client_take(0) == 1 && client_take(1) == -1);
+        CHECK(sent_count == 1 && sent_src[0] == mac[0][5]);
+    }
+    /* A region full of text with no end: too long, not cut short and accepted. */
+    set_grant(1, NULL);
+    memset(grant_page[1], 0, sizeof grant_page[1]);
+    for (size_t i = 0; i < sizeof grant_page[1]; i += 8) {
+        memcpy(grant_page[1] + i, "tcp=7   ", 8);
+    }
+    memcpy(grant_page[1], "mac=52:54:00:00:00:c3 ip=10.0.2.16/24 ", 38);
+    grant_region[1] = grant_page[1];
+    grant_size[1] = sizeof grant_page[1];
+    setup();
+    CHECK(virt.clients[1].disabled && virt.clients[1].grant_err == NET_CONFIG_TOO_LONG);
+    set_grant(1, NULL);
+}
+
 int main(void)
 {
     RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
@@ -243,5 +416,8 @@ int main(void)
     RUN("net_virt/transmit-is-fair-and-returns-buffers", net_virt_transmit_is_fair_and_returns_buffers);
     RUN("net_virt/refuses-hostile-client-descriptors", net_virt_refuses_hostile_client_descriptors);
     RUN("net_virt/refuses-driver-returning-foreign-buffers", net_virt_refuses_driver_returning_foreign_buffers);
+    RUN("net_virt/grant-gives-mac", net_virt_grant_gives_mac);
+    RUN("net_virt/filters-hostile-granted-client", net_virt_filters_hostile_granted_client);
+    RUN("net_virt/bad-grant-disables-only-its-client", net_virt_bad_grant_disables_only_its_client);
     return ddf_test_failures ? 1 : 0;
 }

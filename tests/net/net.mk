@@ -113,6 +113,8 @@ NET_USER_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf netcheck.elf ticker.elf t
 	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
 NET_USER_IMAGE := $(NET_USER_DIR)/user.img
 $(eval $(call pd_image,$(NET_USER_IMAGE),tests/net/user/user.system,$(NET_USER_ELFS)))
+# The clients' grants, copied into the image from the regions' prefill_path.
+$(NET_USER_IMAGE): tests/net/user/echo.grant tests/net/user/netcheck.grant
 
 .PHONY: test-net-user run-net
 test-net-user: $(NET_USER_IMAGE)
@@ -132,6 +134,7 @@ NET_TAP_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf echo_b.elf ticker.elf time
 	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
 NET_TAP_IMAGE := $(NET_USER_DIR)/tap.img
 $(eval $(call pd_image,$(NET_TAP_IMAGE),tests/net/user/tap.system,$(NET_TAP_ELFS)))
+$(NET_TAP_IMAGE): tests/net/user/echo.grant tests/net/user/echo_b.grant
 
 .PHONY: test-net-tap
 test-net-tap: $(NET_TAP_IMAGE)

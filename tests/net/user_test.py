@@ -134,13 +134,20 @@ def main():
     with open(log, "wb") as out:
         proc = subprocess.Popen(["scripts/qemu-run", image, "-netdev", netdev,
                                  "-device", "virtio-net-pci,netdev=n0,addr=4"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+                                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
             wait_for(log, "virtio_net: ready", 60)
         report("net-user/echo-and-driver-start", up, "console: " + open(log, "rb").read()[-400:].decode(errors="replace"))
         if not up:
             return
+        # Both grants came from the system description's regions, and the
+        # virtualiser enforces them.
+        text = open(log, "rb").read().decode(errors="replace")
+        report("net-user/virt-takes-grants-from-regions",
+               "net_virt: client 0: grant accepted, transmit filtered" in text and
+               "net_virt: client 1: grant accepted, transmit filtered" in text,
+               "console: " + "".join(l + "\n" for l in text.splitlines() if l.startswith("net_virt:"))[-400:])
         # The checker's own verdicts (ping and TCP to the gateway).
         wait_for(log, "net-user/guest-tcp-to-gateway", 90)
         text = open(log, "rb").read().decode(errors="replace")
@@ -209,7 +216,11 @@ def main():
         n = udp_echo(port, 5)
         report("net-user/echo-answers-after-junk", ok and n == 5, f"tcp {ok}, udp {n} of 5")
     finally:
-        proc.kill()
+        # The whole group: the runner script, its timeout and QEMU itself.
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass
         proc.wait()
         if listener is not None:
             listener.close()

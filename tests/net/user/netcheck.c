@@ -27,6 +27,11 @@ uintptr_t net_tx_queue __attribute__((section(".data")));
 uintptr_t net_tx_data __attribute__((section(".data")));
 
 static const char grant[] = NET_PD_GRANT;
+
+/* The grant region the system description fills (prefill_path), if mapped;
+ * the compiled-in grant above is the fallback. */
+#define NETCHECK_CONFIG_SIZE 0x1000
+uintptr_t net_config __attribute__((section(".data")));
 static int step = -1;
 static uint64_t last_try;
 static int attempts;
@@ -145,8 +150,8 @@ void init(void)
         .rx = {(void *)net_rx_queue, 0x2000, (uint8_t *)net_rx_data, 0x20000},
         .tx = {(void *)net_tx_queue, 0x2000, (uint8_t *)net_tx_data, 0x20000},
         .capacity = 64,
-        .config = grant,
-        .config_len = sizeof grant,
+        .config = net_config != 0 ? (const char *)net_config : grant,
+        .config_len = net_config != 0 ? NETCHECK_CONFIG_SIZE : sizeof grant,
     };
     if (net_client_pd_init(&cfg) != 0) {
         microkit_dbg_puts("FAIL: net-user/netcheck-starts\n");
