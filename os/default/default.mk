@@ -40,14 +40,14 @@ $(eval $(call default_os_ddf_pd,timer,system/drivers/hpet_timer_pd.c))
 $(eval $(call default_os_ddf_pd,virtio_net,system/drivers/virtio_net_pd.c))
 $(eval $(call default_os_ddf_pd,net_virt,system/virt/net_virt_pd.c))
 
-# The echo service as client 0 of the virtualiser (its MAC), one channel for
+# The echo service as client 0 of the virtualiser (its grant, echo.grant, is a
+# region both map), one channel for
 # both queues, the timer on channel 2, traffic reported on channel 3. Linked
 # as service/echo/echo.mk's net_pd does (that fragment is read after this one,
 # so its function cannot be called here): the sources, the network stack's PD
 # archive (built by system/net/net.mk) and libmicrokit.
-DEFAULT_OS_ECHO_GRANT := mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7
 DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3 \
-	-DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000 '-DNET_PD_GRANT="$(DEFAULT_OS_ECHO_GRANT)"'
+	-DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
 DEFAULT_OS_ECHO_SRCS := service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c
 DEFAULT_OS_ECHO_OBJS := $(patsubst %.c,$(DEFAULT_OS_DIR)/echo-obj/%.o,$(DEFAULT_OS_ECHO_SRCS))
 DEFAULT_OS_NET_LIB := $(TARGET_BUILD)/system/net/libnet_pd.a
@@ -60,6 +60,6 @@ $(DEFAULT_OS_DIR)/echo.elf: $(DEFAULT_OS_ECHO_OBJS) $(DEFAULT_OS_NET_LIB) $(PD_L
 		--start-group $(DEFAULT_OS_NET_LIB) $(PD_LIBMICROKIT) --end-group -T $(PD_LINKER_SCRIPT) -o $@
 
 $(eval $(call pd_image,$(DEFAULT_OS_IMAGE),os/default/default.system,$(DEFAULT_OS_ELFS) $(DEFAULT_OS_NET_ELFS)))
-$(DEFAULT_OS_IMAGE): os/default/greeting.txt
+$(DEFAULT_OS_IMAGE): os/default/greeting.txt os/default/echo.grant
 
 ALL_TARGETS += $(DEFAULT_OS_IMAGE)
