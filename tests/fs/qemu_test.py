@@ -159,11 +159,16 @@ def check_writer(substrate, disk, text, run, pd, root):
     # Under load whole runs of lines come out garbled (characters of both
     # writers interleave), so the last version written may be well past the
     # last well-formed line: take the highest number that follows the
-    # writer's name anywhere. A bogus one only widens which later versions of
-    # a file are accepted, and each must still match its content exactly.
-    last = max(n for n, _ in fsynced)
+    # writer's name anywhere, within a plausible distance of the last
+    # well-formed one (a garbled line can also splice digits into a bogus
+    # number, which must not move the in-progress window below). A number
+    # taken here only widens which later versions of a file are accepted, and
+    # each must still match its content exactly.
+    last_well_formed = max(n for n, _ in fsynced)
+    last = last_well_formed
     for a in re.findall(rf"{pd} (\d{{1,6}}) ", text):
-        last = max(last, int(a))
+        if last_well_formed < int(a) <= last_well_formed + NAMES // 4:
+            last = max(last, int(a))
     latest = {}
     for n, size in fsynced:
         latest[n % NAMES] = max(latest.get(n % NAMES, -1), n)
