@@ -6,6 +6,7 @@
 #include "kernel/console.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/pd.h"
 
 #define COM1 0x3F8
 
@@ -61,4 +62,18 @@ _Noreturn void kernel_panic(const char *why)
     console_puts(why);
     console_puts("\n");
     cpu_halt_forever();
+}
+
+void console_pd_flush(pd_t *pd)
+{
+    for (uint32_t i = 0; i < pd->console_line_len; i++)
+        console_putc(pd->console_line[i]);
+    pd->console_line_len = 0;
+}
+
+void console_pd_putc(pd_t *pd, char c)
+{
+    pd->console_line[pd->console_line_len++] = c;
+    if (c == '\n' || pd->console_line_len == PD_CONSOLE_LINE)
+        console_pd_flush(pd);
 }

@@ -33,7 +33,7 @@ void kernel_syscall(void)
         return;
     switch (f->rax) {
     case SYS_PUTC:
-        console_putc((char)f->rdi);
+        console_pd_putc(cur, (char)f->rdi);
         f->rax = SYS_OK;
         break;
     case SYS_NOTIFY:
@@ -43,6 +43,7 @@ void kernel_syscall(void)
         ipc_ppcall(cur, f->rdi, f->rsi);
         break;
     case SYS_RECV:
+        console_pd_flush(cur); /* a prompt without a newline still shows */
         ipc_recv(cur, f->rdi, f->rsi);
         break;
     case SYS_IRQ_ACK:
@@ -86,6 +87,7 @@ static void user_exception(pd_t *pd)
         pd->fault_mrs[4] = f->error;                /* seL4_UserException_Code */
         pd->fault_mr_count = 5;
     }
+    console_pd_flush(pd);
     ipc_fault(pd);
 }
 

@@ -33,6 +33,8 @@ typedef struct sched_context {
     struct pd *holder;        /* the PD running on it now */
 } sched_context_t;
 
+#define PD_CONSOLE_LINE 256
+
 typedef enum { REPLY_NONE = 0, REPLY_CALLER, REPLY_FAULT } reply_kind_t;
 
 typedef struct pd {
@@ -68,6 +70,10 @@ typedef struct pd {
     uint64_t fault_label;
     uint64_t fault_mrs[5];
     uint32_t fault_mr_count;
+    /* Debug output waits here until a whole line is ready, so the lines of
+     * PDs that share the CPU never interleave on the console. */
+    char console_line[PD_CONSOLE_LINE];
+    uint32_t console_line_len;
 } pd_t;
 
 extern pd_t pd_table[IMAGE_MAX_PDS];
