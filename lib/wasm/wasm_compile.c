@@ -230,6 +230,26 @@ static bool pop(cc_t *c, uint8_t want, operand_t *out)
 
 static bool is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 
+/* Emits a move from slot src to slot dst; two moves in a row become one instruction. */
+static bool emit_copy(cc_t *c, uint32_t src, uint32_t dst)
+{
+    if (c->last_op == OP_COPY && c->last_start >= c->barrier && c->last_start + 2 == c->ncode) {
+        wasm_cell_t first = c->code[c->last_start + 1];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, OP_COPY2, 3);
+        if (!p)
+            return false;
+        p[1] = first;
+        pair(&p[2], src, dst);
+        return true;
+    }
+    wasm_cell_t *p = emit(c, OP_COPY, 2);
+    if (!p)
+        return false;
+    pair(&p[1], src, dst);
+    return true;
+}
+
 /* Moves a lazy value into its own stack slot. In dead code nothing runs, so nothing moves. */
 static bool materialize_at(cc_t *c, size_t i)
 {
@@ -237,10 +257,8 @@ static bool materialize_at(cc_t *c, size_t i)
     uint32_t s = slot_of(c, i);
     if (o->slot == s || dead(c))
         return true;
-    wasm_cell_t *p = emit(c, OP_COPY, 2);
-    if (!p)
+    if (!emit_copy(c, o->slot, s))
         return false;
-    pair(&p[1], o->slot, s);
     o->slot = s;
     return true;
 }
@@ -399,10 +417,8 @@ static bool emit_moves(cc_t *c, uint32_t n, uint32_t dst)
         uint32_t src = c->vs[c->nvs - n + i].slot;
         if (src == dst + i)
             continue;
-        wasm_cell_t *p = emit(c, OP_COPY, 2);
-        if (!p)
+        if (!emit_copy(c, src, dst + i))
             return false;
-        pair(&p[1], src, dst + i);
     }
     return true;
 }
@@ -727,6 +743,19 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         set_dst(c, c->ncode - 2, 0);
         return true;
     }
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant: fold it into the load. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_ADDI - OP_LOAD8_S), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, slot_of(c, c->nvs - 1));
+        pair(&p[2], imm, off);
+        set_dst(c, c->ncode - 2, 1);
+        return true;
+    }
     if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_NUM + (0x6a - 0x45), a.slot)) {
         /* The address is a fresh i32.add: fold it into the load. */
         wasm_cell_t operands = c->code[c->last_start + 1];
@@ -757,6 +786,18 @@ static bool store(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs) && v.slot != a.slot && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant and the value was ready before it: one store. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_STORE8_ADDI - OP_STORE8), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, v.slot);
+        pair(&p[2], imm, off);
+        return true;
+    }
     wasm_cell_t *p = emit(c, op, 3);
     if (!p)
         return false;
@@ -798,12 +839,8 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
             c->code[c->last_dst / 2].u32[c->last_dst % 2] = x;
             c->last_dst = -1;
         } else {
-            if (!materialize_local(c, x))
+            if (!materialize_local(c, x) || !emit_copy(c, o.slot, x))
                 return false;
-            wasm_cell_t *p = emit(c, OP_COPY, 2);
-            if (!p)
-                return false;
-            pair(&p[1], o.slot, x);
         }
     }
     return tee ? push_at(c, t, x) : true;
