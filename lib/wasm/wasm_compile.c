@@ -559,6 +559,47 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         set_dst(c, c->ncode - 2, 1);
         return true;
     }
+    /*
+     * A fresh i32 result that is an operand of the next i32.add or i32.xor:
+     * (a + b) + c, c ^ rotl(x, k) and c ^ (x >> k) are one instruction each.
+     */
+    if ((op == OP_NUM + (0x6a - 0x45) || op == OP_NUM + (0x73 - 0x45)) && c->last_dst >= 0 &&
+        c->last_start >= c->barrier) {
+        uint32_t s = c->code[c->last_dst / 2].u32[c->last_dst % 2];
+        uint32_t other = s == b.slot && b.slot == d + 1 ? a.slot : s == a.slot && a.slot == d ? b.slot : UINT32_MAX;
+        int fused = -1;
+        if (other != UINT32_MAX && other != s) {
+            if (op == OP_NUM + (0x6a - 0x45) && c->last_op == op)
+                fused = OP_ADD3;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x77 - 0x45))
+                fused = OP_XOR_ROTL;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x76 - 0x45))
+                fused = OP_XOR_SHRU;
+        }
+        if (fused == OP_ADD3) {
+            wasm_cell_t first = c->code[c->last_start + 1];
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, OP_ADD3, 3);
+            if (!p)
+                return false;
+            p[1] = first;
+            pair(&p[2], other, d);
+            set_dst(c, c->ncode - 1, 1);
+            return true;
+        }
+        if (fused >= 0) {
+            uint32_t x = c->code[c->last_start + 1].u32[0];
+            uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, fused, 3);
+            if (!p)
+                return false;
+            pair(&p[1], other, x);
+            pair(&p[2], d, k);
+            set_dst(c, c->ncode - 1, 0);
+            return true;
+        }
+    }
     /* a + (x << k), the shape of array indexing: one instruction. */
     int shl_imm = OP_IMM + (0x74 - 0x45);
     if (op == OP_NUM + (0x6a - 0x45) && c->last_op == shl_imm && c->last_start >= c->barrier && c->last_dst >= 0) {

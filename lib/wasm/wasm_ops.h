@@ -37,7 +37,7 @@
     X(LOAD32_S_IDXI) X(LOAD32_U_IDXI) X(LOAD64_IDXI)                                                 \
     X(LOAD8_S_ADDI) X(LOAD8_U_ADDI) X(LOAD16_S_ADDI) X(LOAD16_U_ADDI) X(LOAD32_S_ADDI)             \
     X(LOAD32_U_ADDI) X(LOAD64_ADDI) X(STORE8_ADDI) X(STORE16_ADDI) X(STORE32_ADDI) X(STORE64_ADDI)  \
-    X(COPY2)
+    X(COPY2) X(ADD3) X(XOR_ROTL) X(XOR_SHRU)
 
 enum {
 #define WASM_OP_ENUM(name) OP_##name,
