@@ -879,6 +879,24 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
             /* Retarget the producer to write the local directly. */
             c->code[c->last_dst / 2].u32[c->last_dst % 2] = x;
             c->last_dst = -1;
+            int addi = OP_IMM + (0x6a - 0x45);
+            if (c->last_op == addi && c->prev_op == addi && c->prev_start >= c->barrier &&
+                c->prev_start + 3 == c->last_start && c->last_start + 3 == c->ncode) {
+                /* Two i32.adds of a constant in a row, the second one's result now final: one instruction. */
+                wasm_cell_t first = c->code[c->prev_start + 1], second = c->code[c->last_start + 1];
+                uint32_t imm1 = (uint32_t)c->code[c->prev_start + 2].u64;
+                uint32_t imm2 = (uint32_t)c->code[c->last_start + 2].u64;
+                c->ncode = c->prev_start;
+                c->last_start = c->prev_start;
+                c->prev_op = -1;
+                wasm_cell_t *p = emit(c, OP_ADDI2, 4);
+                if (!p)
+                    return false;
+                p[1] = first;
+                p[2] = second;
+                pair(&p[3], imm1, imm2);
+                c->prev_op = -1;
+            }
         } else {
             if (!materialize_local(c, x) || !emit_copy(c, o.slot, x))
                 return false;
