@@ -1106,7 +1106,18 @@ static bool op_br_table(cc_t *c)
             goto out;
     }
     if (!dead(c) && c->nvs >= arity) {
-        wasm_cell_t *p = emit(c, OP_BR_TABLE, 2 + (size_t)n + 1);
+        wasm_cell_t *p;
+        if (idx.slot == slot_of(c, c->nvs) && last_wrote(c, OP_LOAD32_U_IDXI, idx.slot)) {
+            /* A switch on a value just loaded from an array: the load joins the br_table. */
+            wasm_cell_t load[3];
+            memcpy(load, &c->code[c->last_start + 1], sizeof load);
+            c->ncode = c->last_start;
+            p = emit(c, OP_BR_TABLE_LOAD32_IDXI, 5 + (size_t)n + 1);
+            if (p)
+                memcpy(&p[1], load, sizeof load);
+        } else {
+            p = emit(c, OP_BR_TABLE, 2 + (size_t)n + 1);
+        }
         if (!p)
             goto out;
         size_t table = c->ncode - (n + 1);
