@@ -634,6 +634,25 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
     if (op == OP_NUM + (0x6c - 0x45) && last_wrote(c, OP_LOAD32_U_ADDI, b.slot) && b.slot == d + 1 &&
         a.slot != b.slot) {
         wasm_cell_t operands = c->code[c->last_start + 1], offsets = c->code[c->last_start + 2];
+        if (c->prev_op == OP_LOAD32_U_ADDI && c->prev_dst >= 0 && c->prev_start >= c->barrier &&
+            c->prev_start + 3 == c->last_start && a.slot == d && operands.u32[0] != a.slot &&
+            c->code[c->prev_dst / 2].u32[c->prev_dst % 2] == a.slot) {
+            /* Both operands are fresh loads from x + imm: one instruction for the two loads and the mul. */
+            wasm_cell_t first = c->code[c->prev_start + 1], first_offsets = c->code[c->prev_start + 2];
+            c->ncode = c->prev_start;
+            c->last_start = c->prev_start;
+            c->prev_op = -1;
+            wasm_cell_t *p = emit(c, OP_MUL_LOAD32_ADDI2, 5);
+            if (!p)
+                return false;
+            pair(&p[1], first.u32[0], operands.u32[0]);
+            p[2] = first_offsets;
+            p[3] = offsets;
+            pair(&p[4], d, 0);
+            c->prev_op = -1;
+            set_dst(c, c->ncode - 1, 0);
+            return true;
+        }
         c->ncode = c->last_start;
         wasm_cell_t *p = emit(c, OP_MUL_LOAD32_ADDI, 4);
         if (!p)
