@@ -1,10 +1,11 @@
 /*
- * Numbers in configuration text: the digit and number parsing that every
- * freestanding reader of system-description text shares (PCI addresses,
- * network grants, filesystem configuration). Header-only and libc-free, so
- * the kernel, protection domains and host tools can all include it.
+ * Numbers as text, both ways: the parsing that every freestanding reader of
+ * system-description text shares (PCI addresses, network grants, filesystem
+ * configuration), and the decimal formatting every console line with a
+ * number in it needs (kernel, libmicrokit, PDs). Header-only and libc-free,
+ * so the kernel, protection domains and host tools can all include it.
  *
- * Both functions read strictly from left to right and stop at the first
+ * The parsers read strictly from left to right and stop at the first
  * character that does not belong, so a NUL-terminated string shorter than
  * the length asked for is refused rather than read past.
  */
@@ -61,6 +62,21 @@ static inline bool text_number(const char *s, size_t n, unsigned base, uint64_t 
     }
     *out = v;
     return true;
+}
+
+/* Room for any uint64_t in decimal, with its NUL. */
+#define TEXT_DECIMAL_SIZE 21
+
+/* Writes v in decimal at the end of buf and returns where it starts. */
+static inline const char *text_decimal(char buf[TEXT_DECIMAL_SIZE], uint64_t v)
+{
+    char *p = &buf[TEXT_DECIMAL_SIZE - 1];
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
 }
 
 #endif

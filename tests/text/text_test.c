@@ -6,18 +6,7 @@
 #include <string.h>
 
 #include "lib/text/text.h"
-
-static int failures, passes;
-
-static void check(const char *name, bool ok)
-{
-    if (ok) {
-        passes++;
-    } else {
-        failures++;
-        printf("FAIL: text/%s\n", name);
-    }
-}
+#include "tests/harness.h"
 
 static int reference_digit(int c, unsigned base)
 {
@@ -41,8 +30,7 @@ static void every_digit(void)
             }
         }
     }
-    check("every-character-in-every-base", ok);
-    printf("%s: text/every-character-in-every-base\n", ok ? "PASS" : "FAIL");
+    TEST_EXPECT("every-character-in-every-base", ok);
 }
 
 static bool number(const char *s, unsigned base, uint64_t max, uint64_t *out)
@@ -91,15 +79,13 @@ static void numbers(void)
         char name[96];
         snprintf(name, sizeof(name), "number-%s-base-%u", cases[i].text, cases[i].base);
         bool right = ok == cases[i].ok && v == (ok ? cases[i].value : 42);
-        check(name, right);
-        printf("%s: text/%s\n", right ? "PASS" : "FAIL", name);
+        TEST_EXPECT(name, right);
     }
     /* The length bounds the read: "123" with n = 2 is 12, and a string
      * shorter than n stops at its NUL. */
     v = 0;
     bool ok = text_number("123", 2, 10, 1000, &v) && v == 12 && !text_number("12", 5, 10, 1000, &v);
-    check("length-bounds-the-read", ok);
-    printf("%s: text/length-bounds-the-read\n", ok ? "PASS" : "FAIL");
+    TEST_EXPECT("length-bounds-the-read", ok);
     /* Every value up to 70000 round-trips in bases 2, 10 and 16 with max
      * exactly the value, and fails with max one below. */
     ok = true;
@@ -125,14 +111,30 @@ static void numbers(void)
             }
         }
     }
-    check("round-trip-and-limit", ok);
-    printf("%s: text/round-trip-and-limit\n", ok ? "PASS" : "FAIL");
+    TEST_EXPECT("round-trip-and-limit", ok);
+}
+
+static void decimals(void)
+{
+    uint64_t values[] = {0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u, 10000000000000000000u, UINT64_MAX};
+    const char *texts[] = {"0", "1", "9", "10", "99", "100", "4294967295", "4294967296",
+                           "10000000000000000000", "18446744073709551615"};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char buf[TEXT_DECIMAL_SIZE];
+        const char *t = text_decimal(buf, values[i]);
+        uint64_t back = 0;
+        if (strcmp(t, texts[i]) != 0 || !text_number(t, strlen(t), 10, UINT64_MAX, &back) || back != values[i]) {
+            ok = false;
+        }
+    }
+    TEST_EXPECT("decimal-formatting", ok);
 }
 
 int main(void)
 {
     every_digit();
     numbers();
-    printf("(%d checks passed, %d failed)\n", passes, failures);
-    return failures ? 1 : 0;
+    decimals();
+    return test_failures ? 1 : 0;
 }
