@@ -102,10 +102,13 @@ $(WASM_FUZZ_DIR)/fuzz_%: tests/wasm/fuzz/fuzz_%.c $(WASM_FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) $^ -o $@
 
-$(WASM_FUZZ_DIR)/seeds.stamp: $(WASM_UNIT_WASM) $(WASM_WASI_PROGS) $(WASM_SPEC_CORE_JSON)
+$(WASM_FUZZ_DIR)/seeds.stamp: $(WASM_UNIT_WASM) $(WASM_WASI_PROGS) $(WASM_SPEC_CORE_JSON) $(WASM_SPEC_SIMD_JSON)
 	@mkdir -p $(WASM_FUZZ_DIR)/seeds
 	@cp $(WASM_UNIT_WASM) $(WASM_FUZZ_DIR)/seeds/
-	@find $(WASM_SPEC_DIR) -name '*.wasm' -size -2k 2>/dev/null | head -n 400 | xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
+	@find $(WASM_SPEC_DIR) -name '*.wasm' ! -name 'simd_*' -size -2k 2>/dev/null | head -n 400 | xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
+	@# SIMD modules too, so the fuzzers reach the v128 decoder, validator and interpreter.
+	@find $(WASM_SPEC_DIR) -name 'simd_*.wasm' -size -2k 2>/dev/null | sort | awk 'NR % 8 == 1' | head -n 150 | \
+		xargs -r cp -t $(WASM_FUZZ_DIR)/seeds/
 	@touch $@
 
 .PHONY: test-wasm-fuzz fuzz-wasm
