@@ -401,9 +401,9 @@ do_call:
     }
 op_SIMD:
     /* v128 values keep their high halves in the parallel stack_hi (wasm_simd.h). */
-    pc = wasm_simd_step(pc, fp, s->stack_hi + (fp - s->stack), inst, mem, memsize, &result);
+    pc = wasm_simd_step(pc, fp, s->stack_hi + (fp - s->stack), inst, mem, memsize);
     if (!pc)
-        goto trap;
+        TRAP(WASM_TRAP_MEMORY_OOB); /* the only way a SIMD instruction fails */
     NEXT();
 op_RETURN:
     pc = frame->ret_pc;

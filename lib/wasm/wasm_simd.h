@@ -35,10 +35,11 @@ enum {
 
 /*
  * Runs the OP_SIMD instruction at pc with frame fp and its high half hi.
- * Returns the next instruction, or NULL with *trap set.
+ * Returns the next instruction, or NULL for an out-of-bounds memory access,
+ * the only way a SIMD instruction can fail (an out-parameter for the trap
+ * would make the interpreter keep its result in memory).
  */
 const wasm_cell_t *wasm_simd_step(const wasm_cell_t *pc, wasm_value_t *fp, wasm_value_t *hi,
-                                  wasm_instance_t *inst, uint8_t *mem, uint64_t memsize,
-                                  wasm_result_t *trap);
+                                  wasm_instance_t *inst, uint8_t *mem, uint64_t memsize);
 
 #endif
