@@ -78,7 +78,6 @@ typedef struct {
 
 static bool fail(cc_t *c, const char *why) { return rd_fail(&c->r, WASM_ERR_INVALID, why); }
 /* Defined with the SIMD instructions (wasm_simd_compile.h). */
-static bool emit_copy(cc_t *c, uint8_t type, uint32_t src, uint32_t dst);
 static bool simd_emit(cc_t *c, uint32_t sub, uint32_t d, uint32_t a, uint32_t b, uint32_t third, uint32_t imm,
                       uint64_t imm0, uint64_t imm1);
 
@@ -235,6 +234,34 @@ static bool pop(cc_t *c, uint8_t want, operand_t *out)
 
 static bool is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 
+/* Emits a move from slot src to slot dst; two moves in a row become one instruction. */
+static bool emit_copy(cc_t *c, uint32_t src, uint32_t dst)
+{
+    if (c->last_op == OP_COPY && c->last_start >= c->barrier && c->last_start + 2 == c->ncode) {
+        wasm_cell_t first = c->code[c->last_start + 1];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, OP_COPY2, 3);
+        if (!p)
+            return false;
+        p[1] = first;
+        pair(&p[2], src, dst);
+        return true;
+    }
+    wasm_cell_t *p = emit(c, OP_COPY, 2);
+    if (!p)
+        return false;
+    pair(&p[1], src, dst);
+    return true;
+}
+
+/* A move of a value of any type: a v128 carries its high half along (wasm_simd.h). */
+static bool emit_copy_typed(cc_t *c, uint8_t type, uint32_t src, uint32_t dst)
+{
+    if (type == WASM_V128)
+        return simd_emit(c, WASM_SIMD_X_COPY, dst, src, 0, 0, 0, 0, 0);
+    return emit_copy(c, src, dst);
+}
+
 /* Moves a lazy value into its own stack slot. In dead code nothing runs, so nothing moves. */
 static bool materialize_at(cc_t *c, size_t i)
 {
@@ -242,7 +269,7 @@ static bool materialize_at(cc_t *c, size_t i)
     uint32_t s = slot_of(c, i);
     if (o->slot == s || dead(c))
         return true;
-    if (!emit_copy(c, o->type, o->slot, s))
+    if (!emit_copy_typed(c, o->type, o->slot, s))
         return false;
     o->slot = s;
     return true;
@@ -402,7 +429,7 @@ static bool emit_moves(cc_t *c, uint32_t n, uint32_t dst)
         uint32_t src = c->vs[c->nvs - n + i].slot;
         if (src == dst + i)
             continue;
-        if (!emit_copy(c, c->vs[c->nvs - n + i].type, src, dst + i))
+        if (!emit_copy_typed(c, c->vs[c->nvs - n + i].type, src, dst + i))
             return false;
     }
     return true;
@@ -543,6 +570,47 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         p[2].u64 = imm;
         set_dst(c, c->ncode - 2, 1);
         return true;
+    }
+    /*
+     * A fresh i32 result that is an operand of the next i32.add or i32.xor:
+     * (a + b) + c, c ^ rotl(x, k) and c ^ (x >> k) are one instruction each.
+     */
+    if ((op == OP_NUM + (0x6a - 0x45) || op == OP_NUM + (0x73 - 0x45)) && c->last_dst >= 0 &&
+        c->last_start >= c->barrier) {
+        uint32_t s = c->code[c->last_dst / 2].u32[c->last_dst % 2];
+        uint32_t other = s == b.slot && b.slot == d + 1 ? a.slot : s == a.slot && a.slot == d ? b.slot : UINT32_MAX;
+        int fused = -1;
+        if (other != UINT32_MAX && other != s) {
+            if (op == OP_NUM + (0x6a - 0x45) && c->last_op == op)
+                fused = OP_ADD3;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x77 - 0x45))
+                fused = OP_XOR_ROTL;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x76 - 0x45))
+                fused = OP_XOR_SHRU;
+        }
+        if (fused == OP_ADD3) {
+            wasm_cell_t first = c->code[c->last_start + 1];
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, OP_ADD3, 3);
+            if (!p)
+                return false;
+            p[1] = first;
+            pair(&p[2], other, d);
+            set_dst(c, c->ncode - 1, 1);
+            return true;
+        }
+        if (fused >= 0) {
+            uint32_t x = c->code[c->last_start + 1].u32[0];
+            uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, fused, 3);
+            if (!p)
+                return false;
+            pair(&p[1], other, x);
+            pair(&p[2], d, k);
+            set_dst(c, c->ncode - 1, 0);
+            return true;
+        }
     }
     /* a + (x << k), the shape of array indexing: one instruction. */
     int shl_imm = OP_IMM + (0x74 - 0x45);
@@ -728,6 +796,19 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         set_dst(c, c->ncode - 2, 0);
         return true;
     }
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant: fold it into the load. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_ADDI - OP_LOAD8_S), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, slot_of(c, c->nvs - 1));
+        pair(&p[2], imm, off);
+        set_dst(c, c->ncode - 2, 1);
+        return true;
+    }
     if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_NUM + (0x6a - 0x45), a.slot)) {
         /* The address is a fresh i32.add: fold it into the load. */
         wasm_cell_t operands = c->code[c->last_start + 1];
@@ -758,6 +839,18 @@ static bool store(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs) && v.slot != a.slot && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant and the value was ready before it: one store. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_STORE8_ADDI - OP_STORE8), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, v.slot);
+        pair(&p[2], imm, off);
+        return true;
+    }
     wasm_cell_t *p = emit(c, op, 3);
     if (!p)
         return false;
@@ -799,7 +892,7 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
             c->code[c->last_dst / 2].u32[c->last_dst % 2] = x;
             c->last_dst = -1;
         } else {
-            if (!materialize_local(c, x) || !emit_copy(c, t, o.slot, x))
+            if (!materialize_local(c, x) || !emit_copy_typed(c, t, o.slot, x))
                 return false;
         }
     }

@@ -29,18 +29,6 @@ static bool simd_emit(cc_t *c, uint32_t sub, uint32_t d, uint32_t a, uint32_t b,
     return true;
 }
 
-/* A copy of a value of any type: v128 values carry their high half along. */
-static bool emit_copy(cc_t *c, uint8_t type, uint32_t src, uint32_t dst)
-{
-    if (type == WASM_V128)
-        return simd_emit(c, WASM_SIMD_X_COPY, dst, src, 0, 0, 0, 0, 0);
-    wasm_cell_t *p = emit(c, OP_COPY, 2);
-    if (!p)
-        return false;
-    pair(&p[1], src, dst);
-    return true;
-}
-
 /*
  * At function entry: the interpreter zeroes the low halves of the locals,
  * the code zeroes the high halves of the v128 ones. Also records that the
