@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The extension host loading its extensions from a real disk, in QEMU.
+
+Usage: tests/wasm/extfs/run_test.py --image IMG --substrate BIN --wasm-dir DIR --work DIR
+
+Makes a disk with an MBR partition holding a filesystem made by the host tool
+(`substrate fs`), with /extensions holding the four example extensions, a
+corrupt module, an oversized one and a file that is not a module. Boots the
+system (tests/wasm/extfs/extfs.system) through tests/kernel/harness, whose
+spec (extfs.spec.in, the disk filled in) holds the client's checks and the
+console lines the extension host must print. Then checks from the host that
+the module the client wrote through the filesystem PD is on the disk, byte
+for byte, and that the filesystem is consistent. Prints PASS:/FAIL: lines.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "ddf"))
+import mkdisk  # noqa: E402
+
+SECTOR = 512
+PART_FIRST, PART_SECTORS = 2048, 16384  # 1 MiB offset, 8 MiB
+OFFSET = PART_FIRST * SECTOR
+EXAMPLES = ["counter", "crasher", "looper", "greedy"]
+HUGE_BYTES = 100000  # over the configured max_bytes (exthost.cfg)
+
+failures = 0
+
+
+def report(name, ok, why=""):
+    global failures
+    print(f"{'PASS' if ok else 'FAIL'}: wasm-extfs/{name}" + ("" if ok else f" {why}"))
+    if not ok:
+        failures += 1
+
+
+def tool(substrate, *args):
+    p = subprocess.run([substrate, "fs", *args, "--offset", str(OFFSET)], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def make_disk(args, disk):
+    mkdisk.write_image("mbr", disk, 16, [(PART_FIRST, PART_SECTORS)])
+    steps = [("mkfs", disk, str(PART_SECTORS * SECTOR)), ("mkdir", disk, "/extensions")]
+    files = {f"{n}.wasm": os.path.join(args.wasm_dir, f"{n}.wasm") for n in EXAMPLES}
+    # A module with a good header and a section that claims more bytes than there are.
+    corrupt = bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x7f, 0x60, 0x00])
+    # A file too big to be read at all: a module header, then zeros.
+    huge = bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]) + bytes(HUGE_BYTES - 8)
+    for name, data in (("corrupt.wasm", corrupt), ("huge.wasm", huge), ("notes.txt", b"not a module\n")):
+        path = os.path.join(args.work, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        files[name] = path
+    for name, path in sorted(files.items()):
+        steps.append(("put", disk, path, f"/extensions/{name}"))
+    for step in steps:
+        rc, _, err = tool(args.substrate, *step)
+        if rc != 0:
+            report("host-makes-disk", False, f"substrate fs {step[0]}: {err.strip()}")
+            return False
+    report("host-makes-disk", True)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--substrate", required=True)
+    ap.add_argument("--wasm-dir", required=True)
+    ap.add_argument("--work", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    disk = os.path.join(args.work, "disk.img")
+    if not make_disk(args, disk):
+        return 1
+    with open(os.path.join(HERE, "extfs.spec.in"), encoding="utf-8") as f:
+        spec_text = f.read().replace("@DISK@", disk)
+    spec = os.path.join(args.work, "extfs.spec")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write(spec_text)
+    sys.stdout.flush()
+    harness = subprocess.run([os.path.join(TOP, "tests", "kernel", "harness"), spec, args.image,
+                              "--log", os.path.join(args.work, "console.log")])
+    if harness.returncode != 0:
+        global failures
+        failures += 1
+
+    rc, out, err = tool(args.substrate, "get", disk, "/extensions/doubler.wasm", "-")
+    with open(os.path.join(args.wasm_dir, "doubler.wasm"), "rb") as f:
+        want = f.read()
+    report("module-written-by-client-is-on-disk", rc == 0 and out == want,
+           err.strip() or f"{len(out)} bytes, want {len(want)}")
+    rc, out, err = tool(args.substrate, "fsck", disk)
+    report("filesystem-consistent-after-run", rc == 0, (out.decode(errors="replace") + err).strip()[-300:])
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
