@@ -2,7 +2,8 @@
 # its configuration parser and the spec-test JSON reader under libFuzzer, and
 # the extension host loading from a real disk in QEMU.
 #
-#   test-exthost-unit   arena, configuration parser and filesystem client under ASan/UBSan
+#   test-exthost-unit   arena, configuration parser, filesystem client and reloading
+#                       (ext_host over lib/wasm over the arena) under ASan/UBSan
 #   test-exthost-fuzz   short libFuzzer runs of fuzz_ext_config and fuzz_spectest_json
 #   test-wasm-extfs     QEMU: blk driver + blk_virt + fs PD + extension host + client
 #   fuzz-exthost        (make fuzz) five minutes of each fuzzer
@@ -11,6 +12,7 @@ EXTFS_SAN := $(HOST_SAN_BUILD)/tests/wasm/exthost
 EXTFS_ARENA_TEST := $(EXTFS_SAN)/arena_test
 EXTFS_CONFIG_TEST := $(EXTFS_SAN)/config_test
 EXTFS_CLIENT_TEST := $(EXTFS_SAN)/fs_client_test
+EXTFS_RELOAD_TEST := $(EXTFS_SAN)/reload_test
 
 $(EXTFS_ARENA_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/arena_test.o $(HOST_SAN_BUILD)/service/extension_host/ext_arena.o
 	@mkdir -p $(@D)
@@ -23,11 +25,18 @@ $(EXTFS_CLIENT_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/fs_client_test.o $(HO
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
 
+$(EXTFS_RELOAD_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/reload_test.o \
+		$(HOST_SAN_BUILD)/service/extension_host/ext_host.o $(HOST_SAN_BUILD)/service/extension_host/ext_arena.o \
+		$(WASM_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+
 .PHONY: test-exthost-unit
-test-exthost-unit: $(EXTFS_ARENA_TEST) $(EXTFS_CONFIG_TEST) $(EXTFS_CLIENT_TEST)
+test-exthost-unit: $(EXTFS_ARENA_TEST) $(EXTFS_CONFIG_TEST) $(EXTFS_CLIENT_TEST) $(EXTFS_RELOAD_TEST) $(EXTHOST_WASM)
 	@$(EXTFS_ARENA_TEST) 20000 1
 	@$(EXTFS_CONFIG_TEST)
 	@$(EXTFS_CLIENT_TEST)
+	@$(EXTFS_RELOAD_TEST) $(EXTHOST_BUILD)
 TEST_SUITES += test-exthost-unit
 
 # libFuzzer: the configuration parser (seeds in tests/wasm/exthost/corpus-config)
