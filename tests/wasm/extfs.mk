@@ -96,11 +96,23 @@ EXTFS_QEMU_ELFS := $(EXTFS_QEMU_DIR)/client.elf $(EXTHOST_ELF) $(FS_QEMU_DIR)/fs
 	$(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf
 $(eval $(call pd_image,$(EXTFS_QEMU_IMAGE),tests/wasm/extfs/extfs.system,$(EXTFS_QEMU_ELFS)))
 $(EXTFS_QEMU_IMAGE): tests/wasm/extfs/fs.cfg tests/wasm/extfs/exthost.cfg
-ALL_TARGETS += $(EXTFS_QEMU_IMAGE)
+# The same system with a hostile extension-host configuration: a copy of the
+# description in the build tree, beside it the configuration texts the image
+# writer prefills (it looks beside the description).
+EXTFS_QEMU_BAD_DIR := $(EXTFS_QEMU_DIR)/badcfg
+EXTFS_QEMU_BAD_IMAGE := $(EXTFS_QEMU_DIR)/extfs_badcfg.img
+$(EXTFS_QEMU_BAD_DIR)/extfs.system: tests/wasm/extfs/extfs.system tests/wasm/extfs/fs.cfg \
+		tests/wasm/extfs/badcfg/exthost.cfg
+	@mkdir -p $(@D)
+	cp tests/wasm/extfs/fs.cfg tests/wasm/extfs/badcfg/exthost.cfg $(@D)/
+	cp tests/wasm/extfs/extfs.system $@
+$(eval $(call pd_image,$(EXTFS_QEMU_BAD_IMAGE),$(EXTFS_QEMU_BAD_DIR)/extfs.system,$(EXTFS_QEMU_ELFS)))
+ALL_TARGETS += $(EXTFS_QEMU_IMAGE) $(EXTFS_QEMU_BAD_IMAGE)
 
 .PHONY: test-wasm-extfs
-test-wasm-extfs: $(EXTFS_QEMU_IMAGE) $(SUBSTRATE_BIN) $(EXTHOST_WASM)
+test-wasm-extfs: $(EXTFS_QEMU_IMAGE) $(EXTFS_QEMU_BAD_IMAGE) $(SUBSTRATE_BIN) $(EXTHOST_WASM)
 	@python3 tests/wasm/extfs/run_test.py --image $(EXTFS_QEMU_IMAGE) --substrate $(SUBSTRATE_BIN) \
+		--bad-config-image $(EXTFS_QEMU_BAD_IMAGE) \
 		--wasm-dir $(EXTHOST_BUILD) --work $(EXTFS_QEMU_DIR)/work
 TEST_SUITES += test-wasm-extfs
 endif

@@ -2,6 +2,7 @@
 """The extension host loading its extensions from a real disk, in QEMU.
 
 Usage: tests/wasm/extfs/run_test.py --image IMG --substrate BIN --wasm-dir DIR --work DIR
+                                   [--bad-config-image IMG]
 
 Makes a disk with an MBR partition holding a filesystem made by the host tool
 (`substrate fs`), with /extensions holding the four example extensions, a
@@ -11,11 +12,20 @@ spec (extfs.spec.in, the disk filled in) holds the client's checks and the
 console lines the extension host must print. Then checks from the host that
 the module the client wrote through the filesystem PD is on the disk, byte
 for byte, and that the filesystem is consistent. Prints PASS:/FAIL: lines.
+
+With --bad-config-image (the same system, the extension host's configuration
+replaced by tests/wasm/extfs/badcfg/exthost.cfg, whose line 3 climbs out of
+the directory), first boots that: the extension host must name the line and
+the fault, load nothing (not even its built-in modules), and leave the disk
+as it was.
 """
 import argparse
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
@@ -68,17 +78,70 @@ def make_disk(args, disk):
     return True
 
 
+def boot_until(image, disk, log, pattern, linger, limit):
+    """Boots until `pattern` shows on the console (then `linger` seconds more) or `limit`; the console."""
+    if os.path.exists(log):
+        os.unlink(log)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display", "none", "-no-reboot",
+           "-monitor", "none", "-M", "q35", "-m", "1G", "-cpu", "qemu64,+pdpe1gb",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
+           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
+           "-device", "virtio-blk-pci,drive=d0,addr=3"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    start, seen = time.monotonic(), None
+    text = ""
+    while time.monotonic() - start < limit and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            with open(log, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        if seen is None and re.search(pattern, text, re.M):
+            seen = time.monotonic()
+        if seen is not None and time.monotonic() - seen > linger:
+            break
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def listing(substrate, disk):
+    rc, out, _ = tool(substrate, "ls", disk, "/extensions")
+    return out if rc == 0 else None
+
+
+def check_bad_config(args, disk):
+    before = listing(args.substrate, disk)
+    text = boot_until(args.bad_config_image, disk, os.path.join(args.work, "badcfg.log"),
+                      r"^ext-host: config", 2.0, 120)
+    report("bad-config/names-line-and-fault",
+           re.search(r"^ext-host: config line 3: dir must not contain '\.' or '\.\.'; loading nothing$",
+                     text, re.M) is not None, text[-300:])
+    report("bad-config/loads-nothing", "ext-host: loaded" not in text and "ext-host: serving" not in text,
+           text[-300:])
+    report("bad-config/filesystem-still-served", re.search(r"^fs: mounted$", text, re.M) is not None,
+           text[-300:])
+    report("bad-config/disk-unchanged", before is not None and listing(args.substrate, disk) == before)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
     ap.add_argument("--substrate", required=True)
     ap.add_argument("--wasm-dir", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--bad-config-image", default=None)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     disk = os.path.join(args.work, "disk.img")
     if not make_disk(args, disk):
         return 1
+    if args.bad_config_image:
+        check_bad_config(args, disk)
     with open(os.path.join(HERE, "extfs.spec.in"), encoding="utf-8") as f:
         spec_text = f.read().replace("@DISK@", disk)
     spec = os.path.join(args.work, "extfs.spec")
