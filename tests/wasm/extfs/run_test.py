@@ -11,7 +11,10 @@ system (tests/wasm/extfs/extfs.system) through tests/kernel/harness, whose
 spec (extfs.spec.in, the disk filled in) holds the client's checks and the
 console lines the extension host must print. Then checks from the host that
 the module the client wrote through the filesystem PD is on the disk, byte
-for byte, and that the filesystem is consistent. Prints PASS:/FAIL: lines.
+for byte, and that the filesystem is consistent. Last, changes the directory
+from the host (removes the crasher, adds a copy of the counter under a new
+name) and boots the same image again: what loads follows the disk. Prints
+PASS:/FAIL: lines.
 
 With --bad-config-image (the same system, the extension host's configuration
 replaced by tests/wasm/extfs/badcfg/exthost.cfg, whose line 3 climbs out of
@@ -128,6 +131,21 @@ def check_bad_config(args, disk):
     report("bad-config/disk-unchanged", before is not None and listing(args.substrate, disk) == before)
 
 
+def check_second_boot(args, disk):
+    """Changes the directory from the host, boots again: the disk decides, not the image."""
+    ok = tool(args.substrate, "rm", disk, "/extensions/crasher.wasm")[0] == 0 and \
+        tool(args.substrate, "put", disk, os.path.join(args.wasm_dir, "counter.wasm"),
+             "/extensions/counter2.wasm")[0] == 0
+    report("second-boot/host-changes-directory", ok)
+    text = boot_until(args.image, disk, os.path.join(args.work, "second.log"), r"^ext-host: serving$", 0.5, 120)
+    first_load = text.split("ext-host: serving")[0]
+    report("second-boot/module-added-on-host-loads", "ext-host: loaded 'counter2'" in first_load, text[-300:])
+    report("second-boot/module-written-by-client-loads-at-start", "ext-host: loaded 'doubler'" in first_load,
+           text[-300:])
+    report("second-boot/removed-module-gone", "'crasher'" not in first_load and
+           re.search(r"^ext-host: loaded: 4 running, 3 refused, ", first_load, re.M) is not None, text[-300:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
@@ -161,6 +179,7 @@ def main():
            err.strip() or f"{len(out)} bytes, want {len(want)}")
     rc, out, err = tool(args.substrate, "fsck", disk)
     report("filesystem-consistent-after-run", rc == 0, (out.decode(errors="replace") + err).strip()[-300:])
+    check_second_boot(args, disk)
     return 1 if failures else 0
 
 
