@@ -8,6 +8,8 @@
  */
 #include "service/extension_host/ext_config.h"
 
+#include "lib/text/text.h"
+
 typedef struct {
     ext_config_t cfg;
     bool has_fs, has_capacity, has_dir, has_max, has_ready;
@@ -27,30 +29,9 @@ static bool same(const char *w, size_t n, const char *want)
 /* Decimal or 0x-hexadecimal, at most max. */
 static bool number(const char *v, size_t n, uint32_t max, uint32_t *out)
 {
-    uint64_t x = 0;
-    uint32_t base = 10;
-    size_t i = 0;
-    if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-        base = 16;
-        i = 2;
-    }
-    if (i == n || n > 20)
+    uint64_t x;
+    if (!text_number(v, n, 0, max, &x))
         return false;
-    for (; i < n; i++) {
-        char c = v[i];
-        uint32_t d;
-        if (c >= '0' && c <= '9')
-            d = (uint32_t)(c - '0');
-        else if (base == 16 && c >= 'a' && c <= 'f')
-            d = (uint32_t)(c - 'a' + 10);
-        else if (base == 16 && c >= 'A' && c <= 'F')
-            d = (uint32_t)(c - 'A' + 10);
-        else
-            return false;
-        x = x * base + d;
-        if (x > max)
-            return false;
-    }
     *out = (uint32_t)x;
     return true;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <microkit.h>
 
+#include "lib/text/text.h"
 #include "service/extension_host/ext_arena.h"
 #include "service/extension_host/ext_config.h"
 #include "service/extension_host/ext_host.h"
@@ -112,19 +113,6 @@ size_t strlen(const char *s)
 /* ---- Console ---- */
 
 static void console(const char *text) { microkit_dbg_puts(text); }
-
-static void decimal(char *out, size_t size, uint64_t v)
-{
-    char rev[21];
-    size_t n = 0, i = 0;
-    do {
-        rev[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && n < sizeof rev);
-    while (n && i + 1 < size)
-        out[i++] = rev[--n];
-    out[i] = '\0';
-}
 
 /* Appends NUL-terminated parts to a line buffer, truncating. */
 static void append(char *line, size_t size, const char *part)
@@ -247,13 +235,11 @@ static void load_file(const char *file)
         goto out;
     }
     if (st.size > cfg.max_bytes) {
-        char num[24];
+        char num[TEXT_DECIMAL_SIZE];
         append(why, sizeof why, "too big: ");
-        decimal(num, sizeof num, st.size);
-        append(why, sizeof why, num);
+        append(why, sizeof why, text_decimal(num, st.size));
         append(why, sizeof why, " bytes, limit ");
-        decimal(num, sizeof num, cfg.max_bytes);
-        append(why, sizeof why, num);
+        append(why, sizeof why, text_decimal(num, cfg.max_bytes));
         goto out;
     }
     bytes = ext_arena_alloc(&arena, st.size ? (size_t)st.size : 1);
@@ -278,17 +264,14 @@ out:
 
 static void say_summary(const char *what)
 {
-    char line[160] = "ext-host: ", num[24];
+    char line[160] = "ext-host: ", num[TEXT_DECIMAL_SIZE];
     append(line, sizeof line, what);
     append(line, sizeof line, ": ");
-    decimal(num, sizeof num, ext_host_running(&host));
-    append(line, sizeof line, num);
+    append(line, sizeof line, text_decimal(num, ext_host_running(&host)));
     append(line, sizeof line, " running, ");
-    decimal(num, sizeof num, host.count - ext_host_running(&host));
-    append(line, sizeof line, num);
+    append(line, sizeof line, text_decimal(num, host.count - ext_host_running(&host)));
     append(line, sizeof line, " refused, arena ");
-    decimal(num, sizeof num, arena.in_use);
-    append(line, sizeof line, num);
+    append(line, sizeof line, text_decimal(num, arena.in_use));
     append(line, sizeof line, " bytes in use\n");
     microkit_dbg_puts(line);
 }
@@ -309,11 +292,10 @@ static void load_directory(const char *what)
 
 static void report_config_error(const ext_config_error_t *e)
 {
-    char line[160] = "ext-host: config", num[12];
+    char line[160] = "ext-host: config", num[TEXT_DECIMAL_SIZE];
     if (e->line) {
         append(line, sizeof line, " line ");
-        decimal(num, sizeof num, e->line);
-        append(line, sizeof line, num);
+        append(line, sizeof line, text_decimal(num, e->line));
     }
     append(line, sizeof line, ": ");
     append(line, sizeof line, e->what);

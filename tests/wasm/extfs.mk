@@ -93,7 +93,7 @@ $(eval $(call pd_program,$(EXTFS_QEMU_DIR)/client.elf,tests/wasm/extfs/client.c 
 	system/fs/fs_client.c,-Wa$(EXTFS_COMMA)-I$(EXTHOST_BUILD) -fno-tree-loop-distribute-patterns))
 $(TARGET_BUILD)/tests/wasm/extfs/module.o: $(EXTHOST_BUILD)/doubler.wasm
 EXTFS_QEMU_ELFS := $(EXTFS_QEMU_DIR)/client.elf $(EXTHOST_ELF) $(FS_QEMU_DIR)/fs.elf \
-	$(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf
+	$(FS_QEMU_DIR)/virtio_blk.elf $(FS_QEMU_DIR)/blk_virt.elf
 $(eval $(call pd_image,$(EXTFS_QEMU_IMAGE),tests/wasm/extfs/extfs.system,$(EXTFS_QEMU_ELFS)))
 $(EXTFS_QEMU_IMAGE): tests/wasm/extfs/fs.cfg tests/wasm/extfs/exthost.cfg
 # The same system with a hostile extension-host configuration: a copy of the

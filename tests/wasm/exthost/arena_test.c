@@ -13,18 +13,19 @@
 #include <string.h>
 
 #include "service/extension_host/ext_arena.h"
+#include "tests/harness.h"
 
 #define ARENA_BYTES (1024u * 1024u)
 #define SLOTS 64
 
-static int failures;
 static _Alignas(16) uint8_t memory[ARENA_BYTES];
 
+/* One case, named under this suite's prefix. */
 static void expect(const char *name, bool ok)
 {
-    printf("%s: ext-arena/%s\n", ok ? "PASS" : "FAIL", name);
-    if (!ok)
-        failures++;
+    char full[128];
+    snprintf(full, sizeof full, "ext-arena/%s", name);
+    test_verdict(full, ok ? NULL : "the outcome above was not the one asserted");
 }
 
 static uint64_t rng_state;
@@ -189,5 +190,5 @@ int main(int argc, char **argv)
     expect("random_sequences_keep_contents_and_invariants", random_run(&a, steps) && a.in_use == 0 &&
                                                                 ext_arena_largest_free(&a) == whole);
     expect("load_unload_cycles_do_not_creep", load_unload_cycles(&a, 50) && ext_arena_largest_free(&a) == whole);
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

@@ -8,14 +8,15 @@
 #include <string.h>
 
 #include "service/extension_host/ext_config.h"
+#include "tests/harness.h"
 
-static int failures;
 
+/* One case, named under this suite's prefix. */
 static void expect(const char *name, bool ok)
 {
-    printf("%s: ext-config/%s\n", ok ? "PASS" : "FAIL", name);
-    if (!ok)
-        failures++;
+    char full[128];
+    snprintf(full, sizeof full, "ext-config/%s", name);
+    test_verdict(full, ok ? NULL : "the outcome above was not the one asserted");
 }
 
 static bool refused(const char *text, uint32_t line, const char *what)
@@ -73,5 +74,5 @@ int main(void)
     static char big[EXT_CONFIG_MAX_TEXT + 10];
     memset(big, ' ', sizeof big - 1);
     expect("too_long_text", refused(big, 0, "too long"));
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

@@ -14,21 +14,22 @@
 #include "system/fs/fs_client.h"
 #include "system/fs/fs_server.h"
 #include "tests/fs/memdev.h"
+#include "tests/harness.h"
 
 #define CAP 8
 #define DATA_SIZE (FS_CLIENT_DATA_OFF + 3000)
 
-static int failures;
 static fs_t *fs;
 static fs_server_client_t server;
 static _Alignas(64) uint8_t control[16384];
 static _Alignas(64) uint8_t data[DATA_SIZE];
 
+/* One case, named under this suite's prefix. */
 static void expect(const char *name, bool ok)
 {
-    printf("%s: fs-client/%s\n", ok ? "PASS" : "FAIL", name);
-    if (!ok)
-        failures++;
+    char full[128];
+    snprintf(full, sizeof full, "fs-client/%s", name);
+    test_verdict(full, ok ? NULL : "the outcome above was not the one asserted");
 }
 
 static void serve(void *ctx)
@@ -137,5 +138,5 @@ int main(void)
     fs_unmount(fs);
     free(arena);
     memdev_free(&dev);
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

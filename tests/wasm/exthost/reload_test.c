@@ -14,8 +14,8 @@
 
 #include "service/extension_host/ext_arena.h"
 #include "service/extension_host/ext_host.h"
+#include "tests/harness.h"
 
-static int failures;
 static char console_log[16384];
 static const char *dir;
 static ext_arena_t arena;
@@ -34,11 +34,12 @@ static void *arena_realloc(void *ctx, void *p, size_t n)
     return ext_arena_realloc(&arena, p, n);
 }
 
+/* One case, named under this suite's prefix. */
 static void expect(const char *name, bool ok)
 {
-    printf("%s: ext-reload/%s\n", ok ? "PASS" : "FAIL", name);
-    if (!ok)
-        failures++;
+    char full[128];
+    snprintf(full, sizeof full, "ext-reload/%s", name);
+    test_verdict(full, ok ? NULL : "the outcome above was not the one asserted");
 }
 
 /* Loads DIR/file.wasm under `name`. */
@@ -122,5 +123,5 @@ int main(int argc, char **argv)
                                                  strstr(console_log, "too many extensions") != NULL);
     ext_host_unload_all(&h);
     expect("everything_back_at_the_end", arena.in_use == 0 && ext_arena_check(&arena));
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }
