@@ -10,10 +10,9 @@
  * Where extensions come from: with a configuration region (`ext_config`,
  * text, service/extension_host/ext_config.h) and a connection to the
  * filesystem PD (`fs_control`, `fs_data`), they are the `*.wasm` files of the
- * configured directory, loaded when the filesystem PD first notifies (its
- * rings are ready then) and again on every reload request; each file is
- * size-checked before it is read, and a file that is too big, unreadable or
- * invalid is refused with one console line while the others load. Without a
+ * configured directory, loaded (ext_loader.h) when the filesystem PD first
+ * notifies (its rings are ready then) and again on every reload request.
+ * Without a
  * configuration region the examples built into the image (extensions.S) are
  * loaded at init. A configuration that is present but wrong is reported and
  * nothing is loaded: a broken grant must not fall back to something else.
@@ -33,8 +32,8 @@
 #include "service/extension_host/ext_arena.h"
 #include "service/extension_host/ext_config.h"
 #include "service/extension_host/ext_host.h"
+#include "service/extension_host/ext_loader.h"
 #include "service/extension_host/ext_protocol.h"
-#include "system/fs/fs.h"
 #include "system/fs/fs_client.h"
 
 uintptr_t grant_log_vaddr;
@@ -123,143 +122,12 @@ static void append(char *line, size_t size, const char *part)
     line[n] = '\0';
 }
 
-static const char *errno_name(int status)
-{
-    switch (status) {
-    case FS_ENOENT: return "no such file";
-    case FS_EIO: return "I/O error";
-    case FS_EISDIR: return "is a directory";
-    case FS_ENOTDIR: return "not a directory";
-    case FS_ENOMEM: return "no free handle";
-    case FS_EUCLEAN: return "filesystem damaged";
-    case FS_EINVAL: return "invalid request";
-    default: return "filesystem error";
-    }
-}
-
 /* ---- Loading from the filesystem ---- */
-
-#define NAME_BYTES 256u
-static char names[EXT_HOST_MAX + 1][NAME_BYTES];
-static size_t name_count;
-static char path[EXT_CONFIG_MAX_DIR + 2 + NAME_BYTES];
 
 static void notify_fs(void *ctx)
 {
     (void)ctx;
     microkit_notify(cfg.fs_channel);
-}
-
-/* Byte order of two NUL-terminated names. */
-static int name_order(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return (int)(uint8_t)*a - (int)(uint8_t)*b;
-}
-
-static bool is_module_name(const char *name, size_t n)
-{
-    return n > 5 && memcmp(name + n - 5, ".wasm", 5) == 0;
-}
-
-/* Lists the directory's *.wasm names, sorted; false (after saying why) if it cannot be read. */
-static bool list_directory(void)
-{
-    static fs_wire_dirent_t d;
-    uint32_t dh;
-    name_count = 0;
-    int status = fs_client_open(&fsc, cfg.dir, cfg.dir_len, FS_OPEN_DIRECTORY, &dh);
-    if (status != 0) {
-        host.console("ext-host: cannot open the extension directory: ");
-        host.console(errno_name(status));
-        host.console("\n");
-        return false;
-    }
-    uint64_t cookie = 0;
-    bool overflow = false;
-    while ((status = fs_client_readdir(&fsc, dh, &cookie, &d)) == 0 && cookie != 0) {
-        if (d.type != 1 || !is_module_name(d.name, d.name_len))
-            continue;
-        if (name_count == EXT_HOST_MAX) {
-            overflow = true;
-            continue;
-        }
-        /* Insertion sort: the order, hence the numbering, does not depend on the directory's layout. */
-        size_t at = name_count++;
-        while (at > 0 && name_order(names[at - 1], d.name) > 0) {
-            memcpy(names[at], names[at - 1], NAME_BYTES);
-            at--;
-        }
-        memcpy(names[at], d.name, d.name_len + 1);
-    }
-    fs_client_close(&fsc, dh);
-    if (status != 0) {
-        host.console("ext-host: reading the extension directory failed: ");
-        host.console(errno_name(status));
-        host.console("\n");
-    }
-    if (overflow)
-        host.console("ext-host: more modules than the host holds; the rest are ignored\n");
-    return true;
-}
-
-/* Loads one module file; every failure is one refusal line naming the file. */
-static void load_file(const char *file)
-{
-    char name[NAME_BYTES];
-    size_t n = strlen(file) - 5;
-    memcpy(name, file, n);
-    name[n] = '\0';
-    path[0] = '\0';
-    append(path, sizeof path, cfg.dir);
-    if (cfg.dir_len > 1)
-        append(path, sizeof path, "/");
-    append(path, sizeof path, file);
-
-    uint32_t fh;
-    int status = fs_client_open(&fsc, path, strlen(path), 0, &fh);
-    if (status != 0) {
-        ext_host_refuse(&host, name, "unreadable: ", errno_name(status));
-        return;
-    }
-    static fs_wire_stat_t st;
-    uint8_t *bytes = NULL;
-    char why[96] = "";
-    status = fs_client_stat(&fsc, fh, &st);
-    if (status != 0) {
-        append(why, sizeof why, "unreadable: ");
-        append(why, sizeof why, errno_name(status));
-        goto out;
-    }
-    if (st.size > cfg.max_bytes) {
-        char num[TEXT_DECIMAL_SIZE];
-        append(why, sizeof why, "too big: ");
-        append(why, sizeof why, text_decimal(num, st.size));
-        append(why, sizeof why, " bytes, limit ");
-        append(why, sizeof why, text_decimal(num, cfg.max_bytes));
-        goto out;
-    }
-    bytes = ext_arena_alloc(&arena, st.size ? (size_t)st.size : 1);
-    if (bytes == NULL) {
-        append(why, sizeof why, "out of memory for the file");
-        goto out;
-    }
-    size_t got = 0;
-    status = fs_client_pread(&fsc, fh, 0, bytes, (size_t)st.size, &got);
-    if (status != 0 || got != st.size) {
-        append(why, sizeof why, "unreadable: ");
-        append(why, sizeof why, status ? errno_name(status) : "file shorter than its size");
-        goto out;
-    }
-    ext_host_load(&host, name, bytes, got);
-out:
-    if (why[0])
-        ext_host_refuse(&host, name, why, NULL);
-    ext_arena_free(&arena, bytes);
-    fs_client_close(&fsc, fh);
 }
 
 static void say_summary(const char *what)
@@ -279,10 +147,8 @@ static void say_summary(const char *what)
 /* (Re)loads everything from the directory. */
 static void load_directory(const char *what)
 {
-    ext_host_unload_all(&host);
-    if (list_directory())
-        for (size_t i = 0; i < name_count; i++)
-            load_file(names[i]);
+    ext_loader_t loader = {&host, &fsc, &arena, cfg.dir, cfg.dir_len, cfg.max_bytes};
+    ext_loader_load_dir(&loader);
     say_summary(what);
     if (cfg.ready_channel != EXT_CONFIG_NO_CHANNEL)
         microkit_notify(cfg.ready_channel);

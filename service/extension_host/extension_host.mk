@@ -7,9 +7,9 @@ EXTHOST_ELF := $(EXTHOST_BUILD)/extension_host.elf
 EXTHOST_EXAMPLES := counter crasher looper greedy doubler
 EXTHOST_WASM := $(addprefix $(EXTHOST_BUILD)/,$(addsuffix .wasm,$(EXTHOST_EXAMPLES)))
 EXTHOST_LIB_SRCS := service/extension_host/ext_host.c service/extension_host/ext_arena.c \
-	service/extension_host/ext_config.c
+	service/extension_host/ext_config.c service/extension_host/ext_loader.c
 EXTHOST_OBJS := $(addprefix $(TARGET_BUILD)/service/extension_host/,ext_host_pd.o ext_host.o ext_arena.o \
-	ext_config.o extensions.o) $(TARGET_BUILD)/system/fs/fs_client.o
+	ext_config.o ext_loader.o extensions.o) $(TARGET_BUILD)/system/fs/fs_client.o
 
 $(EXTHOST_BUILD)/%.wasm: service/extension_host/examples/%.c service/extension_host/examples/ext_api.h
 	@mkdir -p $(@D)

@@ -2,8 +2,9 @@
 # its configuration parser and the spec-test JSON reader under libFuzzer, and
 # the extension host loading from a real disk in QEMU.
 #
-#   test-exthost-unit   arena, configuration parser, filesystem client and reloading
-#                       (ext_host over lib/wasm over the arena) under ASan/UBSan
+#   test-exthost-unit   arena, configuration parser, filesystem client, reloading
+#                       (ext_host over lib/wasm over the arena) and loading from a
+#                       directory (over the real fs server), under ASan/UBSan
 #   test-exthost-fuzz   short libFuzzer runs of fuzz_ext_config and fuzz_spectest_json
 #   test-wasm-extfs     QEMU: blk driver + blk_virt + fs PD + extension host + client
 #   fuzz-exthost        (make fuzz) five minutes of each fuzzer
@@ -13,6 +14,7 @@ EXTFS_ARENA_TEST := $(EXTFS_SAN)/arena_test
 EXTFS_CONFIG_TEST := $(EXTFS_SAN)/config_test
 EXTFS_CLIENT_TEST := $(EXTFS_SAN)/fs_client_test
 EXTFS_RELOAD_TEST := $(EXTFS_SAN)/reload_test
+EXTFS_LOADER_TEST := $(EXTFS_SAN)/loader_test
 
 $(EXTFS_ARENA_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/arena_test.o $(HOST_SAN_BUILD)/service/extension_host/ext_arena.o
 	@mkdir -p $(@D)
@@ -31,12 +33,20 @@ $(EXTFS_RELOAD_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/reload_test.o \
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
 
+$(EXTFS_LOADER_TEST): $(HOST_SAN_BUILD)/tests/wasm/exthost/loader_test.o \
+		$(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(EXTHOST_LIB_SRCS) system/fs/fs_client.c $(FS_LIB_SRCS)) \
+		$(WASM_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $^ -o $@
+
 .PHONY: test-exthost-unit
-test-exthost-unit: $(EXTFS_ARENA_TEST) $(EXTFS_CONFIG_TEST) $(EXTFS_CLIENT_TEST) $(EXTFS_RELOAD_TEST) $(EXTHOST_WASM)
+test-exthost-unit: $(EXTFS_ARENA_TEST) $(EXTFS_CONFIG_TEST) $(EXTFS_CLIENT_TEST) $(EXTFS_RELOAD_TEST) \
+		$(EXTFS_LOADER_TEST) $(EXTHOST_WASM)
 	@$(EXTFS_ARENA_TEST) 20000 1
 	@$(EXTFS_CONFIG_TEST)
 	@$(EXTFS_CLIENT_TEST)
 	@$(EXTFS_RELOAD_TEST) $(EXTHOST_BUILD)
+	@$(EXTFS_LOADER_TEST) $(EXTHOST_BUILD)
 TEST_SUITES += test-exthost-unit
 
 # libFuzzer: the configuration parser (seeds in tests/wasm/exthost/corpus-config)
