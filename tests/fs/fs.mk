@@ -79,7 +79,7 @@ FUZZ_TARGETS += fuzz-fs
 # block virtualiser and the virtio-blk driver (see tests/fs/qemu/).
 FS_QEMU_DIR := $(BUILD)/tests/fs/qemu
 $(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf))
-$(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c))
+$(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c system/fs/fs_client.c))
 FS_QEMU_ELFS := $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf
 
 # The block PDs: the framework's driver and virtualiser.
