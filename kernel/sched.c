@@ -31,7 +31,8 @@ static bool timer_armed;
 /* Idle accounting, read from guest memory by the network benchmark
  * (bench/net/netbench.py; nothing in the kernel reads it): TSC cycles spent
  * halted with nothing to run, and the TSC at the latest wake-up. Busy cycles
- * between two readings are the change of `stamp` minus the change of `idle`. */
+ * between two readings are the change of `stamp` minus the change of `idle`.
+ * pd.c counts address-space switches in `switches`. */
 sched_idle_acct_t sched_idle_acct;
 
 void sched_init_context(sched_context_t *sc, uint64_t budget_us, uint64_t period_us)

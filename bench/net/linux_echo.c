@@ -8,9 +8,10 @@
  *   port 9   TCP discard (RFC 863): reads and drops; closes at the peer's end
  *   port 19  TCP source: sends until the peer closes (like chargen, RFC 864,
  *            but a fixed buffer)
- *   port 8   TCP: one line "cpu BUSY IDLE HZ TSC_KHZ" and close; BUSY and
- *            IDLE are the whole guest's ticks from /proc/stat, HZ their rate
- *            (USER_HZ), TSC_KHZ the kernel's TSC rate.
+ *   port 8   TCP: one line "cpu BUSY IDLE HZ TSC_KHZ CTXT" and close; BUSY
+ *            and IDLE are the whole guest's ticks from /proc/stat, HZ their
+ *            rate (USER_HZ), TSC_KHZ the kernel's TSC rate, CTXT the context
+ *            switches so far (/proc/stat ctxt).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +47,7 @@ static int listen_on(int type, int port)
     return fd;
 }
 
-/* "cpu BUSY IDLE HZ TSC_KHZ\n" into out; 0 on success. */
+/* "cpu BUSY IDLE HZ TSC_KHZ CTXT\n" into out; 0 on success. */
 static int cpu_line(char *out, size_t size)
 {
     unsigned long long v[10] = {0};
@@ -67,6 +68,12 @@ static int cpu_line(char *out, size_t size)
                 break;
             }
             p = end;
+        }
+    }
+    unsigned long long ctxt = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "ctxt ", 5) == 0) {
+            ctxt = strtoull(line + 5, NULL, 10);
         }
     }
     fclose(f);
@@ -91,7 +98,8 @@ static int cpu_line(char *out, size_t size)
     /* user nice system idle iowait irq softirq steal: idle is idle + iowait. */
     unsigned long long idle = v[3] + v[4];
     unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-    int n = snprintf(out, size, "cpu %llu %llu %ld %llu\n", busy, idle, sysconf(_SC_CLK_TCK), tsc_khz);
+    int n = snprintf(out, size, "cpu %llu %llu %ld %llu %llu\n", busy, idle, sysconf(_SC_CLK_TCK), tsc_khz,
+                     ctxt);
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 

@@ -25,8 +25,10 @@ Guest CPU per byte: the guest's busy TSC cycles over the workload (not wall
 time) over the payload bytes crossing the guest (echo: both ways). Ours: the
 kernel's idle accounting (sched_idle_acct, read from guest memory through the
 QEMU monitor). Linux: /proc/stat busy and idle ticks, served on TCP port 8.
-Each line printed is "BENCH: net-guest run R GUEST WORKLOAD ...", then a
-table of ratios ours/Linux.
+Guests: ours; Linux as it comes (the NIC's offloads on, so it moves up to
+64 KiB per frame); Linux with the offloads off (MTU frames, as ours).
+Each line printed is "BENCH: net-guest run R GUEST WORKLOAD ...", then
+tables of ratios ours/Linux.
 """
 import argparse
 import os
@@ -45,6 +47,27 @@ QEMU_COMMON = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu
                "-nodefaults", "-display", "none", "-no-reboot",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 CHUNK = 65536
+# The third guest: Linux with the NIC's offloads (checksum, TSO/GSO, merged
+# receive buffers) switched off, so it moves MTU-sized frames as ours does.
+NO_OFFLOADS = (",csum=off,guest_csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,"
+               "guest_ufo=off,host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off,mrg_rxbuf=off")
+GUESTS = ("ours", "linux", "linux-nooff")
+
+
+RETRANS = [0]  # the host's TCP retransmissions in the current workload
+RETRANS_LOCK = threading.Lock()
+
+
+def count_retrans(s):
+    """Adds the host socket's total retransmissions (Linux struct tcp_info,
+    tcpi_total_retrans at byte 100) to RETRANS."""
+    try:
+        info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except OSError:
+        return
+    if len(info) >= 104:
+        with RETRANS_LOCK:
+            RETRANS[0] += int.from_bytes(info[100:104], "little")
 
 
 class Unreachable(Exception):
@@ -67,10 +90,14 @@ class Guest:
         else:
             fw = ",".join(f"hostfwd=tcp:127.0.0.1:{40000 + p}-{GUEST_IP}:{p}" for p in PORTS.values())
             nd = f"user,id=n0,net=10.0.2.0/24,{fw}"
+        dev = f"virtio-net-pci,netdev=n0,addr=4,mac={MAC}"
+        if self.kind == "linux-nooff":
+            dev += NO_OFFLOADS
         a = QEMU_COMMON + ["-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
-                           "-netdev", nd, "-device", f"virtio-net-pci,netdev=n0,addr=4,mac={MAC}"]
+                           "-netdev", nd, "-device", dev]
         if self.kind == "ours":
             return a + ["-kernel", self.args.image]
+        # Both Linux guests: the same kernel and initramfs.
         return a + ["-kernel", os.path.join(self.args.linux, "vmlinuz"),
                     "-initrd", os.path.join(self.args.linux, "initrd.gz"),
                     "-append", "console=ttyS0 quiet panic=-1"]
@@ -131,18 +158,19 @@ class Guest:
             return out.decode(errors="replace")
 
     def busy_cycles(self):
-        """(busy cycles so far, TSC MHz) by the guest's own accounting. Ours
+        """(busy cycles so far, TSC MHz, context switches so far) by the
+        guest's own accounting (ours: address-space switches; Linux: ctxt). Ours
         counts up to its latest wake-up from idle, so the guest is first let
         go idle (it is, half a second after a workload, but for its timer
         ticks); Linux is given the same pause."""
         time.sleep(0.5)
         if self.kind == "ours":
-            text = self.monitor(f"xp /2gx {self.args.idle_paddr:#x}")
-            m = re.search(r"[0-9a-f]+: (0x[0-9a-f]+) (0x[0-9a-f]+)", text)
+            text = self.monitor(f"xp /3gx {self.args.idle_paddr:#x}")
+            m = re.search(r"[0-9a-f]+: (0x[0-9a-f]+) (0x[0-9a-f]+)\s+[0-9a-f]+: (0x[0-9a-f]+)", text)
             if m is None:
                 raise ValueError(f"unexpected monitor answer {text!r}")
-            idle, stamp = int(m.group(1), 16), int(m.group(2), 16)
-            return stamp - idle, self.tsc_mhz
+            idle, stamp, switches = (int(m.group(i), 16) for i in (1, 2, 3))
+            return stamp - idle, self.tsc_mhz, switches
         with socket.create_connection(self.addr("stats"), timeout=20) as s:
             line = b""
             while not line.endswith(b"\n"):
@@ -151,8 +179,8 @@ class Guest:
                     break
                 line += chunk
         f = line.decode().split()
-        busy, hz, khz = int(f[1]), int(f[3]), int(f[4])
-        return busy * khz * 1000 // hz, khz // 1000
+        busy, hz, khz, ctxt = int(f[1]), int(f[3]), int(f[4]), int(f[5])
+        return busy * khz * 1000 // hz, khz // 1000, ctxt
 
     def stop(self):
         if self.proc is not None:
@@ -207,6 +235,7 @@ def stream_echo(guest, seconds, out, i):
                 bad = True
             got += len(chunk)
         t.join()
+        count_retrans(s)
         out[i] = got if got == sent[0] and not bad else -1
 
 
@@ -220,6 +249,7 @@ def stream_discard(guest, seconds, out, i):
         s.shutdown(socket.SHUT_WR)
         while s.recv(4096):  # the guest closes once it has read everything
             pass
+        count_retrans(s)
         out[i] = n
 
 
@@ -265,29 +295,32 @@ WORKLOADS = [("echo-1", stream_echo, 1, 2), ("echo-8", stream_echo, 8, 2),
 def measure(guest, run, seconds, results):
     for name, fn, count, crossings in WORKLOADS:
         try:
-            b0, mhz = guest.busy_cycles()
+            b0, mhz, sw0 = guest.busy_cycles()
+            RETRANS[0] = 0
             if fn is None:
                 rounds, elapsed = rr(guest, seconds)
                 moved = rounds * 64
             else:
                 moved, elapsed = streams(guest, fn, count, seconds)
-            b1, _ = guest.busy_cycles()
+            b1, _, sw1 = guest.busy_cycles()
         except (OSError, IndexError, ValueError) as e:
             print(f"BENCH: net-guest run {run} {guest.kind} {name} failed: {e}", flush=True)
             continue
         busy = b1 - b0
-        r = {"elapsed": elapsed, "busy": busy, "mhz": mhz,
+        r = {"elapsed": elapsed, "busy": busy, "mhz": mhz, "switches": sw1 - sw0,
              "util": busy / (elapsed * mhz * 1e6) if mhz else float("nan")}
         if fn is None:
             r.update(rate=rounds / elapsed, lat_us=1e6 * elapsed / rounds, cpr=busy / rounds)
             print(f"BENCH: net-guest run {run} {guest.kind} {name} {r['rate']:.0f} /s, latency "
-                  f"{r['lat_us']:.0f} us, {r['cpr']:.0f} busy cycles/round, guest busy {100 * r['util']:.0f}%",
+                  f"{r['lat_us']:.0f} us, {r['cpr']:.0f} busy cycles/round, guest busy {100 * r['util']:.0f}%, "
+                  f"{r['switches'] / rounds:.1f} context switches/round",
                   flush=True)
         else:
-            r.update(mbps=moved * 8 / elapsed / 1e6, cpb=busy / (moved * crossings))
+            r.update(mbps=moved * 8 / elapsed / 1e6, cpb=busy / (moved * crossings), retrans=RETRANS[0])
             print(f"BENCH: net-guest run {run} {guest.kind} {name} {r['mbps']:.1f} Mbit/s, "
                   f"{r['cpb']:.0f} busy cycles/byte, guest busy {100 * r['util']:.0f}% "
-                  f"({moved} B in {elapsed:.1f} s)", flush=True)
+                  f"{r['switches'] * 1460 / moved:.2f} context switches per 1460 B, "
+                  f"({moved} B in {elapsed:.1f} s, host retransmitted {RETRANS[0]} segments)", flush=True)
         results.setdefault((run, guest.kind), {})[name] = r
 
 
@@ -300,21 +333,57 @@ def idle_paddr(kernel_elf):
     raise SystemExit(f"netbench: no sched_idle_acct in {kernel_elf}")
 
 
-def summary(results, runs):
-    print("BENCH: net-guest summary (ours/Linux per run; throughput: >1 is ours faster; "
-          "cycles/byte: <1 is ours cheaper)", flush=True)
+def summary(results, runs, path):
+    for base in GUESTS[1:]:
+        summary_against(results, runs, base)
+    markdown(results, runs, path)
+
+
+def markdown(results, runs, path):
+    """Every figure of the run as a Markdown table (for docs/bench-net.md)."""
+    lines = ["| workload | run | " + " | ".join(GUESTS) + " | ours/Linux | ours/Linux no offloads |",
+             "|---|---|" + "---|" * (len(GUESTS) + 2)]
+    for name, fn, _, _ in WORKLOADS:
+        for run in range(1, runs + 1):
+            cells, vals = [], {}
+            for g in GUESTS:
+                r = results.get((run, g), {}).get(name)
+                if r is None:
+                    cells.append("n/a")
+                    continue
+                if fn is None:
+                    vals[g] = (r["rate"], r["cpr"])
+                    cells.append(f"{r['rate']:.0f} /s, {r['cpr'] / 1e3:.0f} k cyc/round, "
+                                 f"{r['switches'] / max(1, r['rate'] * r['elapsed']):.1f} sw/round")
+                else:
+                    vals[g] = (r["mbps"], r["cpb"])
+                    cells.append(f"{r['mbps']:.1f} Mbit/s, {r['cpb']:.0f} cyc/B, {r['retrans']} rtx")
+            for base in GUESTS[1:]:
+                if "ours" in vals and base in vals and vals[base][0] and vals[base][1]:
+                    cells.append(f"{vals['ours'][0] / vals[base][0]:.2f} / {vals['ours'][1] / vals[base][1]:.2f}")
+                else:
+                    cells.append("n/a")
+            lines.append(f"| {name} | {run} | " + " | ".join(cells) + " |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"BENCH: net-guest table in {path}", flush=True)
+
+
+def summary_against(results, runs, base):
+    print(f"BENCH: net-guest ratios ours/{base} per run, throughput / busy cycles per byte "
+          "(throughput >1: ours faster; cycles <1: ours cheaper)", flush=True)
     for name, fn, _, _ in WORKLOADS:
         cells = []
         for run in range(1, runs + 1):
             o = results.get((run, "ours"), {}).get(name)
-            lx = results.get((run, "linux"), {}).get(name)
+            lx = results.get((run, base), {}).get(name)
             if not o or not lx:
                 cells.append("n/a")
                 continue
             key = "rate" if fn is None else "mbps"
             cost = "cpr" if fn is None else "cpb"
             cells.append(f"{o[key] / lx[key]:.2f} / {o[cost] / lx[cost]:.2f}" if lx[key] and lx[cost] else "n/a")
-        print(f"BENCH: net-guest ratio {name}: " + ", ".join(cells), flush=True)
+        print(f"BENCH: net-guest ratio ours/{base} {name}: " + ", ".join(cells), flush=True)
 
 
 def inner(args, net):
@@ -327,7 +396,7 @@ def inner(args, net):
     print(f"BENCH: net-guest network: {net}, TCG, {args.seconds} s per workload, {args.runs} runs", flush=True)
     results = {}
     for run in range(1, args.runs + 1):
-        for kind in ("ours", "linux") if have_linux else ("ours",):
+        for kind in GUESTS if have_linux else ("ours",):
             g = Guest(kind, args, net, args.work)
             try:
                 g.start()
@@ -336,7 +405,7 @@ def inner(args, net):
                 print(f"BENCH: net-guest run {run} {kind} failed: {e}", flush=True)
             finally:
                 g.stop()
-    summary(results, args.runs)
+    summary(results, args.runs, os.path.join(args.work, "table.md"))
 
 
 def run(*cmd):
