@@ -102,6 +102,10 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
             memcpy(c->mac, cc->mac, NET_MAC_LEN);
         } else {
             load_grant(c, cc->grant, cc->grant_size);
+            if (!c->disabled && c->grant.dhcp) {
+                c->grant.ip = 0; /* no lease yet */
+                v->any_dhcp = true;
+            }
         }
     }
     return NET_VIRT_OK;
@@ -147,12 +151,27 @@ static void deliver(net_virt_t *v, uint32_t i, const uint8_t *frame, uint16_t le
         c->bad_descs++; /* the client named memory it does not have: its buffer is lost */
     }
     memcpy(c->rx_data + d.offset, frame, len);
+    if (c->filtered && c->grant.dhcp) {
+        (void)net_dhcp_snoop_rx(&c->dhcp, &c->grant, frame, len);
+    }
     if (net_enqueue_active(&c->rx, d.offset, len) != DDF_RING_OK) {
         c->broken = true;
         return;
     }
     c->rx_frames++;
     v->notify_clients_rx |= 1u << i;
+}
+
+/* A cheap look at the shared buffer: IPv4, UDP, destination port 68 (with
+ * the shortest header; options only make it a full parse of the copy). The
+ * decision that matters is made on the private copy. */
+static bool may_be_dhcp_reply(const uint8_t *frame, uint16_t len)
+{
+    if (len < 14 + 20 + 8 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 17) {
+        return false;
+    }
+    size_t at = 14 + (size_t)(frame[14] & 0x0F) * 4 + 2;
+    return at + 2 <= len && frame[at] == 0 && frame[at + 1] == 68;
 }
 
 static void demux_rx(net_virt_t *v)
@@ -168,6 +187,12 @@ static void demux_rx(net_virt_t *v)
         uint16_t len = d.len;
         const uint8_t *frame = v->rx_dma + d.offset;
         if (len >= NET_MIN_FRAME && len <= NET_BUFFER_SIZE) {
+            if (v->any_dhcp && may_be_dhcp_reply(frame, len)) {
+                /* The lease is learned from what the client receives: both
+                 * come from one private copy the driver cannot change. */
+                memcpy(v->snoop_copy, frame, len);
+                frame = v->snoop_copy;
+            }
             bool to_all = (frame[0] & 1u) != 0; /* broadcast or multicast */
             bool owned = false;
             for (uint32_t i = 0; i < v->client_count; i++) {
@@ -229,6 +254,9 @@ static bool transmit_one(net_virt_t *v, uint32_t i)
             v->tx_idle[v->tx_idle_count++] = b;
             c->tx_filtered++;
         } else {
+            if (c->filtered && c->grant.dhcp) {
+                net_dhcp_snoop_tx(&c->dhcp, &c->grant, out, d.len);
+            }
             (void)net_enqueue_active(&v->drv_tx, (uint64_t)b * NET_BUFFER_SIZE, d.len); /* room checked above */
             v->tx_at_driver[b] = true;
             v->notify_drv_tx = true;

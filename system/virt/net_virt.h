@@ -14,6 +14,14 @@
  * has that private copy checked by net_filter_tx(); a frame from an address
  * or port the grant does not give is dropped and counted (tx_filtered).
  *
+ * DHCP: a client whose grant says ip=dhcp has no address to enforce until
+ * it has a lease. The virtualiser learns the lease from the DHCPACK it
+ * delivers to that client (matching the transaction id of the client's own
+ * latest request; net_dhcp_snoop_rx in system/net/net_filter.h), parsing a
+ * private copy of the frame, which is also what the client receives. Before
+ * the lease only DHCP from 0.0.0.0 and ARP probes leave; after it the lease
+ * is enforced like a static address. A DHCPNAK withdraws it.
+ *
  * Grants: each client's grant text comes from a read-only region the system
  * description fills (prefill_path). It is copied out once at init, then
  * parsed; the client's MAC is the grant's. A grant that does not parse (or
@@ -34,6 +42,7 @@
 
 #include "ddf/net.h"
 #include "system/net/net_config.h"
+#include "system/net/net_filter.h"
 
 #define NET_VIRT_MAX_CLIENTS 8
 #define NET_VIRT_MAX_BUFFERS 512   /* DMA buffers per direction */
@@ -69,7 +78,8 @@ typedef struct {
     bool filtered;                             /* has a grant, enforced on transmit */
     bool disabled;                             /* its grant was bad: served not at all */
     net_config_err_t grant_err;                /* why, when disabled */
-    net_config_t grant;
+    net_config_t grant;                        /* with ip=dhcp, grant.ip is the learned lease */
+    net_dhcp_snoop_t dhcp;                     /* lease snooping (ip=dhcp only) */
 } net_virt_client_t;
 
 typedef struct {
@@ -87,6 +97,8 @@ typedef struct {
     net_virt_client_t clients[NET_VIRT_MAX_CLIENTS];
     uint32_t next_tx_client;
     uint64_t rx_no_owner, bad_driver_descs;
+    bool any_dhcp;                             /* some client has ip=dhcp */
+    uint8_t snoop_copy[NET_BUFFER_SIZE];       /* private copy of a DHCP reply */
     /* Outputs of the last poll. */
     bool notify_drv_rx, notify_drv_tx;
     uint32_t notify_clients_rx, notify_clients_tx;  /* bit i: client i */

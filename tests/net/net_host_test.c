@@ -71,6 +71,8 @@ static int ep_count;
 static net_queue_t wire_rx[MAX_EP], wire_tx[MAX_EP];
 static uint8_t wire_mac[MAX_EP][6];
 static net_config_t wire_grant[MAX_EP];
+/* The wire learns DHCP leases as the virtualiser does (net_filter.h). */
+static net_dhcp_snoop_t wire_snoop[MAX_EP];
 static int failures;
 
 static const uint8_t fake_mac[6] = {0x02, 0, 0, 0, 0, 0x09};
@@ -616,6 +618,7 @@ static bool deliver_to(int dst, const uint8_t *frame, size_t len)
         return false;
     }
     memcpy(sh->ep[dst].rx_data + d.offset, frame, len);
+    (void)net_dhcp_snoop_rx(&wire_snoop[dst], &wire_grant[dst], frame, len);
     net_enqueue_active(&wire_rx[dst], d.offset, (uint16_t)len);
     wire_to_signal |= 1u << dst;
     return true;
@@ -694,6 +697,7 @@ static size_t wire_step(void)
                 failures++;
                 continue;
             }
+            net_dhcp_snoop_tx(&wire_snoop[src], grant, frame, len);
             inspect(frame, len);
             if (sh->blackhole[src] || (sh->drop_percent && (int)(wire_rand() % 100) < sh->drop_percent)) {
                 sh->dropped++;
@@ -976,6 +980,7 @@ static void run_test(const char *name, void (*scenario)(void), int driver, int d
         }
         memcpy(wire_mac[i], cfg.mac, 6);
         wire_grant[i] = cfg;
+        memset(&wire_snoop[i], 0, sizeof wire_snoop[i]);
         pids[i] = 0;
     }
     sh->drop_percent = drop_percent;
