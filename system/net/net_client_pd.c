@@ -157,7 +157,9 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
         return -1;
     }
     net_pd_now = timer_now();
-    if (net_link_init(&net_pd_link, &cfg->rx, &cfg->tx, cfg->capacity, cached_now, NULL) != 0) {
+    /* The grant's queue= is the capacity the virtualiser uses too. */
+    uint32_t capacity = grant.queue_capacity != 0 ? grant.queue_capacity : cfg->capacity;
+    if (net_link_init(&net_pd_link, &cfg->rx, &cfg->tx, capacity, cached_now, NULL) != 0) {
         microkit_dbg_puts(microkit_name);
         microkit_dbg_puts(": network queues unusable\n");
         return -1;

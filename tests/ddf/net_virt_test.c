@@ -628,6 +628,123 @@ static void net_virt_dhcp_snoop_rejects_malformed(void)
     CHECK(net_dhcp_snoop_rx(&s, &g, f, n) == NET_DHCP_ACK && g.ip == LEASE);
 }
 
+/* ------------------------------------------------- clients from slots -- */
+
+#define N3 3
+static _Alignas(64) uint8_t n3_rx_region[N3][8192], n3_tx_region[N3][8192];
+static uint8_t n3_rx_data[N3][16 * NET_BUFFER_SIZE], n3_tx_data[N3][16 * NET_BUFFER_SIZE];
+static uint8_t n3_grant[N3][4096];
+
+/* Three clients as a system description gives them: slot 0 with every size
+ * patched, slot 1 with none (defaults), slot 2 without a grant; the grants'
+ * queue= set the ring capacities (16 and 8; slot 2 the default). */
+static void net_virt_three_clients_from_slots(void)
+{
+    static const char *texts[N3] = {"mac=02:00:00:00:00:10 ip=10.0.2.30/24 udp=7 queue=16",
+                                    "mac=02:00:00:00:00:11 ip=10.0.2.31/24 udp=7 queue=8", NULL};
+    static const uint8_t macs3[N3][6] = {{2, 0, 0, 0, 0, 0x10}, {2, 0, 0, 0, 0, 0x11},
+                                         {0x52, 0x54, 0, 0, 0, 0xA1 + 0x22}};
+    static const uint32_t caps[N3] = {16, 8, 4};
+    net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS];
+    memset(slots, 0, sizeof slots);
+    for (int i = 0; i < N3; i++) {
+        memset(n3_grant[i], 0, sizeof n3_grant[i]);
+        slots[i] = (net_virt_slot_t){.rx = (uintptr_t)n3_rx_region[i], .tx = (uintptr_t)n3_tx_region[i],
+                                     .rx_data = (uintptr_t)n3_rx_data[i], .tx_data = (uintptr_t)n3_tx_data[i]};
+        if (texts[i] != NULL) {
+            memcpy(n3_grant[i], texts[i], strlen(texts[i]));
+            slots[i].grant = (uintptr_t)n3_grant[i];
+        }
+    }
+    slots[0].rx_size = slots[0].tx_size = 8192;
+    slots[0].rx_data_size = slots[0].tx_data_size = sizeof n3_rx_data[0];
+    slots[0].grant_size = 4096;
+    const net_virt_slot_defaults_t def = {.queue_size = 8192, .data_size = sizeof n3_rx_data[0],
+                                          .grant_size = 4096, .capacity = 4};
+    net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                          .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                          .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                          .tx_dma_size = DATA};
+    size_t bad = 99;
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_OK);
+    CHECK(cfg.client_count == N3 && bad == 99);
+    CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
+    CHECK(virt.client_count == N3);
+    net_queue_t rxq[N3];
+    for (int i = 0; i < N3; i++) {
+        CHECK(virt.clients[i].capacity == caps[i]);
+        CHECK(memcmp(virt.clients[i].mac, macs3[i], 6) == 0);
+        CHECK(virt.clients[i].filtered == (texts[i] != NULL) && !virt.clients[i].disabled);
+        CHECK(net_attach(&rxq[i], n3_rx_region[i], 8192, caps[i], false, false) == DDF_RING_OK);
+        for (uint32_t k = 0; k < caps[i]; k++) {
+            CHECK(net_enqueue_free(&rxq[i], (uint64_t)k * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+        }
+        /* A ring attached with any other capacity sees the indices as corrupt
+         * or disagrees, which is why both ends read queue= from the grant. */
+    }
+    CHECK(net_attach(&drv_rx, drv_rx_region, 4096, CAP, true, false) == DDF_RING_OK);
+    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, CAP, false, false) == DDF_RING_OK);
+    net_virt_poll(&virt);
+    /* One frame to each client, then a broadcast to all three. */
+    for (int i = 0; i < N3; i++) {
+        CHECK(wire_in(macs3[i], (uint8_t)(10 + i), 60));
+    }
+    CHECK(wire_in(bcast, 99, 60));
+    net_virt_poll(&virt);
+    for (int i = 0; i < N3; i++) {
+        net_buff_desc_t d;
+        int got[2] = {-1, -1};
+        for (int k = 0; k < 2 && net_dequeue_active(&rxq[i], &d) == DDF_RING_OK; k++) {
+            got[k] = n3_rx_data[i][d.offset + 14];
+        }
+        CHECK(got[0] == 10 + i && got[1] == 99);
+        CHECK(net_dequeue_active(&rxq[i], &d) == DDF_RING_EMPTY);
+    }
+    CHECK(virt.rx_no_owner == 0);
+}
+
+static void net_virt_slots_refuse_gaps_and_partial(void)
+{
+    net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS];
+    const net_virt_slot_defaults_t def = {.queue_size = 8192, .data_size = 4096, .grant_size = 4096, .capacity = 4};
+    net_virt_cfg_t cfg = {.client_count = 42};
+    size_t bad = 99;
+    memset(slots, 0, sizeof slots);
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_NONE);
+    net_virt_slot_t whole = {.rx = 0x1000, .tx = 0x2000, .rx_data = 0x3000, .tx_data = 0x4000};
+    slots[0] = whole;
+    slots[2] = whole; /* slot 1 empty */
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_GAP && bad == 2);
+    slots[1] = whole;
+    slots[1].tx_data = 0; /* slot 1 maps three of four */
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_PARTIAL && bad == 1);
+    CHECK(cfg.client_count == 42); /* untouched on error */
+    slots[1] = whole;
+    slots[7] = whole;
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_GAP && bad == 7);
+    for (int i = 3; i < NET_VIRT_MAX_CLIENTS; i++) {
+        slots[i] = whole;
+    }
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_OK && cfg.client_count == 8);
+    CHECK(cfg.clients[7].rx_region_size == 8192 && cfg.clients[7].tx_data_size == 4096 &&
+          cfg.clients[7].grant == NULL && cfg.clients[7].capacity == 4);
+    /* A queue= the region cannot hold is a configuration error. */
+    static uint8_t small_rx[1024], small_tx[1024], d1[4096], d2[4096], g[64];
+    static const char gtext[] = "mac=02:00:00:00:00:20 ip=dhcp queue=1024";
+    memset(g, 0, sizeof g);
+    memcpy(g, gtext, sizeof gtext);
+    memset(slots, 0, sizeof slots);
+    slots[0] = (net_virt_slot_t){.rx = (uintptr_t)small_rx, .tx = (uintptr_t)small_tx, .rx_data = (uintptr_t)d1,
+                                 .tx_data = (uintptr_t)d2, .grant = (uintptr_t)g, .rx_size = sizeof small_rx,
+                                 .tx_size = sizeof small_tx, .grant_size = sizeof g};
+    net_virt_cfg_t c2 = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                         .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                         .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                         .tx_dma_size = DATA};
+    CHECK(net_virt_slots_config(slots, &def, &c2, &bad) == NET_VIRT_SLOTS_OK);
+    CHECK(net_virt_init(&virt, &c2) == NET_VIRT_EINVAL);
+}
+
 int main(void)
 {
     RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
@@ -641,5 +758,7 @@ int main(void)
     RUN("net_virt/dhcp-before-lease-only-dhcp-and-probes", net_virt_dhcp_before_lease_only_dhcp_and_probes);
     RUN("net_virt/dhcp-ack-teaches-lease", net_virt_dhcp_ack_teaches_lease);
     RUN("net_virt/dhcp-snoop-rejects-malformed", net_virt_dhcp_snoop_rejects_malformed);
+    RUN("net_virt/three-clients-from-slots", net_virt_three_clients_from_slots);
+    RUN("net_virt/slots-refuse-gaps-and-partial", net_virt_slots_refuse_gaps_and_partial);
     return ddf_test_failures ? 1 : 0;
 }
