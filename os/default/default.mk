@@ -40,6 +40,11 @@ $(eval $(call pd_linked,$(DEFAULT_OS_DIR)/echo.elf,\
 	$(DEFAULT_OS_ECHO_CFLAGS),$(PD_NET_LIB),third_party/lwip/.fetched))
 
 $(eval $(call pd_image,$(DEFAULT_OS_IMAGE),os/default/default.system,$(DEFAULT_OS_ELFS) $(DEFAULT_OS_NET_ELFS)))
-$(DEFAULT_OS_IMAGE): os/default/greeting.txt os/default/echo.grant
+$(DEFAULT_OS_IMAGE): os/default/greeting.txt os/default/echo.grant $(DEFAULT_OS_DIR)/net_seed.bin
+# The echo's per-image network seed (system/net/net_client_pd.c): fresh
+# random bytes whenever the build directory is new.
+$(DEFAULT_OS_DIR)/net_seed.bin:
+	@mkdir -p $(@D)
+	head -c 32 /dev/urandom >$@
 
 ALL_TARGETS += $(DEFAULT_OS_IMAGE)

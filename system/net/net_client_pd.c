@@ -23,6 +23,12 @@
 extern char __start_net_state[];
 extern char __stop_net_state[];
 
+/* Optional: a read-only region holding a per-image seed the build wrote
+ * (prefill_path), mapped with setvar_vaddr="net_seed"; its first
+ * NET_PD_SEED_LEN bytes are mixed into the network secret (net_random.h). */
+#define NET_PD_SEED_LEN 32
+uintptr_t net_seed __attribute__((section(".data")));
+
 /* Survives a restart (it is in .data), so init() can tell a restart. */
 static bool net_pd_started __attribute__((section(".data")));
 
@@ -166,14 +172,21 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
     }
     net_link_ops_t ops = net_link_ops(&net_pd_link);
     /* The per-boot secret for TCP ISNs and LWIP_RAND (net_random.h). */
-    uint8_t extra[6 + sizeof net_pd_now];
+    uint8_t extra[6 + sizeof net_pd_now + NET_PD_SEED_LEN];
+    size_t extra_len = 6 + sizeof net_pd_now;
     for (size_t i = 0; i < 6; i++) {
         extra[i] = grant.mac[i];
     }
     for (size_t i = 0; i < sizeof net_pd_now; i++) {
         extra[6 + i] = (uint8_t)(net_pd_now >> (8 * i));
     }
-    unsigned sources = net_random_init(seed_clock, NULL, extra, sizeof extra);
+    if (net_seed != 0) {
+        const volatile uint8_t *seed = (const volatile uint8_t *)net_seed;
+        for (size_t i = 0; i < NET_PD_SEED_LEN; i++) {
+            extra[extra_len++] = seed[i]; /* copied once, used only as entropy */
+        }
+    }
+    unsigned sources = net_random_init(seed_clock, NULL, extra, extra_len);
     if ((sources & (NET_RANDOM_SRC_RDSEED | NET_RANDOM_SRC_RDRAND)) == 0) {
         microkit_dbg_puts(microkit_name);
         microkit_dbg_puts(": no RDSEED/RDRAND, network secret from TSC jitter only\n");

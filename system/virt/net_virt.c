@@ -32,6 +32,8 @@ static bool mac_equal(const uint8_t *a, const uint8_t *b)
     return true;
 }
 
+static bool request_signals(net_virt_t *v);
+
 /* Copies a client's grant out of its region once, then parses the copy: the
  * region could change under a parser reading it in place. One byte more than
  * the longest grant is copied, so an over-long one is seen as such. */
@@ -130,6 +132,8 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
             v->any_dhcp = true;
         }
     }
+    /* From the start, clients and driver tell us when they produce. */
+    (void)request_signals(v);
     return NET_VIRT_OK;
 }
 
@@ -365,6 +369,27 @@ static void transmit(net_virt_t *v)
     }
 }
 
+/* Before sleeping: ask every client and the driver to signal what we wait
+ * for, then look again. True when something arrived that we can act on. */
+static bool request_signals(net_virt_t *v)
+{
+    bool again = false;
+    bool can_send = v->tx_idle_count > 0 && !ddf_ring_full(&v->drv_tx.active);
+    for (uint32_t i = 0; i < v->client_count; i++) {
+        net_virt_client_t *c = &v->clients[i];
+        if (c->broken || c->disabled) {
+            continue;
+        }
+        net_request_signal_active(&c->tx);
+        if (can_send && !ddf_ring_empty(&c->tx.active) && !ddf_ring_full(&c->tx.free)) {
+            again = true;
+        }
+    }
+    net_request_signal_active(&v->drv_rx);
+    net_request_signal_free(&v->drv_tx);
+    return again || !ddf_ring_empty(&v->drv_rx.active) || !ddf_ring_empty(&v->drv_tx.free);
+}
+
 void net_virt_poll(net_virt_t *v)
 {
     v->notify_drv_rx = v->notify_drv_tx = false;
@@ -372,15 +397,33 @@ void net_virt_poll(net_virt_t *v)
     if (v->client_count == 0) {
         return;
     }
-    demux_rx(v);
-    refill_driver_rx(v);
-    reclaim_tx(v);
-    transmit(v);
-    /* Signalling rule: the driver is notified only when it asked. */
+    /* Sleep only after asking for signals and finding nothing new. Each pass
+     * consumes what there is; nothing else runs meanwhile on our CPU, so a
+     * second pass is rare and a 64th would mean rings that lie. */
+    for (int pass = 0; pass < 64; pass++) {
+        demux_rx(v);
+        refill_driver_rx(v);
+        reclaim_tx(v);
+        transmit(v);
+        if (!request_signals(v)) {
+            break;
+        }
+    }
+    /* Signalling rule: notify only those that asked. */
     if (v->notify_drv_rx && !net_free_should_notify(&v->drv_rx)) {
         v->notify_drv_rx = false;
     }
     if (v->notify_drv_tx && !net_active_should_notify(&v->drv_tx)) {
         v->notify_drv_tx = false;
+    }
+    for (uint32_t i = 0; i < v->client_count; i++) {
+        uint32_t bit = 1u << i;
+        net_virt_client_t *c = &v->clients[i];
+        if ((v->notify_clients_rx & bit) != 0 && !net_active_should_notify(&c->rx)) {
+            v->notify_clients_rx &= ~bit;
+        }
+        if ((v->notify_clients_tx & bit) != 0 && !net_free_should_notify(&c->tx)) {
+            v->notify_clients_tx &= ~bit;
+        }
     }
 }

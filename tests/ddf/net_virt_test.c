@@ -55,6 +55,7 @@ static void setup(void)
     for (int i = 0; i < 2; i++) {
         CHECK(net_attach(&cli_rx[i], cli_rx_region[i], 4096, CAP, false, false) == DDF_RING_OK);
         CHECK(net_attach(&cli_tx[i], cli_tx_region[i], 4096, CAP, true, false) == DDF_RING_OK);
+        net_request_signal_active(&cli_rx[i]); /* as a client about to sleep does */
     }
     sent_count = 0;
     net_virt_poll(&virt);
@@ -745,6 +746,47 @@ static void net_virt_slots_refuse_gaps_and_partial(void)
     CHECK(net_virt_init(&virt, &c2) == NET_VIRT_EINVAL);
 }
 
+/* ---------------------------------------------------------- signalling -- */
+
+/* The virtualiser asks for signals before it sleeps and notifies only those
+ * that asked: a client that asked is notified of a frame, one that did not
+ * is not; a client's queued frame is announced (the virtualiser asked on its
+ * transmit ring), and the driver is told only when it asked. */
+static void net_virt_signals_only_when_asked(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, NULL);
+    setup();
+    client_offer_rx(0, 4);
+    client_offer_rx(1, 4);
+    /* The virtualiser asked both clients to announce transmissions. */
+    client_send(0, 0, 1, 60, NULL);
+    CHECK(net_active_should_notify(&cli_tx[0]));
+    CHECK(!net_active_should_notify(&cli_tx[0])); /* one request, one notification */
+    /* Client 1 does not ask for receive signals this time. */
+    net_cancel_signal_active(&cli_rx[1]);
+    CHECK(wire_in(mac[0], 1, 60));
+    CHECK(wire_in(mac[1], 2, 60));
+    net_virt_poll(&virt);
+    CHECK((virt.notify_clients_rx & 1u) != 0);
+    CHECK((virt.notify_clients_rx & 2u) == 0);
+    CHECK(client_take(1) == 2);               /* delivered all the same */
+    /* The client's frame was sent and its buffer returned, but client 0 never
+     * asked for its transmit buffers back: no notification for that. */
+    CHECK(virt.clients[0].tx_frames == 1 && (virt.notify_clients_tx & 1u) == 0);
+    /* The virtualiser re-asked before sleeping. */
+    client_send(1, 0, 3, 60, NULL);
+    CHECK(net_active_should_notify(&cli_tx[1]));
+    /* The driver: told of lent buffers only when it asked. */
+    driver_transmit();
+    net_virt_poll(&virt);
+    CHECK(!virt.notify_drv_tx);
+    ddf_ring_request_signal(&drv_tx.active);
+    client_send(1, 1, 4, 60, NULL);
+    net_virt_poll(&virt);
+    CHECK(virt.notify_drv_tx);
+}
+
 int main(void)
 {
     RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
@@ -759,6 +801,7 @@ int main(void)
     RUN("net_virt/dhcp-ack-teaches-lease", net_virt_dhcp_ack_teaches_lease);
     RUN("net_virt/dhcp-snoop-rejects-malformed", net_virt_dhcp_snoop_rejects_malformed);
     RUN("net_virt/three-clients-from-slots", net_virt_three_clients_from_slots);
+    RUN("net_virt/signals-only-when-asked", net_virt_signals_only_when_asked);
     RUN("net_virt/slots-refuse-gaps-and-partial", net_virt_slots_refuse_gaps_and_partial);
     return ddf_test_failures ? 1 : 0;
 }

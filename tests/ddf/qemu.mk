@@ -33,7 +33,8 @@ $(eval $(call ddf_pd,net/virtio_net,system/drivers/virtio_net_pd.c))
 $(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c,-DNET_VIRT_PD_STATS=1))
 $(eval $(call ddf_pd,net/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"' -DNET_SLOW))
 $(eval $(call ddf_pd,net/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"' -DNET_HOSTILE))
-DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b)
+$(eval $(call ddf_pd,net/net_c,tests/ddf/net/echo.c,-DNET_NAME='"C"'))
+DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b net_c)
 DDF_NET_IMAGE := $(DDF_PD_BUILD)/net/net.img
 $(eval $(call pd_image,$(DDF_NET_IMAGE),tests/ddf/net/net.system,$(DDF_NET_ELFS)))
 
@@ -55,12 +56,13 @@ $(eval $(call ddf_pd,bench/blk_bench,bench/ddf/blk_bench.c))
 DDF_BENCH_BLK_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_blk blk_virt blk_bench)
 $(eval $(call pd_image,$(DDF_PD_BUILD)/bench/blk_bench.img,bench/ddf/blk_bench.system,$(DDF_BENCH_BLK_ELFS)))
 
-# Network: the test system's layout, with two plain echo clients.
+# Network: the test system's layout, with three plain echo clients.
 $(eval $(call ddf_pd,bench/virtio_net,system/drivers/virtio_net_pd.c))
 $(eval $(call ddf_pd,bench/net_virt,system/virt/net_virt_pd.c))
 $(eval $(call ddf_pd,bench/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"'))
 $(eval $(call ddf_pd,bench/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"'))
-DDF_BENCH_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_net net_virt net_a net_b)
+$(eval $(call ddf_pd,bench/net_c,tests/ddf/net/echo.c,-DNET_NAME='"C"'))
+DDF_BENCH_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_net net_virt net_a net_b net_c)
 $(eval $(call pd_image,$(DDF_PD_BUILD)/bench/net.img,tests/ddf/net/net.system,$(DDF_BENCH_NET_ELFS)))
 
 .PHONY: test-ddf-qemu
