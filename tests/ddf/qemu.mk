@@ -2,26 +2,12 @@
 # the real drivers, virtualisers and test clients, judged from the host by
 # tests/ddf/qemu_test.py (console checks, exit verdict, disk image bytes).
 #
-# PD programs are linked here rather than with pd_program because the
-# framework's libraries are shared between several PDs: they are compiled
-# once (build/target/...) and archived.
+# Each PD is linked with the framework's archive (pd_linked in mk/pd.mk).
 
-DDF_TARGET_LIB := $(TARGET_BUILD)/ddf/libddf.a
-DDF_TARGET_OBJS = $(patsubst %.c,$(TARGET_BUILD)/%.o,$(DDF_LIB_SRCS))
 DDF_PD_BUILD := $(BUILD)/ddf-pd
 
-$(DDF_TARGET_LIB): $(DDF_TARGET_OBJS)
-	@rm -f $@
-	$(TARGET_AR) rcs $@ $^
-
 # $(call ddf_pd,NAME,SOURCE,EXTRA_CFLAGS): $(DDF_PD_BUILD)/NAME.elf
-define ddf_pd
-$(DDF_PD_BUILD)/$(1).o: $(2)
-	@mkdir -p $$(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(3) -MMD -MP -c $$< -o $$@
-$(DDF_PD_BUILD)/$(1).elf: $(DDF_PD_BUILD)/$(1).o $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
-	$(TARGET_LD) -nostdlib -z max-page-size=4096 $$< $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
-endef
+ddf_pd = $(call pd_linked,$(DDF_PD_BUILD)/$(1).elf,$(2),$(3),$(PD_DDF_LIB))
 
 # Block: driver (faults once, on purpose), virtualiser, a client and a hostile client.
 $(eval $(call ddf_pd,blk/virtio_blk,system/drivers/virtio_blk_pd.c,-DVIRTIO_BLK_CRASH_AFTER=40))
