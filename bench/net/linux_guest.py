@@ -106,10 +106,8 @@ def up_to_date(out, sources):
     return all(os.path.getmtime(t) >= newest for t in targets)
 
 
-def main():
-    out = os.path.abspath(sys.argv[1])
-    debs = os.path.join(out, "debs")
-    os.makedirs(debs, exist_ok=True)
+def fetch(debs):
+    """Downloads the kernel and busybox packages into debs, unless there."""
     kernel_pkg = None
     for line in subprocess.run(["apt-cache", "depends", "linux-image-amd64"], capture_output=True,
                                text=True, check=True).stdout.splitlines():
@@ -117,11 +115,21 @@ def main():
             kernel_pkg = line.split()[-1]
             break
     if kernel_pkg is None:
-        raise SystemExit("linux_guest: apt-cache knows no linux-image-amd64 (no Debian apt sources?)")
+        raise OSError("apt-cache knows no linux-image-amd64 (no Debian apt sources?)")
     for pkg in (kernel_pkg, "busybox-static"):
         if not glob.glob(os.path.join(debs, pkg.split(":")[0] + "_*.deb")):
             subprocess.run(["apt-get", "download", "-q", pkg], cwd=debs, check=True,
                            stdout=subprocess.DEVNULL)
+
+
+def main():
+    out = os.path.abspath(sys.argv[1])
+    debs = os.path.join(out, "debs")
+    os.makedirs(debs, exist_ok=True)
+    try:
+        fetch(debs)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f"linux_guest: cannot fetch Debian's kernel and busybox packages: {e}")
     here = os.path.dirname(os.path.abspath(__file__))
     sources = [__file__, os.path.join(here, "linux_echo.c")] + glob.glob(os.path.join(debs, "*.deb"))
     if up_to_date(out, sources):
