@@ -237,6 +237,17 @@ static bool is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF;
 /* Emits a move from slot src to slot dst; two moves in a row become one instruction. */
 static bool emit_copy(cc_t *c, uint32_t src, uint32_t dst)
 {
+    if (c->last_op == OP_COPY2 && c->last_start >= c->barrier && c->last_start + 3 == c->ncode) {
+        wasm_cell_t first = c->code[c->last_start + 1], second = c->code[c->last_start + 2];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, OP_COPY3, 4);
+        if (!p)
+            return false;
+        p[1] = first;
+        p[2] = second;
+        pair(&p[3], src, dst);
+        return true;
+    }
     if (c->last_op == OP_COPY && c->last_start >= c->barrier && c->last_start + 2 == c->ncode) {
         wasm_cell_t first = c->code[c->last_start + 1];
         c->ncode = c->last_start;
@@ -602,6 +613,25 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         if (fused >= 0) {
             uint32_t x = c->code[c->last_start + 1].u32[0];
             uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            int rotl = OP_IMM + (0x77 - 0x45);
+            if (fused == OP_XOR_ROTL && c->prev_op == rotl && c->prev_dst >= 0 && c->prev_start >= c->barrier &&
+                c->prev_start + 3 == c->last_start && other >= c->nlocals && x != other &&
+                c->code[c->prev_dst / 2].u32[c->prev_dst % 2] == other) {
+                /* The other operand is a rotation just before: rotl(x1, k1) ^ rotl(x2, k2). */
+                uint32_t x1 = c->code[c->prev_start + 1].u32[0];
+                uint32_t k1 = (uint32_t)c->code[c->prev_start + 2].u64 & 31;
+                c->ncode = c->prev_start;
+                c->last_start = c->prev_start;
+                c->prev_op = -1;
+                wasm_cell_t *p = emit(c, OP_ROTL_XOR_ROTL, 3);
+                if (!p)
+                    return false;
+                pair(&p[1], x1, x);
+                pair(&p[2], d, k1 | (k << 8));
+                c->prev_op = -1;
+                set_dst(c, c->ncode - 1, 0);
+                return true;
+            }
             c->ncode = c->last_start;
             wasm_cell_t *p = emit(c, fused, 3);
             if (!p)
@@ -611,6 +641,20 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
             set_dst(c, c->ncode - 1, 0);
             return true;
         }
+    }
+    /* b * a fresh i32.load from a + imm: one instruction (the inner loop of a matrix product). */
+    if (op == OP_NUM + (0x6c - 0x45) && last_wrote(c, OP_LOAD32_U_ADDI, b.slot) && b.slot == d + 1 &&
+        a.slot != b.slot) {
+        wasm_cell_t operands = c->code[c->last_start + 1], offsets = c->code[c->last_start + 2];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, OP_MUL_LOAD32_ADDI, 4);
+        if (!p)
+            return false;
+        pair(&p[1], operands.u32[0], a.slot);
+        p[2] = offsets;
+        pair(&p[3], d, 0);
+        set_dst(c, c->ncode - 1, 0);
+        return true;
     }
     /* a + (x << k), the shape of array indexing: one instruction. */
     int shl_imm = OP_IMM + (0x74 - 0x45);
@@ -891,6 +935,24 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
             /* Retarget the producer to write the local directly. */
             c->code[c->last_dst / 2].u32[c->last_dst % 2] = x;
             c->last_dst = -1;
+            int addi = OP_IMM + (0x6a - 0x45);
+            if (c->last_op == addi && c->prev_op == addi && c->prev_start >= c->barrier &&
+                c->prev_start + 3 == c->last_start && c->last_start + 3 == c->ncode) {
+                /* Two i32.adds of a constant in a row, the second one's result now final: one instruction. */
+                wasm_cell_t first = c->code[c->prev_start + 1], second = c->code[c->last_start + 1];
+                uint32_t imm1 = (uint32_t)c->code[c->prev_start + 2].u64;
+                uint32_t imm2 = (uint32_t)c->code[c->last_start + 2].u64;
+                c->ncode = c->prev_start;
+                c->last_start = c->prev_start;
+                c->prev_op = -1;
+                wasm_cell_t *p = emit(c, OP_ADDI2, 4);
+                if (!p)
+                    return false;
+                p[1] = first;
+                p[2] = second;
+                pair(&p[3], imm1, imm2);
+                c->prev_op = -1;
+            }
         } else {
             if (!materialize_local(c, x) || !emit_copy_typed(c, t, o.slot, x))
                 return false;
