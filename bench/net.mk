@@ -17,21 +17,12 @@ NET_BENCH_DIR := $(BUILD)/bench/net
 NET_BENCH_LINUX_DIR := $(NET_BENCH_DIR)/linux
 
 # Our guest: the default OS's network PDs, the echo with its bench ports.
-# This fragment is read first of all (fragments are sorted), so it spells
-# the paths other fragments name (os/default's PDs, the stack's archive,
-# lwIP's headers) and cannot call their functions; recipes are expanded late.
-NET_BENCH_ECHO_SRCS := service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c bench/net/echo_bench.c
-NET_BENCH_ECHO_OBJS := $(patsubst %.c,$(NET_BENCH_DIR)/echo-obj/%.o,$(NET_BENCH_ECHO_SRCS))
-NET_BENCH_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_RING_CAPACITY=64 \
-	-DECHO_DATA_SIZE=0x20000 -DECHO_BENCH_PORTS
-NET_BENCH_NET_LIB := $(TARGET_BUILD)/system/net/libnet_pd.a
-$(NET_BENCH_DIR)/echo-obj/%.o: %.c | third_party/lwip/.fetched
-	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(NET_BENCH_ECHO_CFLAGS) -MMD -MP -c $< -o $@
--include $(NET_BENCH_ECHO_OBJS:.o=.d)
-$(NET_BENCH_DIR)/echo.elf: $(NET_BENCH_ECHO_OBJS) $(NET_BENCH_NET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
-	$(TARGET_LD) -nostdlib -z max-page-size=4096 $(NET_BENCH_ECHO_OBJS) \
-		--start-group $(NET_BENCH_NET_LIB) $(PD_LIBMICROKIT) --end-group -T $(PD_LINKER_SCRIPT) -o $@
+# This fragment is read first of all (fragments are sorted), so it copies
+# os/default's driver PDs by path rather than naming their rules.
+$(eval $(call pd_linked,$(NET_BENCH_DIR)/echo.elf,\
+	service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c bench/net/echo_bench.c,\
+	-DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000 -DECHO_BENCH_PORTS,\
+	$(PD_NET_LIB),third_party/lwip/.fetched))
 $(NET_BENCH_DIR)/timer.elf $(NET_BENCH_DIR)/virtio_net.elf $(NET_BENCH_DIR)/net_virt.elf: \
 		$(NET_BENCH_DIR)/%.elf: $(BUILD)/os/default/%.elf
 	@mkdir -p $(@D)

@@ -18,7 +18,9 @@
  * nothing is loaded: a broken grant must not fall back to something else.
  *
  * Requests are protected procedure calls (ext_protocol.h). The filesystem
- * PD runs above this one, so waiting for its completions is a short spin.
+ * PD runs above this one, so a healthy one has answered before we poll at
+ * all; the poll is bounded (EXT_FS_SPIN_LIMIT) so that a hung filesystem PD
+ * makes its files unreadable here instead of stopping this PD for good.
  *
  * lib/wasm allocates from a fixed arena with a real free (ext_arena.h), so
  * unloading every extension gives all of their memory back for the reload.
@@ -63,6 +65,8 @@ static const struct {
 static ext_host_t host;
 static ext_config_t cfg;
 static fs_client_t fsc;
+/* Empty polls before a filesystem request is given up as failed: seconds. */
+#define EXT_FS_SPIN_LIMIT 200000000u
 static bool from_fs;    /* configured to load from the filesystem, and attached */
 static bool fs_ready;   /* the filesystem PD has notified: its rings are set up */
 
@@ -194,6 +198,7 @@ void init(void)
         microkit_dbg_puts("ext-host: no usable connection to the filesystem PD; loading nothing\n");
         return;
     }
+    fs_client_set_spin_limit(&fsc, EXT_FS_SPIN_LIMIT);
     from_fs = true;
     microkit_dbg_puts("ext-host: loading from ");
     microkit_dbg_puts(cfg.dir);
