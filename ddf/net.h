@@ -23,10 +23,27 @@
  * through the other ring of the same pair. A component must not touch a
  * buffer it has handed over.
  *
- * Signalling: the rule of ddf/ring.h, per ring. Producers call
- * net_free_should_notify()/net_active_should_notify() after a batch and
- * notify when told; a consumer that drained a ring requests a signal on it and
- * re-checks before waiting.
+ * Signalling: the rule of ddf/ring.h, per ring, and no notification beyond it.
+ *   - A consumer that finds a ring empty and wants to sleep calls
+ *     net_request_signal_active()/net_request_signal_free() on it, which sets
+ *     the ring's "please signal" flag with a sequentially consistent store and
+ *     fence, then MUST look at the ring again (ddf_ring_empty): anything
+ *     published before the flag was visible is seen by that re-check, anything
+ *     after it makes the producer notify. Only then may it sleep. If the
+ *     re-check finds work it may cancel the request and carry on.
+ *   - A producer, after publishing a batch (the tail store is a release),
+ *     calls net_active_should_notify()/net_free_should_notify(): a full fence,
+ *     then the flag is read; if set it is cleared and the producer notifies.
+ *     It never notifies otherwise.
+ * The two fences order "publish, then read flag" against "set flag, then read
+ * tail", so at least one side sees the other: no wake-up is lost.
+ * Who waits on what in the network: the virtualiser waits on each client's
+ * transmit active ring and on the driver's receive active and transmit free
+ * rings; a client waits on its receive active ring, and on its transmit free
+ * ring only when it has run out of buffers; the driver waits on the
+ * virtualiser's receive free and transmit active rings. Nobody waits on a
+ * client's receive free ring (a client without buffers loses frames), so
+ * nobody is notified for it.
  */
 #ifndef SUBSTRATE_DDF_NET_H
 #define SUBSTRATE_DDF_NET_H
@@ -126,6 +143,12 @@ static inline ddf_ring_err_t net_dequeue_active(net_queue_t *q, net_buff_desc_t 
 
 static inline bool net_free_should_notify(net_queue_t *q) { return ddf_ring_should_notify(&q->free); }
 static inline bool net_active_should_notify(net_queue_t *q) { return ddf_ring_should_notify(&q->active); }
+
+/* Consumer, before sleeping: ask for a signal, then re-check the ring. */
+static inline void net_request_signal_free(net_queue_t *q) { ddf_ring_request_signal(&q->free); }
+static inline void net_request_signal_active(net_queue_t *q) { ddf_ring_request_signal(&q->active); }
+static inline void net_cancel_signal_free(net_queue_t *q) { ddf_ring_cancel_signal(&q->free); }
+static inline void net_cancel_signal_active(net_queue_t *q) { ddf_ring_cancel_signal(&q->active); }
 
 /* True when `d` names a whole buffer inside a data region of `region_size` bytes. */
 static inline bool net_desc_valid(const net_buff_desc_t *d, uint64_t region_size)

@@ -7,6 +7,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/pd.h"
+#include "lib/text/text.h"
 
 #define COM1 0x3F8
 
@@ -46,14 +47,8 @@ void console_hex(uint64_t v)
 
 void console_dec(uint64_t v)
 {
-    char buf[21];
-    int i = 20;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && i > 0);
-    console_puts(&buf[i]);
+    char buf[TEXT_DECIMAL_SIZE];
+    console_puts(text_decimal(buf, v));
 }
 
 _Noreturn void kernel_panic(const char *why)

@@ -10,6 +10,7 @@
 #include <microkit.h>
 
 #include "ddf/blk.h"
+#include "lib/text/text.h"
 
 #define VIRT_CH 0
 #define EXIT_IOPORT 2
@@ -36,15 +37,8 @@ static uint64_t rdtsc(void)
 
 static void put_dec(uint64_t v)
 {
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0) {
-        microkit_dbg_putc(buf[--n]);
-    }
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, v));
 }
 
 static void start_phase(void)

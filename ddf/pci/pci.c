@@ -10,6 +10,7 @@
  * Must never: write a register it has not read first, except the probe.
  */
 #include "ddf/pci/pci.h"
+#include "lib/text/text.h"
 
 #define PCI_CONFIG_ADDRESS 0xCF8
 #define PCI_CONFIG_DATA 0xCFC
@@ -105,31 +106,14 @@ void pci_write16(const pci_cfg_t *cfg, pci_bdf_t d, uint16_t off, uint16_t v)
     pci_write32(cfg, d, off, (old & ~(0xFFFFu << shift)) | (uint32_t)v << shift);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Parses exactly `n` hex digits at *s into *v. */
-static bool hex_field(const char **s, int n, unsigned *v)
+static bool hex_field(const char **s, size_t n, unsigned *v)
 {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        int d = hex_digit((*s)[i]);
-        if (d < 0) {
-            return false;
-        }
-        *v = *v * 16 + (unsigned)d;
+    uint64_t x;
+    if (!text_number(*s, n, 16, UINT32_MAX, &x)) {
+        return false;
     }
+    *v = (unsigned)x;
     *s += n;
     return true;
 }
@@ -142,8 +126,8 @@ pci_err_t pci_bdf_parse(const char *s, pci_bdf_t *out)
     }
     const char *p = s;
     /* Optional segment "0000:". */
-    if (hex_digit(p[0]) >= 0 && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0 && hex_digit(p[3]) >= 0 &&
-        p[4] == ':') {
+    if (text_digit(p[0], 16) >= 0 && text_digit(p[1], 16) >= 0 && text_digit(p[2], 16) >= 0 &&
+        text_digit(p[3], 16) >= 0 && p[4] == ':') {
         if (!hex_field(&p, 4, &seg) || seg != 0) {
             return PCI_INVALID;
         }

@@ -10,6 +10,7 @@
  * lowest channel first.
  */
 #include <microkit.h>
+#include "lib/text/text.h"
 
 #define SYS_PUTC 0
 #define SYS_RECV 3
@@ -89,14 +90,8 @@ void microkit_dbg_put8(seL4_Uint8 x)
 
 void microkit_dbg_put32(seL4_Uint32 x)
 {
-    char buf[11];
-    int i = 10;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + x % 10);
-        x /= 10;
-    } while (x && i > 0);
-    microkit_dbg_puts(&buf[i]);
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, x));
 }
 
 static seL4_Word recv(seL4_Word action, seL4_Word arg, seL4_Word *value, seL4_Word *info)

@@ -24,6 +24,7 @@
 #include "lib/wasm/wasm_impl.h"
 #include "lib/wasm/wasm_ops.h"
 #include "lib/wasm/wasm_reader.h"
+#include "lib/wasm/wasm_simd.h"
 
 #define T_ANY 0 /* an operand of unknown type, from a polymorphic stack */
 
@@ -76,6 +77,9 @@ typedef struct {
 } cc_t;
 
 static bool fail(cc_t *c, const char *why) { return rd_fail(&c->r, WASM_ERR_INVALID, why); }
+/* Defined with the SIMD instructions (wasm_simd_compile.h). */
+static bool simd_emit(cc_t *c, uint32_t sub, uint32_t d, uint32_t a, uint32_t b, uint32_t third, uint32_t imm,
+                      uint64_t imm0, uint64_t imm1);
 
 static bool grow(cc_t *c, void **p, size_t *cap, size_t need, size_t size)
 {
@@ -261,6 +265,14 @@ static bool emit_copy(cc_t *c, uint32_t src, uint32_t dst)
     return true;
 }
 
+/* A move of a value of any type: a v128 carries its high half along (wasm_simd.h). */
+static bool emit_copy_typed(cc_t *c, uint8_t type, uint32_t src, uint32_t dst)
+{
+    if (type == WASM_V128)
+        return simd_emit(c, WASM_SIMD_X_COPY, dst, src, 0, 0, 0, 0, 0);
+    return emit_copy(c, src, dst);
+}
+
 /* Moves a lazy value into its own stack slot. In dead code nothing runs, so nothing moves. */
 static bool materialize_at(cc_t *c, size_t i)
 {
@@ -268,7 +280,7 @@ static bool materialize_at(cc_t *c, size_t i)
     uint32_t s = slot_of(c, i);
     if (o->slot == s || dead(c))
         return true;
-    if (!emit_copy(c, o->slot, s))
+    if (!emit_copy_typed(c, o->type, o->slot, s))
         return false;
     o->slot = s;
     return true;
@@ -428,7 +440,7 @@ static bool emit_moves(cc_t *c, uint32_t n, uint32_t dst)
         uint32_t src = c->vs[c->nvs - n + i].slot;
         if (src == dst + i)
             continue;
-        if (!emit_copy(c, src, dst + i))
+        if (!emit_copy_typed(c, c->vs[c->nvs - n + i].type, src, dst + i))
             return false;
     }
     return true;
@@ -961,7 +973,7 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
                 c->prev_op = -1;
             }
         } else {
-            if (!materialize_local(c, x) || !emit_copy(c, o.slot, x))
+            if (!materialize_local(c, x) || !emit_copy_typed(c, t, o.slot, x))
                 return false;
         }
     }
@@ -1215,6 +1227,8 @@ static bool op_select(cc_t *c, bool typed)
     }
     if (!push(c, t))
         return false;
+    if (t == WASM_V128)
+        return simd_emit(c, WASM_SIMD_X_SELECT, slot_of(c, c->nvs - 1), a.slot, b.slot, cond.slot, 0, 0, 0);
     if (dead(c))
         return true;
     wasm_cell_t *p = emit(c, OP_SELECT, 3);
@@ -1364,6 +1378,8 @@ static bool op_prefixed(cc_t *c)
     }
 }
 
+#include "lib/wasm/wasm_simd_compile.h"
+
 static bool instruction(cc_t *c, uint8_t op)
 {
     wasm_module_t *m = c->m;
@@ -1454,6 +1470,8 @@ static bool instruction(cc_t *c, uint8_t op)
             return fail(c, "unknown global");
         if (!push(c, m->globals[x].type))
             return false;
+        if (m->globals[x].type == WASM_V128)
+            return simd_emit(c, WASM_SIMD_X_GLOBAL_GET, slot_of(c, c->nvs - 1), 0, 0, 0, x, 0, 0);
         if (!emit4(c, OP_GLOBAL_GET, x, slot_of(c, c->nvs - 1), 0, 0, 2))
             return false;
         if (!dead(c))
@@ -1468,6 +1486,8 @@ static bool instruction(cc_t *c, uint8_t op)
             return fail(c, "global is immutable");
         if (!pop(c, m->globals[x].type, &a))
             return false;
+        if (m->globals[x].type == WASM_V128)
+            return simd_emit(c, WASM_SIMD_X_GLOBAL_SET, 0, a.slot, 0, 0, x, 0, 0);
         return emit4(c, OP_GLOBAL_SET, x, a.slot, 0, 0, 2);
     case 0x25:
         if (!rd_u32(&c->r, &x) || !check_table(c, x))
@@ -1573,6 +1593,8 @@ static bool instruction(cc_t *c, uint8_t op)
         return emit4(c, OP_REF_FUNC, x, slot_of(c, c->nvs - 1), 0, 0, 2);
     case 0xfc:
         return op_prefixed(c);
+    case 0xfd:
+        return simd_instruction(c);
     default:
         if (op >= 0x45 && op <= 0xc4)
             return numeric(c, OP_NUM + (op - 0x45), num_sig(op));
@@ -1599,7 +1621,7 @@ wasm_result_t wasm_compile_func(wasm_module_t *m, uint32_t index, const char **e
     memset(&top, 0, sizeof top);
     top.bt_kind = BT_TYPE;
     top.bt = f->type;
-    bool ok = push_frame(&c, CTL_FUNC, &top);
+    bool ok = push_frame(&c, CTL_FUNC, &top) && simd_func_entry(&c);
     while (ok && c.nctl > 0) {
         uint8_t op;
         ok = rd_byte(&c.r, &op) && instruction(&c, op);

@@ -20,6 +20,7 @@
 #include "lib/wasm/wasm_float.h"
 #include "lib/wasm/wasm_impl.h"
 #include "lib/wasm/wasm_ops.h"
+#include "lib/wasm/wasm_simd.h"
 
 static wasm_result_t interp(wasm_store_t *s, wasm_func_t *entry, const void *const **table_out);
 
@@ -241,6 +242,7 @@ static wasm_result_t interp(wasm_store_t *s, wasm_func_t *entry, const void *con
         L(op_45), L(op_46), L(op_47), L(op_48), L(op_49), L(op_4a), L(op_4b), L(op_4c), L(op_4d), L(op_4e), L(op_4f), L(op_50), L(op_51), L(op_52), L(op_53), L(op_54), L(op_55), L(op_56), L(op_57), L(op_58), L(op_59), L(op_5a), L(op_5b), L(op_5c), L(op_5d), L(op_5e), L(op_5f), L(op_60), L(op_61), L(op_62), L(op_63), L(op_64), L(op_65), L(op_66), L(op_67), L(op_68), L(op_69), L(op_6a), L(op_6b), L(op_6c), L(op_6d), L(op_6e), L(op_6f), L(op_70), L(op_71), L(op_72), L(op_73), L(op_74), L(op_75), L(op_76), L(op_77), L(op_78), L(op_79), L(op_7a), L(op_7b), L(op_7c), L(op_7d), L(op_7e), L(op_7f), L(op_80), L(op_81), L(op_82), L(op_83), L(op_84), L(op_85), L(op_86), L(op_87), L(op_88), L(op_89), L(op_8a), L(op_8b), L(op_8c), L(op_8d), L(op_8e), L(op_8f), L(op_90), L(op_91), L(op_92), L(op_93), L(op_94), L(op_95), L(op_96), L(op_97), L(op_98), L(op_99), L(op_9a), L(op_9b), L(op_9c), L(op_9d), L(op_9e), L(op_9f), L(op_a0), L(op_a1), L(op_a2), L(op_a3), L(op_a4), L(op_a5), L(op_a6), L(op_UNREACHABLE), L(op_a8), L(op_a9), L(op_aa), L(op_ab), L(op_ac), L(op_ad), L(op_ae), L(op_af), L(op_b0), L(op_b1), L(op_b2), L(op_b3), L(op_b4), L(op_b5), L(op_b6), L(op_b7), L(op_b8), L(op_b9), L(op_ba), L(op_bb), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_c0), L(op_c1), L(op_c2), L(op_c3), L(op_c4),
         L(op_sat0), L(op_sat1), L(op_sat2), L(op_sat3), L(op_sat4), L(op_sat5), L(op_sat6), L(op_sat7),
         L(op_UNREACHABLE), L(op_46_imm), L(op_47_imm), L(op_48_imm), L(op_49_imm), L(op_4a_imm), L(op_4b_imm), L(op_4c_imm), L(op_4d_imm), L(op_4e_imm), L(op_4f_imm), L(op_UNREACHABLE), L(op_51_imm), L(op_52_imm), L(op_53_imm), L(op_54_imm), L(op_55_imm), L(op_56_imm), L(op_57_imm), L(op_58_imm), L(op_59_imm), L(op_5a_imm), L(op_5b_imm), L(op_5c_imm), L(op_5d_imm), L(op_5e_imm), L(op_5f_imm), L(op_60_imm), L(op_61_imm), L(op_62_imm), L(op_63_imm), L(op_64_imm), L(op_65_imm), L(op_66_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_6a_imm), L(op_6b_imm), L(op_6c_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_71_imm), L(op_72_imm), L(op_73_imm), L(op_74_imm), L(op_75_imm), L(op_76_imm), L(op_77_imm), L(op_78_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_7c_imm), L(op_7d_imm), L(op_7e_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_83_imm), L(op_84_imm), L(op_85_imm), L(op_86_imm), L(op_87_imm), L(op_88_imm), L(op_89_imm), L(op_8a_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_92_imm), L(op_93_imm), L(op_94_imm), L(op_95_imm), L(op_96_imm), L(op_97_imm), L(op_98_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_a0_imm), L(op_a1_imm), L(op_a2_imm), L(op_a3_imm), L(op_a4_imm), L(op_a5_imm), L(op_a6_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE),
+        L(op_SIMD),
     };
     if (table_out || !s || !entry) {
         if (table_out)
@@ -501,6 +503,12 @@ do_call:
         pc = def->code;
         NEXT();
     }
+op_SIMD:
+    /* v128 values keep their high halves in the parallel stack_hi (wasm_simd.h). */
+    pc = wasm_simd_step(pc, fp, s->stack_hi + (fp - s->stack), inst, mem, memsize);
+    if (!pc)
+        TRAP(WASM_TRAP_MEMORY_OOB); /* the only way a SIMD instruction fails */
+    NEXT();
 op_RETURN:
     pc = frame->ret_pc;
     fp = frame->fp;

@@ -48,7 +48,9 @@ enum {
     OP_SAT = OP_NUM + (0xc4 - 0x45 + 1),
     /* Binary operators whose second operand is an immediate: OP_IMM + (opcode - 0x45). */
     OP_IMM = OP_SAT + 8,
-    OP_COUNT = OP_IMM + (0xc4 - 0x45 + 1),
+    /* Every v128 instruction: one handler that calls into wasm_simd.c (wasm_simd.h). */
+    OP_SIMD = OP_IMM + (0xc4 - 0x45 + 1),
+    OP_COUNT,
 };
 
 #endif

@@ -16,7 +16,6 @@
 #define WORKER 2
 #define TIMER 3
 #define NET_ACTIVITY 4
-#define UNUSED_NET_SLOT 5 /* the virtualiser's unused client slot: ignored */
 #define EXIT_IOPORT 0
 #define EXIT_PORT 0xf4
 

@@ -25,41 +25,26 @@ $(foreach p,$(filter-out client,$(DEFAULT_OS_PDS)),$(eval $(call pd_program,$(DE
 $(eval $(call pd_program,$(DEFAULT_OS_DIR)/client.elf,os/default/client.c,-include $(DEFAULT_OS_CONFIG)))
 $(TARGET_BUILD)/os/default/client.o: $(DEFAULT_OS_CONFIG)
 
-# Drivers and virtualiser: one object each, linked with the framework's
-# archive (its rule is in tests/ddf/qemu.mk).
-DEFAULT_OS_DDF_LIB := $(TARGET_BUILD)/ddf/libddf.a
-define default_os_ddf_pd
-$(DEFAULT_OS_DIR)/$(1)-obj/$(1).o: $(2)
-	@mkdir -p $$(@D)
-	$$(TARGET_CC) $$(TARGET_CFLAGS) $$(TARGET_CPPFLAGS) $(PD_INCLUDES) -MMD -MP -c $$< -o $$@
--include $(DEFAULT_OS_DIR)/$(1)-obj/$(1).d
-$(DEFAULT_OS_DIR)/$(1).elf: $(DEFAULT_OS_DIR)/$(1)-obj/$(1).o $(DEFAULT_OS_DDF_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
-	$$(TARGET_LD) -nostdlib -z max-page-size=4096 $$< $(DEFAULT_OS_DDF_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
-endef
-$(eval $(call default_os_ddf_pd,timer,system/drivers/hpet_timer_pd.c))
-$(eval $(call default_os_ddf_pd,virtio_net,system/drivers/virtio_net_pd.c))
-$(eval $(call default_os_ddf_pd,net_virt,system/virt/net_virt_pd.c))
+# Drivers and virtualiser, on the driver framework's archive.
+$(eval $(call pd_linked,$(DEFAULT_OS_DIR)/timer.elf,system/drivers/hpet_timer_pd.c,,$(PD_DDF_LIB)))
+$(eval $(call pd_linked,$(DEFAULT_OS_DIR)/virtio_net.elf,system/drivers/virtio_net_pd.c,,$(PD_DDF_LIB)))
+$(eval $(call pd_linked,$(DEFAULT_OS_DIR)/net_virt.elf,system/virt/net_virt_pd.c,,$(PD_DDF_LIB)))
 
 # The echo service as client 0 of the virtualiser (its grant, echo.grant, is a
-# region both map), one channel for
-# both queues, the timer on channel 2, traffic reported on channel 3. Linked
-# as service/echo/echo.mk's net_pd does (that fragment is read after this one,
-# so its function cannot be called here): the sources, the network stack's PD
-# archive (built by system/net/net.mk) and libmicrokit.
+# region both map), one channel for both queues, the timer on channel 2,
+# traffic reported on channel 3.
 DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3 \
 	-DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
-DEFAULT_OS_ECHO_SRCS := service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c
-DEFAULT_OS_ECHO_OBJS := $(patsubst %.c,$(DEFAULT_OS_DIR)/echo-obj/%.o,$(DEFAULT_OS_ECHO_SRCS))
-DEFAULT_OS_NET_LIB := $(TARGET_BUILD)/system/net/libnet_pd.a
-$(DEFAULT_OS_DIR)/echo-obj/%.o: %.c | third_party/lwip/.fetched
-	@mkdir -p $(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(DEFAULT_OS_ECHO_CFLAGS) -MMD -MP -c $< -o $@
--include $(DEFAULT_OS_ECHO_OBJS:.o=.d)
-$(DEFAULT_OS_DIR)/echo.elf: $(DEFAULT_OS_ECHO_OBJS) $(DEFAULT_OS_NET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
-	$(TARGET_LD) -nostdlib -z max-page-size=4096 $(DEFAULT_OS_ECHO_OBJS) \
-		--start-group $(DEFAULT_OS_NET_LIB) $(PD_LIBMICROKIT) --end-group -T $(PD_LINKER_SCRIPT) -o $@
+$(eval $(call pd_linked,$(DEFAULT_OS_DIR)/echo.elf,\
+	service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c,\
+	$(DEFAULT_OS_ECHO_CFLAGS),$(PD_NET_LIB),third_party/lwip/.fetched))
 
 $(eval $(call pd_image,$(DEFAULT_OS_IMAGE),os/default/default.system,$(DEFAULT_OS_ELFS) $(DEFAULT_OS_NET_ELFS)))
-$(DEFAULT_OS_IMAGE): os/default/greeting.txt os/default/echo.grant
+$(DEFAULT_OS_IMAGE): os/default/greeting.txt os/default/echo.grant $(DEFAULT_OS_DIR)/net_seed.bin
+# The echo's per-image network seed (system/net/net_client_pd.c): fresh
+# random bytes whenever the build directory is new.
+$(DEFAULT_OS_DIR)/net_seed.bin:
+	@mkdir -p $(@D)
+	head -c 32 /dev/urandom >$@
 
 ALL_TARGETS += $(DEFAULT_OS_IMAGE)

@@ -105,17 +105,66 @@ void ext_host_init(ext_host_t *h, uint32_t grants, volatile int32_t *kv, ext_con
     h->console = console;
 }
 
-int ext_host_load(ext_host_t *h, const char *name, const uint8_t *bytes, size_t len)
+/* A fresh, refused slot named `name`; NULL when the table is full. */
+static ext_t *new_slot(ext_host_t *h, const char *name)
 {
-    const char *err = NULL;
     if (h->count >= EXT_HOST_MAX)
-        return -1;
+        return NULL;
     ext_t *e = &h->exts[h->count];
     memset(e, 0, sizeof *e);
     e->host = h;
     size_t n = strlen(name);
     memcpy(e->name, name, n < EXT_NAME_MAX - 1 ? n : EXT_NAME_MAX - 1);
     e->state = EXT_REFUSED;
+    return e;
+}
+
+int ext_host_refuse(ext_host_t *h, const char *name, const char *why, const char *detail)
+{
+    ext_t *e = new_slot(h, name);
+    say(h, "ext-host: refused '", e ? e->name : name, "': ", why);
+    if (detail && *detail)
+        say(h, "ext-host:   ", detail, NULL, NULL);
+    return e ? (int)h->count++ : -1;
+}
+
+int ext_host_find(const ext_host_t *h, const char *name, size_t len)
+{
+    for (size_t i = 0; i < h->count; i++)
+        if (strlen(h->exts[i].name) == len && memcmp(h->exts[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+void ext_host_unload_all(ext_host_t *h)
+{
+    for (size_t i = 0; i < h->count; i++) {
+        ext_t *e = &h->exts[i];
+        wasm_store_free(e->store);
+        wasm_module_free(e->module);
+        memset(e, 0, sizeof *e);
+    }
+    h->count = 0;
+}
+
+size_t ext_host_running(const ext_host_t *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->count; i++)
+        n += h->exts[i].state == EXT_RUNNING;
+    return n;
+}
+
+int ext_host_load(ext_host_t *h, const char *name, const uint8_t *bytes, size_t len)
+{
+    const char *err = NULL;
+    if (strlen(name) >= EXT_NAME_MAX)
+        return ext_host_refuse(h, name, "name too long", NULL);
+    ext_t *e = new_slot(h, name);
+    if (e == NULL) {
+        say(h, "ext-host: refused '", name, "': ", "too many extensions");
+        return -1;
+    }
     refused_import[0] = '\0';
     wasm_result_t r = wasm_module_load(bytes, len, &e->module, &err);
     if (r != WASM_OK) {

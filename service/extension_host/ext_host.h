@@ -7,7 +7,9 @@
  * fuel are its own. It may import only the host functions of the grants
  * the host was given (see examples/ext_api.h); a module that asks for more
  * is refused at load. A request that traps or runs out of fuel stops that
- * extension for good and is reported; the others keep being served.
+ * extension and is reported; the others keep being served. A stopped
+ * extension stays stopped until the embedder unloads everything and loads
+ * afresh (a reload).
  */
 #ifndef SUBSTRATE_SERVICE_EXTENSION_HOST_EXT_HOST_H
 #define SUBSTRATE_SERVICE_EXTENSION_HOST_EXT_HOST_H
@@ -17,7 +19,7 @@
 
 #include "lib/wasm/wasm.h"
 
-#define EXT_HOST_MAX 8
+#define EXT_HOST_MAX 16
 #define EXT_NAME_MAX 24
 #define EXT_KV_SLOTS 16
 #define EXT_FUEL_PER_REQUEST 1000000u
@@ -61,5 +63,13 @@ void ext_host_init(ext_host_t *h, uint32_t grants, volatile int32_t *kv, ext_con
 /* Loads and instantiates an extension; returns its index, also when refused (state says so). */
 int ext_host_load(ext_host_t *h, const char *name, const uint8_t *bytes, size_t len);
 ext_reply_t ext_host_request(ext_host_t *h, uint32_t index, int32_t arg, int32_t *result);
+/* Records an extension that could not even be offered for loading (one console line says why). */
+int ext_host_refuse(ext_host_t *h, const char *name, const char *why, const char *detail);
+/* The index of the extension called `name` (len bytes), or -1. */
+int ext_host_find(const ext_host_t *h, const char *name, size_t len);
+/* Frees every extension's store and module; the host is empty, its grants kept. */
+void ext_host_unload_all(ext_host_t *h);
+/* How many extensions are running. */
+size_t ext_host_running(const ext_host_t *h);
 
 #endif

@@ -1,10 +1,15 @@
-# The extension-host PD: lib/wasm and ext_host, plus the example extensions
-# (C built with clang for wasm32, no C library) embedded in its image.
+# The extension-host PD: lib/wasm and ext_host, the arena it allocates from,
+# its configuration parser, the filesystem client it loads modules through,
+# plus the example extensions (C built with clang for wasm32, no C library)
+# embedded in its image for compositions without a filesystem.
 EXTHOST_BUILD := $(BUILD)/service/extension_host
 EXTHOST_ELF := $(EXTHOST_BUILD)/extension_host.elf
-EXTHOST_EXAMPLES := counter crasher looper greedy
+EXTHOST_EXAMPLES := counter crasher looper greedy doubler
 EXTHOST_WASM := $(addprefix $(EXTHOST_BUILD)/,$(addsuffix .wasm,$(EXTHOST_EXAMPLES)))
-EXTHOST_OBJS := $(addprefix $(TARGET_BUILD)/service/extension_host/,ext_host_pd.o ext_host.o extensions.o)
+EXTHOST_LIB_SRCS := service/extension_host/ext_host.c service/extension_host/ext_arena.c \
+	service/extension_host/ext_config.c service/extension_host/ext_loader.c
+EXTHOST_OBJS := $(addprefix $(TARGET_BUILD)/service/extension_host/,ext_host_pd.o ext_host.o ext_arena.o \
+	ext_config.o ext_loader.o extensions.o) $(TARGET_BUILD)/system/fs/fs_client.o
 
 $(EXTHOST_BUILD)/%.wasm: service/extension_host/examples/%.c service/extension_host/examples/ext_api.h
 	@mkdir -p $(@D)
@@ -12,7 +17,8 @@ $(EXTHOST_BUILD)/%.wasm: service/extension_host/examples/%.c service/extension_h
 		-Wl,--initial-memory=65536 -Wl,--max-memory=131072 $< -o $@
 
 $(TARGET_BUILD)/service/extension_host/extensions.o: $(EXTHOST_WASM)
-$(EXTHOST_OBJS): EXTRA_CFLAGS := $(PD_INCLUDES) -Wa,-I$(EXTHOST_BUILD)
+# Loops must stay loops: no C library underneath to turn them into calls of.
+$(EXTHOST_OBJS): EXTRA_CFLAGS := $(PD_INCLUDES) -Wa,-I$(EXTHOST_BUILD) -fno-tree-loop-distribute-patterns
 
 $(EXTHOST_ELF): $(EXTHOST_OBJS) $(WASM_LIB_TARGET) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
 	@mkdir -p $(@D)

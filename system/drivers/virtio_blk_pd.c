@@ -12,7 +12,7 @@
  */
 #include <microkit.h>
 
-#include "system/drivers/pd_pci.h"
+#include "system/drivers/pd_virtio.h"
 #include "system/drivers/virtio_blk.h"
 #include "system/drivers/virtio_blk_pd.h"
 
@@ -48,44 +48,19 @@ static void fail(const char *why)
     microkit_dbg_puts("\n");
 }
 
-static bool find_device(void)
-{
-    static const uint16_t ids[] = {VIRTIO_DEV_MODERN(VIRTIO_ID_BLK), VIRTIO_DEV_BLK_TRANSITIONAL};
-    for (unsigned i = 0; i < 2; i++) {
-        if (pci_find(&cfg, VIRTIO_VENDOR, ids[i], 0, &pci) == PCI_OK) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void init(void)
 {
     runs++;
     pci_cfg_ports(&cfg, &ports);
-    if (!find_device()) {
-        fail("no virtio-blk device");
+    const pd_virtio_place_t place = {VIRTIO_DEV_MODERN(VIRTIO_ID_BLK), VIRTIO_DEV_BLK_TRANSITIONAL, virtio_bar4,
+                                     virtio_msix, virtio_bar4_paddr, virtio_msix_paddr, VIRTIO_BLK_PD_BAR4_SIZE,
+                                     VIRTIO_BLK_PD_MSIX_SIZE, VIRTIO_BLK_PD_MSI_VECTOR};
+    uint16_t vector;
+    const char *why = pd_virtio_open(&cfg, &place, &pci, &bars, &mmio, &vector);
+    if (why) {
+        fail(why);
         return;
     }
-    pd_pci_place_bar(&cfg, pci.bdf, 4, virtio_bar4_paddr);
-    pd_pci_place_bar(&cfg, pci.bdf, 1, virtio_msix_paddr);
-    (void)pci_dev_open(&cfg, pci.bdf, &pci);
-    if (pci.bar[4].size > VIRTIO_BLK_PD_BAR4_SIZE || pci.bar[1].size > VIRTIO_BLK_PD_MSIX_SIZE) {
-        fail("BARs larger than their mappings");
-        return;
-    }
-    pci_enable(&pci, PCI_CMD_MEM | PCI_CMD_BUS_MASTER);
-    pci_msix_t msix;
-    uint16_t vector = 0xFFFF;
-    if (pci_msix_probe(&pci, &msix) == PCI_OK && msix.table_bar == 1 &&
-        pci_msix_set(&msix, (volatile void *)virtio_msix, VIRTIO_BLK_PD_MSIX_SIZE, 0, 0xFEE00000u,
-                     0x30u + VIRTIO_BLK_PD_MSI_VECTOR) == PCI_OK) {
-        pci_msix_enable(&pci, &msix);
-        vector = 0;
-    }
-    bars.bar_base[4] = (volatile uint8_t *)virtio_bar4;
-    bars.bar_size[4] = VIRTIO_BLK_PD_BAR4_SIZE;
-    virtio_mmio_direct(&mmio, &bars);
     virtio_blk_cfg_t c = {.pci = &pci, .mmio = &mmio, .vq_mem = (void *)blk_vq, .vq_paddr = blk_vq_paddr,
                           .vq_size = VIRTIO_BLK_PD_VQ_SIZE, .meta = (uint8_t *)blk_meta,
                           .meta_paddr = blk_meta_paddr, .region = (void *)blk_queue,

@@ -176,9 +176,8 @@ static bool transmit(virtio_net_t *vn)
     return posted;
 }
 
-void virtio_net_poll(virtio_net_t *vn)
+static void poll_device(virtio_net_t *vn)
 {
-    vn->notify_virt = false;
     if (vn->failed) {
         return;
     }
@@ -203,5 +202,18 @@ void virtio_net_poll(virtio_net_t *vn)
         if (!again) {
             return;
         }
+    }
+}
+
+void virtio_net_poll(virtio_net_t *vn)
+{
+    vn->notify_virt = false; /* set by poll_device when it produced anything */
+    poll_device(vn);
+    /* The signalling rule (ddf/net.h): the virtualiser is notified only when
+     * it asked, on the receive active or the transmit free ring. */
+    if (vn->notify_virt) {
+        bool rx = net_active_should_notify(&vn->rx);
+        bool tx = net_free_should_notify(&vn->tx);
+        vn->notify_virt = rx || tx;
     }
 }

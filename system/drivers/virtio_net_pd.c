@@ -6,7 +6,7 @@
  */
 #include <microkit.h>
 
-#include "system/drivers/pd_pci.h"
+#include "system/drivers/pd_virtio.h"
 #include "system/drivers/virtio_net.h"
 
 #define NET_PD_VIRT_CH 0
@@ -47,30 +47,17 @@ static void put_hex(uint8_t b)
 void init(void)
 {
     pci_cfg_ports(&cfg, &ports);
-    if (pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_MODERN(VIRTIO_ID_NET), 0, &pci) != PCI_OK &&
-        pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_NET_TRANSITIONAL, 0, &pci) != PCI_OK) {
-        microkit_dbg_puts("virtio_net: no device\n");
+    const pd_virtio_place_t place = {VIRTIO_DEV_MODERN(VIRTIO_ID_NET), VIRTIO_DEV_NET_TRANSITIONAL, virtio_bar4,
+                                     virtio_msix, virtio_bar4_paddr, virtio_msix_paddr, NET_PD_BAR4_SIZE,
+                                     NET_PD_MSIX_SIZE, NET_PD_MSI_VECTOR};
+    uint16_t vector;
+    const char *why = pd_virtio_open(&cfg, &place, &pci, &bars, &mmio, &vector);
+    if (why) {
+        microkit_dbg_puts("virtio_net: ");
+        microkit_dbg_puts(why);
+        microkit_dbg_puts("\n");
         return;
     }
-    pd_pci_place_bar(&cfg, pci.bdf, 4, virtio_bar4_paddr);
-    pd_pci_place_bar(&cfg, pci.bdf, 1, virtio_msix_paddr);
-    (void)pci_dev_open(&cfg, pci.bdf, &pci);
-    if (pci.bar[4].size > NET_PD_BAR4_SIZE || pci.bar[1].size > NET_PD_MSIX_SIZE) {
-        microkit_dbg_puts("virtio_net: BARs larger than their mappings\n");
-        return;
-    }
-    pci_enable(&pci, PCI_CMD_MEM | PCI_CMD_BUS_MASTER);
-    pci_msix_t msix;
-    uint16_t vector = 0xFFFF;
-    if (pci_msix_probe(&pci, &msix) == PCI_OK && msix.table_bar == 1 &&
-        pci_msix_set(&msix, (volatile void *)virtio_msix, NET_PD_MSIX_SIZE, 0, 0xFEE00000u, 0x30u + NET_PD_MSI_VECTOR) ==
-            PCI_OK) {
-        pci_msix_enable(&pci, &msix);
-        vector = 0;
-    }
-    bars.bar_base[4] = (volatile uint8_t *)virtio_bar4;
-    bars.bar_size[4] = NET_PD_BAR4_SIZE;
-    virtio_mmio_direct(&mmio, &bars);
     virtio_net_cfg_t c = {.pci = &pci, .mmio = &mmio, .rxq_mem = (void *)net_rxq, .rxq_paddr = net_rxq_paddr,
                           .txq_mem = (void *)net_txq, .txq_paddr = net_txq_paddr, .vq_bytes = NET_PD_VQ_BYTES,
                           .hdr = (uint8_t *)net_hdr, .hdr_paddr = net_hdr_paddr,

@@ -9,6 +9,7 @@
 #include "system/fs/fs_config.h"
 
 #include "system/fs/fs.h"
+#include "lib/text/text.h"
 
 typedef struct {
     const char *p;
@@ -35,40 +36,6 @@ static bool word_eq(const char *w, size_t n, const char *want)
         }
     }
     return want[i] == '\0';
-}
-
-/* A decimal or 0x-hexadecimal number of at most `max`. */
-static bool parse_number(const char *v, size_t n, uint64_t max, uint64_t *out)
-{
-    uint64_t x = 0;
-    uint32_t base = 10;
-    size_t i = 0;
-    if (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-        base = 16;
-        i = 2;
-    }
-    if (i == n) {
-        return false;
-    }
-    for (; i < n; i++) {
-        uint32_t d;
-        char c = v[i];
-        if (c >= '0' && c <= '9') {
-            d = (uint32_t)(c - '0');
-        } else if (base == 16 && c >= 'a' && c <= 'f') {
-            d = (uint32_t)(c - 'a' + 10);
-        } else if (base == 16 && c >= 'A' && c <= 'F') {
-            d = (uint32_t)(c - 'A' + 10);
-        } else {
-            return false;
-        }
-        if (x > (max - d) / base) {
-            return false;
-        }
-        x = x * base + d;
-    }
-    *out = x;
-    return true;
 }
 
 static const char *check_root(const char *v, size_t n)
@@ -136,7 +103,7 @@ static const char *parse_word(const char *w, size_t n, cfg_words_t *out)
         if (out->has_channel) {
             return "channel given twice";
         }
-        if (!parse_number(v, vn, FS_CONFIG_MAX_CHANNEL, &out->channel)) {
+        if (!text_number(v, vn, 0, FS_CONFIG_MAX_CHANNEL, &out->channel)) {
             return "channel must be a number 0..61";
         }
         out->has_channel = true;
@@ -144,7 +111,7 @@ static const char *parse_word(const char *w, size_t n, cfg_words_t *out)
         if (out->has_capacity) {
             return "capacity given twice";
         }
-        if (!parse_number(v, vn, FS_CONFIG_MAX_CAPACITY, &out->capacity) || !capacity_ok(out->capacity)) {
+        if (!text_number(v, vn, 0, FS_CONFIG_MAX_CAPACITY, &out->capacity) || !capacity_ok(out->capacity)) {
             return "capacity must be a power of two 2..4096";
         }
         out->has_capacity = true;
@@ -163,7 +130,7 @@ static const char *parse_word(const char *w, size_t n, cfg_words_t *out)
         if (out->has_nodes) {
             return "nodes given twice";
         }
-        if (!parse_number(v, vn, FS_CONFIG_MAX_CACHE_NODES, &out->nodes)) {
+        if (!text_number(v, vn, 0, FS_CONFIG_MAX_CACHE_NODES, &out->nodes)) {
             return "nodes must be a number 0..65536";
         }
         out->has_nodes = true;
@@ -171,7 +138,7 @@ static const char *parse_word(const char *w, size_t n, cfg_words_t *out)
         if (out->has_seed) {
             return "seed given twice";
         }
-        if (!parse_number(v, vn, UINT64_MAX, &out->seed)) {
+        if (!text_number(v, vn, 0, UINT64_MAX, &out->seed)) {
             return "seed must be a 64-bit number";
         }
         out->has_seed = true;

@@ -68,14 +68,25 @@ int net_stack_udp_port_allowed(unsigned port);
 #define IP_REASS_MAX_PBUFS 32
 #define IP_DEFAULT_TTL 64
 
-/* TCP: windows beyond 64 KiB with scaling, keep-alive available per pcb.
- * The receive window is kept below the pbuf pool (768 full frames) so that
- * a few busy connections cannot fill it; net_stack.c keeps small frames
- * flowing when many do. */
+/* TCP: window scaling, keep-alive available per pcb, selective
+ * acknowledgements.
+ *
+ * The receive window is what one connection may have in flight towards us,
+ * and it all lands in this PD's receive queue from the virtualiser, which
+ * holds `queue=` frames (64 in every composition here) and drops what does
+ * not fit while this PD waits for the CPU. A window larger than the queue
+ * turns every burst into losses (with 128 KiB, about 90 segments, the host
+ * retransmitted hundreds of segments per connection and throughput towards
+ * the guest fell tenfold: docs/bench-net.md), so one window is 40 segments,
+ * room in a 64-frame queue for it and for other traffic. Several connections
+ * together can still overrun the queue; SACK lets the sender repair many
+ * holes per round trip instead of one. */
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
-#define TCP_WND (128 * 1024)
+#define TCP_WND (40 * TCP_MSS)
+#define LWIP_TCP_SACK_OUT 1
+#define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_SND_BUF (256 * 1024)
 #define TCP_SND_QUEUELEN 512
 #define TCP_SNDLOWAT (16 * 1024) /* lwIP keeps it in a u16_t */
@@ -88,6 +99,13 @@ int net_stack_udp_port_allowed(unsigned port);
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 32
 #define LWIP_TCP_TIMESTAMPS 0
+/* Initial sequence numbers: RFC 6528, clock plus a keyed hash of the
+ * connection's addresses and ports (net_stack.c, net_random.h). */
+struct ip4_addr;
+unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short local_port,
+                               const struct ip4_addr *remote_ip, unsigned short remote_port);
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
+    net_stack_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
 #define TCP_OVERSIZE TCP_MSS
 
 /* Netif: one per stack; the status callback reports DHCP results. */

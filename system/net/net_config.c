@@ -8,6 +8,7 @@
  * no C library beyond what a freestanding build has.
  */
 #include "system/net/net_config.h"
+#include "lib/text/text.h"
 
 typedef struct {
     const char *p;
@@ -19,36 +20,19 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* A decimal number of at most `max`, at least one digit. */
 static bool parse_decimal(net_cursor_t *c, uint32_t max, uint32_t *out)
 {
-    uint32_t v = 0;
-    const char *start = c->p;
-    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-        v = v * 10 + (uint32_t)(*c->p - '0');
-        if (v > max) {
-            return false;
-        }
-        c->p++;
+    size_t n = 0;
+    while (n < (size_t)(c->end - c->p) && text_digit(c->p[n], 10) >= 0) {
+        n++;
     }
-    if (c->p == start || c->p - start > 10) {
+    uint64_t v;
+    if (!text_number(c->p, n, 10, max, &v)) {
         return false;
     }
-    *out = v;
+    c->p += n;
+    *out = (uint32_t)v;
     return true;
 }
 
@@ -85,7 +69,7 @@ static bool parse_mac(net_cursor_t *c, uint8_t mac[6])
         if (c->end - c->p < 2) {
             return false;
         }
-        int hi = hex_value(c->p[0]), lo = hex_value(c->p[1]);
+        int hi = text_digit(c->p[0], 16), lo = text_digit(c->p[1], 16);
         if (hi < 0 || lo < 0) {
             return false;
         }
@@ -168,6 +152,10 @@ static net_config_err_t parse_setting(const char *key, size_t key_len, net_curso
         if (ok) {
             cfg->dns_count++;
         }
+    } else if (key_is(key, key_len, "queue")) {
+        uint32_t cap = 0;
+        ok = parse_decimal(c, NET_CONFIG_MAX_QUEUE, &cap) && cap >= 2 && (cap & (cap - 1)) == 0;
+        cfg->queue_capacity = ok ? cap : 0;
     } else if (key_is(key, key_len, "tcp")) {
         ok = parse_ports(c, &cfg->tcp_ports);
     } else if (key_is(key, key_len, "udp")) {

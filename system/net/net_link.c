@@ -207,14 +207,11 @@ size_t net_link_process(net_link_t *l)
 
 bool net_link_finish(net_link_t *l, bool *notify_rx, bool *notify_tx)
 {
-    /* Notify whenever we produced, not only when asked: "a component may
-     * always notify more than the rule requires", and a virtualiser that
-     * polls its clients without asking would otherwise never hear of us.
-     * The calls still clear any request the virtualiser made. */
-    bool asked_rx = net_free_should_notify(&l->rx);
-    bool asked_tx = net_active_should_notify(&l->tx);
-    *notify_rx = l->notify_rx || asked_rx;
-    *notify_tx = l->notify_tx || asked_tx;
+    /* The signalling rule (ddf/net.h): notify only when the virtualiser
+     * asked. It waits on our transmit active ring, so a frame we queued is
+     * announced; it never waits for receive buffers, so those are not. */
+    *notify_rx = net_free_should_notify(&l->rx);
+    *notify_tx = net_active_should_notify(&l->tx);
     l->notify_rx = false;
     l->notify_tx = false;
     /* Sleep only with a signal requested on the rx active ring, and only if

@@ -8,7 +8,8 @@
  *   tx: the client puts frames on the active ring; the virtualiser returns
  *       the buffers on the free ring once sent.
  * Owns: which tx buffers are in the client's hands (a private stack of
- * offsets) and the "must notify" flags of both queues. Every descriptor the
+ * offsets). Signalling follows ddf/net.h: the virtualiser is notified only
+ * when it asked. Every descriptor the
  * virtualiser hands back is copied once and validated (offset inside our
  * region, buffer-aligned, length within a buffer, and for tx a buffer we
  * actually handed over) before use; a bad one is dropped and counted.
@@ -44,7 +45,7 @@ typedef struct {
     bool tx_owned[NET_LINK_MAX_BUFFERS];
     bool tx_reserved;
     uint64_t tx_reserved_offset;
-    bool notify_rx, notify_tx;  /* the virtualiser must be notified */
+    bool notify_rx, notify_tx;  /* produced since the last finish (informational) */
     uint64_t (*now_ns)(void *ctx);
     void *clock_ctx;
     uint64_t bad_descriptors;
@@ -67,8 +68,9 @@ net_link_ops_t net_link_ops(net_link_t *l);
  * collects returned tx buffers. Returns the number of frames received. */
 size_t net_link_process(net_link_t *l);
 
-/* After a batch: whether to notify the virtualiser on the rx / tx channel.
- * Also arms the "tell me" flags with the re-check, so no wake-up is lost.
+/* After a batch: whether to notify the virtualiser on the rx / tx channel,
+ * which is only when it asked (ddf/net.h). Also requests a signal on the rx
+ * active ring and re-checks it, so no wake-up is lost.
  * Returns true if work arrived during the re-check (call process again). */
 bool net_link_finish(net_link_t *l, bool *notify_rx, bool *notify_tx);
 

@@ -24,6 +24,11 @@ DDF_STRESS := $(DDF_TSAN_BUILD)/tests/ddf/ring_stress
 $(DDF_STRESS): tests/ddf/ring_stress.c ddf/ring.h ddf/blk.h tests/ddf/ddf_test.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Wno-tsan -fsanitize=thread -O1 $(HOST_CPPFLAGS) $< -o $@ -lpthread
+# The same for the network queue (ddf/net.h): client transmit to virtualiser.
+DDF_NET_STRESS := $(DDF_TSAN_BUILD)/tests/ddf/net_queue_stress
+$(DDF_NET_STRESS): tests/ddf/net_queue_stress.c ddf/ring.h ddf/net.h tests/ddf/ddf_test.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Wno-tsan -fsanitize=thread -O1 $(HOST_CPPFLAGS) $< -o $@ -lpthread
 
 # libFuzzer targets: tests/ddf/fuzz_<name>.c over the libraries, seeds in
 # $(DDF_CORPUS)/<name>. test-ddf runs each for DDF_FUZZ_RUNS inputs; `make fuzz`
@@ -46,9 +51,10 @@ then echo "PASS: fuzz/$(1)"; else echo "FAIL: fuzz/$(1) see $(DDF_FUZZ_BUILD)/fu
 endef
 
 .PHONY: test-ddf fuzz-ddf
-test-ddf: $(DDF_LIB_SAN_OBJS) $(patsubst %,%.o,$(DDF_TEST_BINS)) $(DDF_TEST_BINS) $(DDF_STRESS) $(DDF_FUZZ_BINS) $(DDF_CORPUS)/partition/.stamp
+test-ddf: $(DDF_LIB_SAN_OBJS) $(patsubst %,%.o,$(DDF_TEST_BINS)) $(DDF_TEST_BINS) $(DDF_STRESS) $(DDF_NET_STRESS) $(DDF_FUZZ_BINS) $(DDF_CORPUS)/partition/.stamp
 	@rc=0; for t in $(DDF_TEST_BINS); do $$t $(DDF_CORPUS)/partition || rc=1; done; \
 	TSAN_OPTIONS=halt_on_error=1 $(DDF_STRESS) 200000 || rc=1; \
+	TSAN_OPTIONS=halt_on_error=1 $(DDF_NET_STRESS) 200000 || rc=1; \
 	$(foreach f,$(DDF_FUZZ_NAMES),$(call DDF_FUZZ_RUN,$(f),-runs=$(DDF_FUZZ_RUNS))) \
 	exit $$rc
 TEST_SUITES += test-ddf

@@ -2,26 +2,12 @@
 # the real drivers, virtualisers and test clients, judged from the host by
 # tests/ddf/qemu_test.py (console checks, exit verdict, disk image bytes).
 #
-# PD programs are linked here rather than with pd_program because the
-# framework's libraries are shared between several PDs: they are compiled
-# once (build/target/...) and archived.
+# Each PD is linked with the framework's archive (pd_linked in mk/pd.mk).
 
-DDF_TARGET_LIB := $(TARGET_BUILD)/ddf/libddf.a
-DDF_TARGET_OBJS = $(patsubst %.c,$(TARGET_BUILD)/%.o,$(DDF_LIB_SRCS))
 DDF_PD_BUILD := $(BUILD)/ddf-pd
 
-$(DDF_TARGET_LIB): $(DDF_TARGET_OBJS)
-	@rm -f $@
-	$(TARGET_AR) rcs $@ $^
-
 # $(call ddf_pd,NAME,SOURCE,EXTRA_CFLAGS): $(DDF_PD_BUILD)/NAME.elf
-define ddf_pd
-$(DDF_PD_BUILD)/$(1).o: $(2)
-	@mkdir -p $$(@D)
-	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_CPPFLAGS) $(PD_INCLUDES) $(3) -MMD -MP -c $$< -o $$@
-$(DDF_PD_BUILD)/$(1).elf: $(DDF_PD_BUILD)/$(1).o $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) $(PD_LINKER_SCRIPT)
-	$(TARGET_LD) -nostdlib -z max-page-size=4096 $$< $(DDF_TARGET_LIB) $(PD_LIBMICROKIT) -T $(PD_LINKER_SCRIPT) -o $$@
-endef
+ddf_pd = $(call pd_linked,$(DDF_PD_BUILD)/$(1).elf,$(2),$(3),$(PD_DDF_LIB))
 
 # Block: driver (faults once, on purpose), virtualiser, a client and a hostile client.
 $(eval $(call ddf_pd,blk/virtio_blk,system/drivers/virtio_blk_pd.c,-DVIRTIO_BLK_CRASH_AFTER=40))
@@ -47,7 +33,8 @@ $(eval $(call ddf_pd,net/virtio_net,system/drivers/virtio_net_pd.c))
 $(eval $(call ddf_pd,net/net_virt,system/virt/net_virt_pd.c,-DNET_VIRT_PD_STATS=1))
 $(eval $(call ddf_pd,net/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"' -DNET_SLOW))
 $(eval $(call ddf_pd,net/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"' -DNET_HOSTILE))
-DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b)
+$(eval $(call ddf_pd,net/net_c,tests/ddf/net/echo.c,-DNET_NAME='"C"'))
+DDF_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/net/%.elf,virtio_net net_virt net_a net_b net_c)
 DDF_NET_IMAGE := $(DDF_PD_BUILD)/net/net.img
 $(eval $(call pd_image,$(DDF_NET_IMAGE),tests/ddf/net/net.system,$(DDF_NET_ELFS)))
 
@@ -69,12 +56,13 @@ $(eval $(call ddf_pd,bench/blk_bench,bench/ddf/blk_bench.c))
 DDF_BENCH_BLK_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_blk blk_virt blk_bench)
 $(eval $(call pd_image,$(DDF_PD_BUILD)/bench/blk_bench.img,bench/ddf/blk_bench.system,$(DDF_BENCH_BLK_ELFS)))
 
-# Network: the test system's layout, with two plain echo clients.
+# Network: the test system's layout, with three plain echo clients.
 $(eval $(call ddf_pd,bench/virtio_net,system/drivers/virtio_net_pd.c))
 $(eval $(call ddf_pd,bench/net_virt,system/virt/net_virt_pd.c))
 $(eval $(call ddf_pd,bench/net_a,tests/ddf/net/echo.c,-DNET_NAME='"A"'))
 $(eval $(call ddf_pd,bench/net_b,tests/ddf/net/echo.c,-DNET_NAME='"B"'))
-DDF_BENCH_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_net net_virt net_a net_b)
+$(eval $(call ddf_pd,bench/net_c,tests/ddf/net/echo.c,-DNET_NAME='"C"'))
+DDF_BENCH_NET_ELFS := $(patsubst %,$(DDF_PD_BUILD)/bench/%.elf,virtio_net net_virt net_a net_b net_c)
 $(eval $(call pd_image,$(DDF_PD_BUILD)/bench/net.img,tests/ddf/net/net.system,$(DDF_BENCH_NET_ELFS)))
 
 .PHONY: test-ddf-qemu

@@ -79,15 +79,13 @@ FUZZ_TARGETS += fuzz-fs
 # block virtualiser and the virtio-blk driver (see tests/fs/qemu/).
 FS_QEMU_DIR := $(BUILD)/tests/fs/qemu
 $(eval $(call fs_pd_program,$(FS_QEMU_DIR)/fs.elf))
-$(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c))
+$(eval $(call pd_program,$(FS_QEMU_DIR)/writer.elf,tests/fs/qemu/writer.c system/fs/fs_client.c))
 FS_QEMU_ELFS := $(FS_QEMU_DIR)/fs.elf $(FS_QEMU_DIR)/writer.elf
 
-# The block PDs come from the driver framework (ddf_pd in tests/ddf/qemu.mk),
-# built here without the test driver's deliberate fault.
-ifdef ddf_pd
-$(eval $(call ddf_pd,fsq/virtio_blk,system/drivers/virtio_blk_pd.c))
-$(eval $(call ddf_pd,fsq/blk_virt,system/virt/blk_virt_pd.c))
-FS_QEMU_ELFS += $(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf
+# The block PDs: the framework's driver and virtualiser.
+$(eval $(call pd_linked,$(FS_QEMU_DIR)/virtio_blk.elf,system/drivers/virtio_blk_pd.c,,$(PD_DDF_LIB)))
+$(eval $(call pd_linked,$(FS_QEMU_DIR)/blk_virt.elf,system/virt/blk_virt_pd.c,,$(PD_DDF_LIB)))
+FS_QEMU_ELFS += $(FS_QEMU_DIR)/virtio_blk.elf $(FS_QEMU_DIR)/blk_virt.elf
 FS_QEMU_IMAGE := $(FS_QEMU_DIR)/fs_crash.img
 $(eval $(call pd_image,$(FS_QEMU_IMAGE),tests/fs/qemu/fs_crash.system,$(FS_QEMU_ELFS)))
 $(FS_QEMU_IMAGE): tests/fs/qemu/fs_crash.cfg
@@ -109,13 +107,9 @@ test-fs-qemu: $(FS_QEMU_IMAGE) $(FS_QEMU_BAD_IMAGE) $(SUBSTRATE_BIN)
 		--substrate $(SUBSTRATE_BIN) \
 		--work $(BUILD)/tests/fs/qemu-work --runs $(or $(FS_QEMU_RUNS),4)
 TEST_SUITES += test-fs-qemu
-else
-ALL_TARGETS += $(FS_QEMU_ELFS)
-endif
 
 # The QEMU benchmark (bench/fs/qemu/): defined here rather than in bench/fs.mk
-# because it needs fs_pd_program and ddf_pd, which are read after bench/.
-ifdef ddf_pd
+# because it needs fs_pd_program, which is read after bench/.
 FS_QBENCH_DIR := $(BUILD)/bench/fs/qemu
 $(eval $(call fs_pd_program,$(FS_QBENCH_DIR)/fs.elf))
 $(eval $(call pd_program,$(FS_QBENCH_DIR)/fs_client.elf,bench/fs/qemu/fs_client.c))
@@ -123,7 +117,7 @@ $(eval $(call pd_program,$(FS_QBENCH_DIR)/raw_client.elf,bench/fs/qemu/raw_clien
 FS_QBENCH_IMAGE := $(FS_QBENCH_DIR)/fs_bench.img
 $(eval $(call pd_image,$(FS_QBENCH_IMAGE),bench/fs/qemu/fs_bench.system,\
 	$(FS_QBENCH_DIR)/fs.elf $(FS_QBENCH_DIR)/fs_client.elf $(FS_QBENCH_DIR)/raw_client.elf \
-	$(DDF_PD_BUILD)/fsq/virtio_blk.elf $(DDF_PD_BUILD)/fsq/blk_virt.elf))
+	$(FS_QEMU_DIR)/virtio_blk.elf $(FS_QEMU_DIR)/blk_virt.elf))
 $(FS_QBENCH_IMAGE): bench/fs/qemu/fs_bench.cfg
 
 .PHONY: bench-fs-qemu
@@ -132,4 +126,3 @@ bench-fs-qemu: $(FS_QBENCH_IMAGE) $(SUBSTRATE_BIN)
 	python3 bench/fs/qemu_bench.py --image $(FS_QBENCH_IMAGE) --substrate $(SUBSTRATE_BIN) \
 		--work $(BUILD)/bench/fs-qemu-work
 BENCH_TARGETS += bench-fs-qemu
-endif

@@ -10,18 +10,7 @@
 #include "system/fs/fs_fsck.h"
 #include "system/fs/fs_server.h"
 #include "tests/fs/memdev.h"
-
-static int failures;
-
-#define EXPECT(name, cond)                                                                         \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            printf("PASS: %s\n", name);                                                            \
-        } else {                                                                                   \
-            printf("FAIL: %s (%s:%d: %s)\n", name, __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "tests/harness.h"
 
 #define CAP 64
 #define DATA_SIZE (1 << 20)
@@ -123,7 +112,7 @@ int main(void)
     client_init(&b, "clients/b");
 
     int64_t h = open_file(&a, "notes.txt", FS_OPEN_CREATE);
-    EXPECT("proto_open_create_returns_handle", h >= 0);
+    TEST_EXPECT("proto_open_create_returns_handle", h >= 0);
 
     /* Many requests outstanding: 40 pwrites then an fsync, served in one go. */
     a.data_top = 0;
@@ -154,9 +143,9 @@ int main(void)
         all = all && take(&a, &cmp) && cmp.id == ids[i] && cmp.status == 0 &&
               (i == 40 || cmp.result == sizeof block);
     }
-    EXPECT("proto_41_outstanding_requests_complete_in_order", all);
-    EXPECT("proto_server_notifies_when_asked", notify);
-    EXPECT("proto_server_asks_for_signal_when_drained", a.q.req.shared->consumer_signal == 1);
+    TEST_EXPECT("proto_41_outstanding_requests_complete_in_order", all);
+    TEST_EXPECT("proto_server_notifies_when_asked", notify);
+    TEST_EXPECT("proto_server_asks_for_signal_when_drained", a.q.req.shared->consumer_signal == 1);
 
     /* Reads through the handle position. */
     fs_request_t rd;
@@ -167,7 +156,7 @@ int main(void)
     rd.buf_len = 1500;
     fs_completion_t r1 = call(&a, rd);
     fs_completion_t r2 = call(&a, rd);
-    EXPECT("proto_read_advances_position", r1.status == 0 && r1.result == 1500 && r2.result == 1500 &&
+    TEST_EXPECT("proto_read_advances_position", r1.status == 0 && r1.result == 1500 && r2.result == 1500 &&
                                                a.data[4096] == 'b' && a.data[4096 + 1499] == 'c');
 
     fs_request_t st;
@@ -179,43 +168,43 @@ int main(void)
     fs_completion_t sr = call(&a, st);
     fs_wire_stat_t ws;
     memcpy(&ws, a.data, sizeof ws);
-    EXPECT("proto_stat", sr.status == 0 && ws.size == 40000 && ws.type == FS_TYPE_FILE);
+    TEST_EXPECT("proto_stat", sr.status == 0 && ws.size == 40000 && ws.type == FS_TYPE_FILE);
 
     /* Confinement: b cannot see a's file, and cannot climb out. */
-    EXPECT("proto_client_b_cannot_see_a", open_file(&b, "notes.txt", 0) == FS_ENOENT);
-    EXPECT("proto_dotdot_refused", open_file(&b, "../a/notes.txt", 0) == FS_EINVAL);
-    EXPECT("proto_absolute_path_stays_in_root", open_file(&b, "/notes.txt", 0) == FS_ENOENT);
+    TEST_EXPECT("proto_client_b_cannot_see_a", open_file(&b, "notes.txt", 0) == FS_ENOENT);
+    TEST_EXPECT("proto_dotdot_refused", open_file(&b, "../a/notes.txt", 0) == FS_EINVAL);
+    TEST_EXPECT("proto_absolute_path_stays_in_root", open_file(&b, "/notes.txt", 0) == FS_ENOENT);
     fs_completion_t mk = call(&b, path_req(&b, FS_OP_MKDIR, "mine", 0));
     uint64_t ino;
-    EXPECT("proto_mkdir_lands_in_clients_subtree",
+    TEST_EXPECT("proto_mkdir_lands_in_clients_subtree",
            mk.status == 0 && fs_lookup(fs, FS_ROOT_INO, "clients/b/mine", 14, &ino) == FS_OK);
     fs_request_t ren = path_req(&b, FS_OP_RENAME, "mine", 0);
     ren.path2_off = put_bytes(&b, "../../escaped", 13);
     ren.path2_len = 13;
-    EXPECT("proto_rename_out_of_subtree_refused", call(&b, ren).status == FS_EINVAL);
+    TEST_EXPECT("proto_rename_out_of_subtree_refused", call(&b, ren).status == FS_EINVAL);
 
     /* Hostile requests: refused, nothing changed. */
     fs_request_t bad = rd;
     bad.buf_off = DATA_SIZE - 10;
     bad.buf_len = 100;
-    EXPECT("proto_buffer_past_region_einval", call(&a, bad).status == FS_EINVAL);
+    TEST_EXPECT("proto_buffer_past_region_einval", call(&a, bad).status == FS_EINVAL);
     bad.buf_off = UINT64_MAX - 5;
-    EXPECT("proto_buffer_offset_overflow_einval", call(&a, bad).status == FS_EINVAL);
+    TEST_EXPECT("proto_buffer_offset_overflow_einval", call(&a, bad).status == FS_EINVAL);
     bad = rd;
     bad.handle = 9999;
-    EXPECT("proto_bad_handle_ebadf", call(&a, bad).status == FS_EBADF);
+    TEST_EXPECT("proto_bad_handle_ebadf", call(&a, bad).status == FS_EBADF);
     bad = rd;
     bad.handle = 5; /* in range, never opened */
-    EXPECT("proto_unopened_handle_ebadf", call(&a, bad).status == FS_EBADF);
+    TEST_EXPECT("proto_unopened_handle_ebadf", call(&a, bad).status == FS_EBADF);
     fs_request_t longp = path_req(&a, FS_OP_UNLINK, "x", 0);
     longp.path_len = 100000;
-    EXPECT("proto_long_path_enametoolong", call(&a, longp).status == FS_ENAMETOOLONG);
+    TEST_EXPECT("proto_long_path_enametoolong", call(&a, longp).status == FS_ENAMETOOLONG);
     fs_request_t unk;
     memset(&unk, 0, sizeof unk);
     unk.op = 999;
-    EXPECT("proto_unknown_op_einval", call(&a, unk).status == FS_EINVAL);
-    EXPECT("proto_bad_open_flags_einval", open_file(&a, "notes.txt", 1u << 20) == FS_EINVAL);
-    EXPECT("proto_open_dir_as_file_eisdir", open_file(&a, "/", 0) == FS_EISDIR);
+    TEST_EXPECT("proto_unknown_op_einval", call(&a, unk).status == FS_EINVAL);
+    TEST_EXPECT("proto_bad_open_flags_einval", open_file(&a, "notes.txt", 1u << 20) == FS_EINVAL);
+    TEST_EXPECT("proto_open_dir_as_file_eisdir", open_file(&a, "/", 0) == FS_EISDIR);
 
     /* Readdir through a directory handle. */
     int64_t dh = open_file(&b, "", FS_OPEN_DIRECTORY);
@@ -229,7 +218,7 @@ int main(void)
     memcpy(&wd, b.data, sizeof wd);
     rdd.offset = de.result;
     fs_completion_t de2 = call(&b, rdd);
-    EXPECT("proto_readdir_lists_then_ends", dh >= 0 && de.status == 0 && de.result != 0 && wd.name_len == 4 &&
+    TEST_EXPECT("proto_readdir_lists_then_ends", dh >= 0 && de.status == 0 && de.result != 0 && wd.name_len == 4 &&
                                                 memcmp(wd.name, "mine", 4) == 0 && de2.status == 0 && de2.result == 0);
 
     /* Close commits: the data is on disk before the completion. */
@@ -244,21 +233,21 @@ int main(void)
     call(&a, wr);
     fs_completion_t cr = call(&a, cl);
     fs_statfs(fs, &sf1);
-    EXPECT("proto_close_after_write_commits", cr.status == 0 && sf1.generation > sf0.generation);
-    EXPECT("proto_closed_handle_is_gone", call(&a, rd).status == FS_EBADF);
+    TEST_EXPECT("proto_close_after_write_commits", cr.status == 0 && sf1.generation > sf0.generation);
+    TEST_EXPECT("proto_closed_handle_is_gone", call(&a, rd).status == FS_EBADF);
 
     /* A client that corrupts its ring indices is cut off; the other carries on. */
     a.q.req.shared->tail = a.q.req.shared->head + 5000;
     fs_server_process(fs, &a.srv, 100);
-    EXPECT("proto_corrupt_ring_marks_client_broken", a.srv.broken);
-    EXPECT("proto_other_client_unaffected", open_file(&b, "still-works", FS_OPEN_CREATE) >= 0);
+    TEST_EXPECT("proto_corrupt_ring_marks_client_broken", a.srv.broken);
+    TEST_EXPECT("proto_other_client_unaffected", open_file(&b, "still-works", FS_OPEN_CREATE) >= 0);
 
     fs_unmount(fs);
     free(arena);
     fs_fsck_result_t res;
-    EXPECT("proto_fsck_clean_after_session", fs_fsck(&dev.dev, NULL, NULL, &res) == FS_OK);
+    TEST_EXPECT("proto_fsck_clean_after_session", fs_fsck(&dev.dev, NULL, NULL, &res) == FS_OK);
     memdev_free(&dev);
     free(a.data);
     free(b.data);
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

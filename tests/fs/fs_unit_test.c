@@ -13,18 +13,7 @@
 #include "system/fs/fs_format.h"
 #include "system/fs/fs_fsck.h"
 #include "tests/fs/memdev.h"
-
-static int failures;
-
-#define EXPECT(name, cond)                                                                         \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            printf("PASS: %s\n", name);                                                            \
-        } else {                                                                                   \
-            printf("FAIL: %s (%s:%d: %s)\n", name, __FILE__, __LINE__, #cond);                     \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "tests/harness.h"
 
 #define P(s) s, strlen(s)
 
@@ -102,7 +91,7 @@ static void test_crc(void)
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         buf[i] = (uint8_t)(s >> 56);
     }
-    EXPECT("crc32c_known_value", fs_crc32c(0, "123456789", 9) == 0xe3069283u);
+    TEST_EXPECT("crc32c_known_value", fs_crc32c(0, "123456789", 9) == 0xe3069283u);
     bool ok = true;
     for (int mode = 0; mode < 2; mode++) {
         fs_crc32c_use_table(mode == 1);
@@ -112,7 +101,7 @@ static void test_crc(void)
         ok = ok && fs_crc32c(0, buf, sizeof buf) == crc_reference(buf, sizeof buf);
     }
     fs_crc32c_use_table(false);
-    EXPECT("crc32c_hardware_and_table_paths_match_reference", ok);
+    TEST_EXPECT("crc32c_hardware_and_table_paths_match_reference", ok);
 }
 
 static void test_basic(void)
@@ -120,41 +109,41 @@ static void test_basic(void)
     rig_t r;
     rig_up(&r, 4096, 0);
     uint64_t ino, ino2;
-    EXPECT("create_returns_inode", fs_create(r.fs, FS_ROOT_INO, P("hello"), &ino) == FS_OK);
-    EXPECT("create_existing_is_eexist", fs_create(r.fs, FS_ROOT_INO, P("hello"), &ino2) == FS_EEXIST);
-    EXPECT("write_returns_count", fs_pwrite(r.fs, ino, 0, "hello, world", 12) == 12);
+    TEST_EXPECT("create_returns_inode", fs_create(r.fs, FS_ROOT_INO, P("hello"), &ino) == FS_OK);
+    TEST_EXPECT("create_existing_is_eexist", fs_create(r.fs, FS_ROOT_INO, P("hello"), &ino2) == FS_EEXIST);
+    TEST_EXPECT("write_returns_count", fs_pwrite(r.fs, ino, 0, "hello, world", 12) == 12);
     char buf[64] = {0};
-    EXPECT("read_back", fs_pread(r.fs, ino, 0, buf, sizeof buf) == 12 && memcmp(buf, "hello, world", 12) == 0);
-    EXPECT("pread_at_offset", fs_pread(r.fs, ino, 7, buf, 5) == 5 && memcmp(buf, "world", 5) == 0);
-    EXPECT("pread_past_end_is_zero", fs_pread(r.fs, ino, 100, buf, 5) == 0);
-    EXPECT("pwrite_middle", fs_pwrite(r.fs, ino, 7, "WORLD", 5) == 5);
+    TEST_EXPECT("read_back", fs_pread(r.fs, ino, 0, buf, sizeof buf) == 12 && memcmp(buf, "hello, world", 12) == 0);
+    TEST_EXPECT("pread_at_offset", fs_pread(r.fs, ino, 7, buf, 5) == 5 && memcmp(buf, "world", 5) == 0);
+    TEST_EXPECT("pread_past_end_is_zero", fs_pread(r.fs, ino, 100, buf, 5) == 0);
+    TEST_EXPECT("pwrite_middle", fs_pwrite(r.fs, ino, 7, "WORLD", 5) == 5);
     fs_stat_t st;
-    EXPECT("stat_size", fs_stat(r.fs, ino, &st) == FS_OK && st.size == 12 && st.type == FS_TYPE_FILE);
-    EXPECT("lookup_finds", fs_lookup(r.fs, FS_ROOT_INO, P("/hello"), &ino2) == FS_OK && ino2 == ino);
-    EXPECT("lookup_missing_enoent", fs_lookup(r.fs, FS_ROOT_INO, P("nope"), &ino2) == FS_ENOENT);
-    EXPECT("mkdir", fs_mkdir(r.fs, FS_ROOT_INO, P("d"), NULL) == FS_OK);
-    EXPECT("mkdir_nested", fs_mkdir(r.fs, FS_ROOT_INO, P("d/e"), NULL) == FS_OK);
-    EXPECT("create_in_missing_dir_enoent", fs_create(r.fs, FS_ROOT_INO, P("x/y"), &ino2) == FS_ENOENT);
-    EXPECT("create_under_file_enotdir", fs_create(r.fs, FS_ROOT_INO, P("hello/y"), &ino2) == FS_ENOTDIR);
-    EXPECT("rmdir_nonempty", fs_rmdir(r.fs, FS_ROOT_INO, P("d")) == FS_ENOTEMPTY);
-    EXPECT("unlink_dir_eisdir", fs_unlink(r.fs, FS_ROOT_INO, P("d")) == FS_EISDIR);
-    EXPECT("rmdir_file_enotdir", fs_rmdir(r.fs, FS_ROOT_INO, P("hello")) == FS_ENOTDIR);
-    EXPECT("dotdot_rejected", fs_lookup(r.fs, FS_ROOT_INO, P("d/../hello"), &ino2) == FS_EINVAL);
-    EXPECT("dot_rejected", fs_create(r.fs, FS_ROOT_INO, P("d/."), &ino2) == FS_EINVAL);
-    EXPECT("write_to_dir_eisdir", fs_pwrite(r.fs, FS_ROOT_INO, 0, "x", 1) == FS_EISDIR);
-    EXPECT("remount_keeps_data", rig_remount(&r) &&
+    TEST_EXPECT("stat_size", fs_stat(r.fs, ino, &st) == FS_OK && st.size == 12 && st.type == FS_TYPE_FILE);
+    TEST_EXPECT("lookup_finds", fs_lookup(r.fs, FS_ROOT_INO, P("/hello"), &ino2) == FS_OK && ino2 == ino);
+    TEST_EXPECT("lookup_missing_enoent", fs_lookup(r.fs, FS_ROOT_INO, P("nope"), &ino2) == FS_ENOENT);
+    TEST_EXPECT("mkdir", fs_mkdir(r.fs, FS_ROOT_INO, P("d"), NULL) == FS_OK);
+    TEST_EXPECT("mkdir_nested", fs_mkdir(r.fs, FS_ROOT_INO, P("d/e"), NULL) == FS_OK);
+    TEST_EXPECT("create_in_missing_dir_enoent", fs_create(r.fs, FS_ROOT_INO, P("x/y"), &ino2) == FS_ENOENT);
+    TEST_EXPECT("create_under_file_enotdir", fs_create(r.fs, FS_ROOT_INO, P("hello/y"), &ino2) == FS_ENOTDIR);
+    TEST_EXPECT("rmdir_nonempty", fs_rmdir(r.fs, FS_ROOT_INO, P("d")) == FS_ENOTEMPTY);
+    TEST_EXPECT("unlink_dir_eisdir", fs_unlink(r.fs, FS_ROOT_INO, P("d")) == FS_EISDIR);
+    TEST_EXPECT("rmdir_file_enotdir", fs_rmdir(r.fs, FS_ROOT_INO, P("hello")) == FS_ENOTDIR);
+    TEST_EXPECT("dotdot_rejected", fs_lookup(r.fs, FS_ROOT_INO, P("d/../hello"), &ino2) == FS_EINVAL);
+    TEST_EXPECT("dot_rejected", fs_create(r.fs, FS_ROOT_INO, P("d/."), &ino2) == FS_EINVAL);
+    TEST_EXPECT("write_to_dir_eisdir", fs_pwrite(r.fs, FS_ROOT_INO, 0, "x", 1) == FS_EISDIR);
+    TEST_EXPECT("remount_keeps_data", rig_remount(&r) &&
                                      fs_lookup(r.fs, FS_ROOT_INO, P("hello"), &ino2) == FS_OK &&
                                      fs_pread(r.fs, ino2, 0, buf, 64) == 12 &&
                                      memcmp(buf, "hello, WORLD", 12) == 0);
-    EXPECT("rmdir_empty", fs_rmdir(r.fs, FS_ROOT_INO, P("d/e")) == FS_OK &&
+    TEST_EXPECT("rmdir_empty", fs_rmdir(r.fs, FS_ROOT_INO, P("d/e")) == FS_OK &&
                               fs_rmdir(r.fs, FS_ROOT_INO, P("d")) == FS_OK);
-    EXPECT("unlink_file", fs_unlink(r.fs, FS_ROOT_INO, P("hello")) == FS_OK &&
+    TEST_EXPECT("unlink_file", fs_unlink(r.fs, FS_ROOT_INO, P("hello")) == FS_OK &&
                               fs_lookup(r.fs, FS_ROOT_INO, P("hello"), &ino2) == FS_ENOENT);
-    EXPECT("stale_handle_after_unlink", fs_pread(r.fs, ino, 0, buf, 4) == FS_ESTALE);
+    TEST_EXPECT("stale_handle_after_unlink", fs_pread(r.fs, ino, 0, buf, 4) == FS_ESTALE);
     fs_statfs_t sf;
-    EXPECT("statfs_counts", fs_statfs(r.fs, &sf) == FS_OK && sf.files == 1 && sf.total_blocks == 4096 &&
+    TEST_EXPECT("statfs_counts", fs_statfs(r.fs, &sf) == FS_OK && sf.files == 1 && sf.total_blocks == 4096 &&
                                 sf.free_blocks > 4000);
-    EXPECT("basic_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("basic_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -165,22 +154,22 @@ static void test_names(void)
     char name[300];
     memset(name, 'a', 255);
     uint64_t ino;
-    EXPECT("name_255_bytes_ok", fs_create(r.fs, FS_ROOT_INO, name, 255, &ino) == FS_OK);
-    EXPECT("name_256_bytes_enametoolong", fs_create(r.fs, FS_ROOT_INO, name, 256, &ino) == FS_ENAMETOOLONG);
+    TEST_EXPECT("name_255_bytes_ok", fs_create(r.fs, FS_ROOT_INO, name, 255, &ino) == FS_OK);
+    TEST_EXPECT("name_256_bytes_enametoolong", fs_create(r.fs, FS_ROOT_INO, name, 256, &ino) == FS_ENAMETOOLONG);
     /* 85 three-byte characters: 255 bytes of UTF-8. */
     for (int i = 0; i < 85; i++)
         memcpy(name + 3 * i, "\xe2\x82\xac", 3);
-    EXPECT("utf8_name_255_ok", fs_create(r.fs, FS_ROOT_INO, name, 255, &ino) == FS_OK);
+    TEST_EXPECT("utf8_name_255_ok", fs_create(r.fs, FS_ROOT_INO, name, 255, &ino) == FS_OK);
     uint64_t cookie = 0;
     fs_dirent_t d;
     int found = 0;
     while (fs_readdir(r.fs, FS_ROOT_INO, &cookie, &d) == 1)
         found += d.name_len == 255 && memcmp(d.name, name, 255) == 0;
-    EXPECT("utf8_name_listed_exactly", found == 1);
-    EXPECT("invalid_utf8_rejected", fs_create(r.fs, FS_ROOT_INO, P("bad\xff"), &ino) == FS_EILSEQ);
-    EXPECT("overlong_utf8_rejected", fs_create(r.fs, FS_ROOT_INO, P("\xc0\xaf"), &ino) == FS_EILSEQ);
-    EXPECT("nul_in_name_rejected", fs_create(r.fs, FS_ROOT_INO, "a\0b", 3, &ino) == FS_EINVAL);
-    EXPECT("names_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("utf8_name_listed_exactly", found == 1);
+    TEST_EXPECT("invalid_utf8_rejected", fs_create(r.fs, FS_ROOT_INO, P("bad\xff"), &ino) == FS_EILSEQ);
+    TEST_EXPECT("overlong_utf8_rejected", fs_create(r.fs, FS_ROOT_INO, P("\xc0\xaf"), &ino) == FS_EILSEQ);
+    TEST_EXPECT("nul_in_name_rejected", fs_create(r.fs, FS_ROOT_INO, "a\0b", 3, &ino) == FS_EINVAL);
+    TEST_EXPECT("names_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -196,7 +185,7 @@ static void test_many_entries(void)
         int n = snprintf(name, sizeof name, "big/entry-%05d-with-a-longer-name", i);
         ok = fs_create(r.fs, FS_ROOT_INO, name, (size_t)n, NULL) == FS_OK;
     }
-    EXPECT("create_5000_entries", ok);
+    TEST_EXPECT("create_5000_entries", ok);
     ok = rig_remount(&r);
     uint64_t dir, ino;
     fs_lookup(r.fs, FS_ROOT_INO, P("big"), &dir);
@@ -204,22 +193,22 @@ static void test_many_entries(void)
         int n = snprintf(name, sizeof name, "entry-%05d-with-a-longer-name", i);
         ok = fs_lookup(r.fs, dir, name, (size_t)n, &ino) == FS_OK;
     }
-    EXPECT("lookup_among_5000", ok);
+    TEST_EXPECT("lookup_among_5000", ok);
     uint64_t cookie = 0, count = 0;
     fs_dirent_t d;
     int rc;
     while ((rc = fs_readdir(r.fs, dir, &cookie, &d)) == 1)
         count++;
-    EXPECT("readdir_lists_5000", rc == 0 && count == N);
+    TEST_EXPECT("readdir_lists_5000", rc == 0 && count == N);
     fs_stat_t st;
-    EXPECT("dir_stat_counts_entries", fs_stat(r.fs, dir, &st) == FS_OK && st.size == N);
+    TEST_EXPECT("dir_stat_counts_entries", fs_stat(r.fs, dir, &st) == FS_OK && st.size == N);
     ok = true;
     for (int i = 0; i < N && ok; i += 2) {
         int n = snprintf(name, sizeof name, "big/entry-%05d-with-a-longer-name", i);
         ok = fs_unlink(r.fs, FS_ROOT_INO, name, (size_t)n) == FS_OK;
     }
-    EXPECT("unlink_half_of_5000", ok && fs_stat(r.fs, dir, &st) == FS_OK && st.size == N / 2);
-    EXPECT("many_entries_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("unlink_half_of_5000", ok && fs_stat(r.fs, dir, &st) == FS_OK && st.size == N / 2);
+    TEST_EXPECT("many_entries_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -230,17 +219,17 @@ static void test_large_file(void)
     uint64_t ino;
     fs_create(r.fs, FS_ROOT_INO, P("huge"), &ino);
     uint64_t off = 5ull << 30; /* 5 GiB, beyond 32 bits */
-    EXPECT("write_past_4gib", fs_pwrite(r.fs, ino, off, "tail", 4) == 4);
+    TEST_EXPECT("write_past_4gib", fs_pwrite(r.fs, ino, off, "tail", 4) == 4);
     fs_stat_t st;
-    EXPECT("size_past_4gib", fs_stat(r.fs, ino, &st) == FS_OK && st.size == off + 4 && st.blocks == 1);
+    TEST_EXPECT("size_past_4gib", fs_stat(r.fs, ino, &st) == FS_OK && st.size == off + 4 && st.blocks == 1);
     char buf[8];
-    EXPECT("read_past_4gib", fs_pread(r.fs, ino, off, buf, 8) == 4 && memcmp(buf, "tail", 4) == 0);
-    EXPECT("hole_reads_zero", fs_pread(r.fs, ino, 1ull << 32, buf, 8) == 8 &&
+    TEST_EXPECT("read_past_4gib", fs_pread(r.fs, ino, off, buf, 8) == 4 && memcmp(buf, "tail", 4) == 0);
+    TEST_EXPECT("hole_reads_zero", fs_pread(r.fs, ino, 1ull << 32, buf, 8) == 8 &&
                                   memcmp(buf, "\0\0\0\0\0\0\0\0", 8) == 0);
-    EXPECT("write_near_limit_efbig", fs_pwrite(r.fs, ino, FS_MAX_FILE_SIZE, "x", 1) == FS_EFBIG);
-    EXPECT("truncate_shrinks", fs_truncate(r.fs, ino, 3ull << 30) == FS_OK &&
+    TEST_EXPECT("write_near_limit_efbig", fs_pwrite(r.fs, ino, FS_MAX_FILE_SIZE, "x", 1) == FS_EFBIG);
+    TEST_EXPECT("truncate_shrinks", fs_truncate(r.fs, ino, 3ull << 30) == FS_OK &&
                                    fs_stat(r.fs, ino, &st) == FS_OK && st.blocks == 0);
-    EXPECT("large_file_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("large_file_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -253,15 +242,15 @@ static void test_truncate(void)
     static uint8_t data[200000], back[200000];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 7 + 1);
-    EXPECT("big_write", fs_pwrite(r.fs, ino, 0, data, sizeof data) == (int64_t)sizeof data);
-    EXPECT("truncate_mid_block", fs_truncate(r.fs, ino, 5000) == FS_OK);
-    EXPECT("truncate_extend", fs_truncate(r.fs, ino, 100000) == FS_OK);
+    TEST_EXPECT("big_write", fs_pwrite(r.fs, ino, 0, data, sizeof data) == (int64_t)sizeof data);
+    TEST_EXPECT("truncate_mid_block", fs_truncate(r.fs, ino, 5000) == FS_OK);
+    TEST_EXPECT("truncate_extend", fs_truncate(r.fs, ino, 100000) == FS_OK);
     memset(back, 0xee, sizeof back);
     bool ok = fs_pread(r.fs, ino, 0, back, sizeof back) == 100000 && memcmp(back, data, 5000) == 0;
     for (size_t i = 5000; i < 100000 && ok; i++)
         ok = back[i] == 0;
-    EXPECT("truncate_then_extend_reads_zeros", ok);
-    EXPECT("truncate_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("truncate_then_extend_reads_zeros", ok);
+    TEST_EXPECT("truncate_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -276,21 +265,21 @@ static void test_rename(void)
     fs_pwrite(r.fs, a, 0, "AAAA", 4);
     fs_create(r.fs, FS_ROOT_INO, P("dst/g"), &b);
     fs_pwrite(r.fs, b, 0, "BBBB", 4);
-    EXPECT("rename_across_dirs", fs_rename(r.fs, FS_ROOT_INO, P("src/f"), P("dst/f")) == FS_OK &&
+    TEST_EXPECT("rename_across_dirs", fs_rename(r.fs, FS_ROOT_INO, P("src/f"), P("dst/f")) == FS_OK &&
                                      fs_lookup(r.fs, FS_ROOT_INO, P("src/f"), &ino) == FS_ENOENT &&
                                      fs_lookup(r.fs, FS_ROOT_INO, P("dst/f"), &ino) == FS_OK && ino == a);
-    EXPECT("rename_replaces_file", fs_rename(r.fs, FS_ROOT_INO, P("dst/f"), P("dst/g")) == FS_OK &&
+    TEST_EXPECT("rename_replaces_file", fs_rename(r.fs, FS_ROOT_INO, P("dst/f"), P("dst/g")) == FS_OK &&
                                        fs_lookup(r.fs, FS_ROOT_INO, P("dst/g"), &ino) == FS_OK && ino == a);
     char buf[4];
-    EXPECT("replaced_file_is_gone", fs_pread(r.fs, b, 0, buf, 4) == FS_ESTALE);
-    EXPECT("rename_dir_into_itself_einval",
+    TEST_EXPECT("replaced_file_is_gone", fs_pread(r.fs, b, 0, buf, 4) == FS_ESTALE);
+    TEST_EXPECT("rename_dir_into_itself_einval",
            fs_mkdir(r.fs, FS_ROOT_INO, P("src/sub"), NULL) == FS_OK &&
                fs_rename(r.fs, FS_ROOT_INO, P("src"), P("src/sub/x")) == FS_EINVAL);
-    EXPECT("rename_dir_over_file_enotdir", fs_rename(r.fs, FS_ROOT_INO, P("src"), P("dst/g")) == FS_ENOTDIR);
-    EXPECT("rename_dir", fs_rename(r.fs, FS_ROOT_INO, P("src"), P("dst/moved")) == FS_OK &&
+    TEST_EXPECT("rename_dir_over_file_enotdir", fs_rename(r.fs, FS_ROOT_INO, P("src"), P("dst/g")) == FS_ENOTDIR);
+    TEST_EXPECT("rename_dir", fs_rename(r.fs, FS_ROOT_INO, P("src"), P("dst/moved")) == FS_OK &&
                              fs_lookup(r.fs, FS_ROOT_INO, P("dst/moved/sub"), &ino) == FS_OK);
-    EXPECT("rename_missing_enoent", fs_rename(r.fs, FS_ROOT_INO, P("nope"), P("x")) == FS_ENOENT);
-    EXPECT("rename_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("rename_missing_enoent", fs_rename(r.fs, FS_ROOT_INO, P("nope"), P("x")) == FS_ENOENT);
+    TEST_EXPECT("rename_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -302,12 +291,12 @@ static void test_confinement(void)
     fs_mkdir(r.fs, FS_ROOT_INO, P("clients"), NULL);
     fs_mkdir(r.fs, FS_ROOT_INO, P("clients/a"), &client);
     fs_create(r.fs, FS_ROOT_INO, P("secret"), NULL);
-    EXPECT("confined_create", fs_create(r.fs, client, P("mine"), &ino) == FS_OK &&
+    TEST_EXPECT("confined_create", fs_create(r.fs, client, P("mine"), &ino) == FS_OK &&
                                   fs_lookup(r.fs, FS_ROOT_INO, P("clients/a/mine"), &ino) == FS_OK);
-    EXPECT("confined_cannot_dotdot", fs_lookup(r.fs, client, P("../../secret"), &ino) == FS_EINVAL);
-    EXPECT("confined_absolute_stays_inside", fs_lookup(r.fs, client, P("/secret"), &ino) == FS_ENOENT);
-    EXPECT("confined_rename_out_fails", fs_rename(r.fs, client, P("mine"), P("../mine")) == FS_EINVAL);
-    EXPECT("confined_cannot_remove_base", fs_rmdir(r.fs, client, "/", 1) == FS_EINVAL);
+    TEST_EXPECT("confined_cannot_dotdot", fs_lookup(r.fs, client, P("../../secret"), &ino) == FS_EINVAL);
+    TEST_EXPECT("confined_absolute_stays_inside", fs_lookup(r.fs, client, P("/secret"), &ino) == FS_ENOENT);
+    TEST_EXPECT("confined_rename_out_fails", fs_rename(r.fs, client, P("mine"), P("../mine")) == FS_EINVAL);
+    TEST_EXPECT("confined_cannot_remove_base", fs_rmdir(r.fs, client, "/", 1) == FS_EINVAL);
     rig_down(&r);
 }
 
@@ -323,11 +312,11 @@ static void test_space(void)
     int64_t n;
     while ((n = fs_pwrite(r.fs, ino, pos, data, 64 * 1024)) > 0)
         pos += (uint64_t)n;
-    EXPECT("full_disk_enospc", n == FS_ENOSPC && pos > 512 * 1024);
-    EXPECT("full_disk_still_deletes", fs_unlink(r.fs, FS_ROOT_INO, P("fill")) == FS_OK);
-    EXPECT("space_back_after_delete", fs_create(r.fs, FS_ROOT_INO, P("again"), &ino) == FS_OK &&
+    TEST_EXPECT("full_disk_enospc", n == FS_ENOSPC && pos > 512 * 1024);
+    TEST_EXPECT("full_disk_still_deletes", fs_unlink(r.fs, FS_ROOT_INO, P("fill")) == FS_OK);
+    TEST_EXPECT("space_back_after_delete", fs_create(r.fs, FS_ROOT_INO, P("again"), &ino) == FS_OK &&
                                           fs_pwrite(r.fs, ino, 0, data, 64 * 1024) == 64 * 1024);
-    EXPECT("space_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
+    TEST_EXPECT("space_fsck_clean", fs_sync(r.fs) == FS_OK && fsck_clean(&r.m));
     rig_down(&r);
 }
 
@@ -343,5 +332,5 @@ int main(void)
     test_rename();
     test_confinement();
     test_space();
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <microkit.h>
+#include "lib/text/text.h"
 
 /* The exit device: <ioport id="62" addr="0xf4" size="4"/> in the reporting PD. */
 #define KTEST_EXIT_IOPORT 62
@@ -35,14 +36,8 @@ static inline void ktest_puts(const char *s)
 
 static inline void ktest_put_dec(uint64_t v)
 {
-    char buf[24];
-    int i = (int)sizeof buf - 1;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && i > 0);
-    microkit_dbg_puts(&buf[i]);
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, v));
 }
 
 static inline void ktest_put_hex(uint64_t v)

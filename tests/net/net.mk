@@ -14,6 +14,12 @@ $(NET_TEST_OBJS): | $(NET_LWIP_STAMP)
 $(NET_TEST_BIN): $(NET_TEST_OBJS) $(NET_HOST_SAN_LIB)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
+# The hardening units: SipHash vectors, ISNs, LWIP_RAND, the ARP policy.
+NET_SECURE_BIN := $(HOST_SAN_BUILD)/tests/net/net_secure_test
+$(HOST_SAN_BUILD)/tests/net/net_secure_test.o: | $(NET_LWIP_STAMP)
+$(NET_SECURE_BIN): $(HOST_SAN_BUILD)/tests/net/net_secure_test.o $(NET_HOST_SAN_LIB)
+	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
+
 
 # The lint gate parses our glue with lwIP's headers (see scripts/lint).
 test-lint: | $(NET_LWIP_STAMP)
@@ -49,7 +55,8 @@ fuzz-net: $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
 FUZZ_TARGETS += fuzz-net
 
 .PHONY: test-net
-test-net: $(NET_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+test-net: $(NET_TEST_BIN) $(NET_SECURE_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	$(NET_SECURE_BIN)
 	$(NET_TEST_BIN)
 	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
 TEST_SUITES += test-net
@@ -65,7 +72,7 @@ $(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_a.elf,$(NET_GRANT_A)))
 $(eval $(call echo_pd,$(NET_GUEST_DIR)/echo_c.elf,$(NET_GRANT_C)))
 $(eval $(call net_pd,$(NET_GUEST_DIR)/driver.elf,tests/net/guest/driver.c $(NET_PD_SRCS),$(NET_GRANT_D)))
 $(eval $(call net_pd,$(NET_GUEST_DIR)/wire.elf,tests/net/guest/wire.c,))
-$(NET_GUEST_DIR)/wire-obj/%.o: NET_PD_EXTRA_CFLAGS := '-DNET_GRANT_A="$(NET_GRANT_A)"' \
+$(NET_GUEST_DIR)/wire-obj/%.o: PD_EXTRA_CFLAGS := '-DNET_GRANT_A="$(NET_GRANT_A)"' \
 	'-DNET_GRANT_C="$(NET_GRANT_C)"' '-DNET_GRANT_D="$(NET_GRANT_D)"'
 $(eval $(call pd_program,$(NET_GUEST_DIR)/timer_stub.elf,tests/net/guest/timer_stub.c))
 NET_GUEST_ELFS := $(addprefix $(NET_GUEST_DIR)/,echo_a.elf echo_c.elf driver.elf wire.elf timer_stub.elf)
@@ -103,7 +110,7 @@ bench-net: $(NET_BENCH_BIN) $(NET_GUEST_IMAGE)
 NET_USER_DIR := $(BUILD)/tests/net/user
 NET_USER_LAYOUT := -DECHO_TX_CHANNEL=0 -DECHO_TICK_CHANNEL=3 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
 $(eval $(call echo_pd,$(NET_USER_DIR)/echo.elf,mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7))
-$(NET_USER_DIR)/echo-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
+$(NET_USER_DIR)/echo-obj/%.o: PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
 $(eval $(call net_pd,$(NET_USER_DIR)/netcheck.elf,tests/net/user/netcheck.c $(NET_PD_SRCS),mac=52:54:00:00:00:b2 ip=dhcp tcp=40000-40099))
 $(eval $(call pd_program,$(NET_USER_DIR)/ticker.elf,tests/net/user/ticker.c))
 $(NET_USER_DIR)/timer_stub.elf: $(NET_GUEST_DIR)/timer_stub.elf
@@ -129,7 +136,7 @@ run-net: $(NET_USER_IMAGE)
 # test-net-tap: two echo clients on a tap device in a private network
 # namespace (tests/net/tap_test.py; skips when that cannot be made).
 $(eval $(call echo_pd,$(NET_USER_DIR)/echo_b.elf,mac=52:54:00:00:00:b2 ip=10.0.2.16/24 gw=10.0.2.1 tcp=7 udp=7))
-$(NET_USER_DIR)/echo_b-obj/%.o: NET_PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
+$(NET_USER_DIR)/echo_b-obj/%.o: PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
 NET_TAP_ELFS := $(addprefix $(NET_USER_DIR)/,echo.elf echo_b.elf ticker.elf timer_stub.elf) \
 	$(DDF_PD_BUILD)/net/virtio_net.elf $(DDF_PD_BUILD)/net/net_virt.elf
 NET_TAP_IMAGE := $(NET_USER_DIR)/tap.img

@@ -132,8 +132,10 @@ def main():
               f"hostfwd=udp:127.0.0.1:{port}-10.0.2.15:7")
     env = dict(os.environ, QEMU_TIMEOUT="240")
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["scripts/qemu-run", image, "-netdev", netdev,
-                                 "-device", "virtio-net-pci,netdev=n0,addr=4"],
+        # A CPU that offers RDRAND (TCG implements it from the host's random
+        # source), so the stacks' per-boot secret comes from it (docs/net.md).
+        proc = subprocess.Popen(["scripts/qemu-run", image, "-cpu", "qemu64,+pdpe1gb,+rdrand",
+                                 "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,addr=4"],
                                 stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
@@ -148,6 +150,8 @@ def main():
                "net_virt: client 0: grant accepted, transmit filtered" in text and
                "net_virt: client 1: grant accepted, transmit filtered" in text,
                "console: " + "".join(l + "\n" for l in text.splitlines() if l.startswith("net_virt:"))[-400:])
+        report("net-user/secret-from-rdrand", "no RDSEED/RDRAND" not in text,
+               "console: " + "".join(l + "\n" for l in text.splitlines() if "RDRAND" in l)[-400:])
         # The checker's own verdicts (ping and TCP to the gateway).
         wait_for(log, "net-user/guest-tcp-to-gateway", 90)
         text = open(log, "rb").read().decode(errors="replace")

@@ -4,7 +4,6 @@
  * systems in tests/tools/systems/ and on small inline ones.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,29 +15,12 @@
 #include "tools/check/report.h"
 #include "tools/image/image.h"
 #include "tools/sdf/sdf_parse.h"
-
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void verdict(const char *name, const char *fail_fmt, ...)
-{
-    if (!fail_fmt) {
-        printf("PASS: %s\n", name);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s ", name);
-    va_list ap;
-    va_start(ap, fail_fmt);
-    vprintf(fail_fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#include "tests/harness.h"
 
 #define EXPECT(cond)                                                                             \
     do {                                                                                         \
         if (!(cond)) {                                                                           \
-            verdict(name, "line %d: %s", __LINE__, #cond);                                       \
+            test_verdict(name, "line %d: %s", __LINE__, #cond);                                       \
             goto out;                                                                            \
         }                                                                                        \
     } while (0)
@@ -129,7 +111,7 @@ static void test_flow_edges(void)
     EXPECT(reach[r] && reach[s] && !reach[p] && !reach[c]);
     flow_reachable(&g, p, reach);
     EXPECT(reach[c] && reach[p] && !reach[w]); /* p reaches itself through its child */
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     flow_free(&g);
     sdf_free(sys);
@@ -184,7 +166,7 @@ static void test_report_chain(void)
     EXPECT(strstr(text, "| web | parser, db\\_client, db, audit |"));
     EXPECT(strstr(text, "| audit | nobody |"));
     EXPECT(strstr(text, "| db | audit |"));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     image_placement_free(&pl);
     free(text);
@@ -216,7 +198,7 @@ static void test_report_page_sizes(void)
     EXPECT(small.tables > big.tables + 500);
     /* The report's direct count agrees with the planner. */
     EXPECT(layout_tables_4k(sys, 0) == small.tables);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     layout_free(&big);
     layout_free(&small);
@@ -235,7 +217,7 @@ static void test_tables_4k_match_planner(void)
         layout_free(&small);
         EXPECT(layout_tables_4k(sys, p) == planned);
     }
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
 }
@@ -251,7 +233,7 @@ static void test_policy_verdicts(void)
                           "db_client -> db via shared memory 'inbox' (web writes, parser reads), "
                           "shared memory 'parsed' (parser writes, db_client reads), protected "
                           "call (db_client calls db, channel line 43)\n") == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     name = "check/policy/kept_rules_pass";
     free(output);
@@ -260,7 +242,7 @@ static void test_policy_verdicts(void)
                            "to db_client\ndeny read web db\ndeny write audit db\n",
                       &output) == 0);
     EXPECT(output[0] == '\0');
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     name = "check/policy/deny_read_and_write";
     free(output);
@@ -272,14 +254,14 @@ static void test_policy_verdicts(void)
     EXPECT(strstr(output, "p.policy:2: violated: deny write db audit: db maps region 'log' "
                           "writable (line 32) and audit maps it readable (line 36)\n"));
     EXPECT(!strstr(output, "p.policy:3"));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     name = "check/policy/reply_carries_data_back";
     free(output);
     output = NULL;
     EXPECT(run_policy(sys, "deny flow db -> db_client\n", &output) == 1);
     EXPECT(strstr(output, "db -> db_client via reply (db answers a call from db_client"));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     free(output);
     sdf_free(sys);
@@ -306,16 +288,16 @@ static void test_policy_errors(void)
         char name[96], *output = NULL;
         snprintf(name, sizeof name, "check/policy/error/%s", policy_errors[i].name);
         if (!sys) {
-            verdict(name, "chain.system did not load");
+            test_verdict(name, "chain.system did not load");
             continue;
         }
         int rc = run_policy(sys, policy_errors[i].text, &output);
         if (rc != -2)
-            verdict(name, "accepted");
+            test_verdict(name, "accepted");
         else if (strncmp(output, policy_errors[i].expect, strlen(policy_errors[i].expect)) != 0)
-            verdict(name, "expected '%s', got '%s'", policy_errors[i].expect, output);
+            test_verdict(name, "expected '%s', got '%s'", policy_errors[i].expect, output);
         else
-            verdict(name, NULL);
+            test_verdict(name, NULL);
         free(output);
     }
     sdf_free(sys);
@@ -353,7 +335,7 @@ static void test_marked_dot(void)
     for (const char *p = text; (p = strstr(p, "penwidth=2.5")); p++)
         count++;
     EXPECT(count == 4);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     check_policy_free(&policy);
     free(said);
@@ -375,7 +357,7 @@ static void test_dot(void)
     EXPECT(strstr(text, "pd2 -> pd3 [label=\"call\"];"));
     EXPECT(strstr(text, "pd3 -> pd2 [label=\"reply\"];"));
     EXPECT(strstr(text, "pd0 -> pd1 [label=\"memory inbox\\nnotify\"];"));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     free(text);
     sdf_free(sys);
@@ -391,5 +373,5 @@ int main(void)
     test_policy_errors();
     test_dot();
     test_marked_dot();
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

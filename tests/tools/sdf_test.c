@@ -8,7 +8,6 @@
  * through search directories.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +16,7 @@
 
 #include "tests/tools/sdf_cases.h"
 #include "tools/sdf/sdf_parse.h"
-
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void verdict(const char *name, const char *fail_fmt, ...)
-{
-    if (!fail_fmt) {
-        printf("PASS: %s\n", name);
-        return;
-    }
-    failures++;
-    printf("FAIL: %s ", name);
-    va_list ap;
-    va_start(ap, fail_fmt);
-    vprintf(fail_fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#include "tests/harness.h"
 
 /* Parses text; returns the system (or NULL) and the diagnostics in *diag_text. */
 static sdf_system_t *parse_text(const char *text, char **diag_text, int *rc)
@@ -57,13 +39,13 @@ static void run_error_cases(void)
         char name[128];
         snprintf(name, sizeof name, "sdf/error/%s", t->name);
         if (rc == 0 || sys)
-            verdict(name, "parsed without error");
+            test_verdict(name, "parsed without error");
         else if (strncmp(diag, t->expect, strlen(t->expect)) != 0)
-            verdict(name, "expected '%s', got '%.*s'", t->expect, (int)strcspn(diag, "\n"), diag);
+            test_verdict(name, "expected '%s', got '%.*s'", t->expect, (int)strcspn(diag, "\n"), diag);
         else if (!strstr(diag, "; "))
-            verdict(name, "the message says nothing about what to do: %s", diag);
+            test_verdict(name, "the message says nothing about what to do: %s", diag);
         else
-            verdict(name, NULL);
+            test_verdict(name, NULL);
         sdf_free(sys);
         free(diag);
     }
@@ -109,7 +91,7 @@ static const char example[] =
 #define EXPECT(cond)                                                                             \
     do {                                                                                         \
         if (!(cond)) {                                                                           \
-            verdict(name, "line %d: %s", __LINE__, #cond);                                       \
+            test_verdict(name, "line %d: %s", __LINE__, #cond);                                       \
             goto out;                                                                            \
         }                                                                                        \
     } while (0)
@@ -172,7 +154,7 @@ static void test_example_model(void)
     EXPECT(ch->end[0].pd == 2 && ch->end[0].id == 1 && ch->end[0].pp && ch->end[0].notify);
     EXPECT(ch->end[1].pd == 0 && ch->end[1].id == 2 && !ch->end[1].pp && !ch->end[1].notify);
     EXPECT(ch->loc.line == 26 && ch->end[1].loc.line == 28);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
     free(diag);
@@ -206,7 +188,7 @@ static void test_pd_limit(void)
     int rc;
     sdf_system_t *sys = parse_text(text, &diag, &rc);
     EXPECT(rc == 0 && sys && sys->pd_count == 63 && sys->channel_count == 62);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
     free(diag);
@@ -218,7 +200,7 @@ out:
     sys = parse_text(text, &diag, &rc);
     EXPECT(rc != 0 && !sys);
     EXPECT(strncmp(diag, "t.system:66:1: error: more than 63 protection domains", 53) == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
     goto out2;
 out2:
     sdf_free(sys);
@@ -236,7 +218,7 @@ static void test_id_61_accepted(void)
     int rc;
     sdf_system_t *sys = parse_text(text, &diag, &rc);
     EXPECT(rc == 0 && sys && sys->channels[0].end[0].id == 61);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
     free(diag);
@@ -252,7 +234,7 @@ static void test_several_errors_reported(void)
     EXPECT(rc != 0 && !sys);
     EXPECT(strstr(diag, "t.system:3:5: error: size 0x1800"));
     EXPECT(strstr(diag, "t.system:4:5: error: priority=\"300\""));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
     free(diag);
@@ -276,7 +258,7 @@ static void test_error_limit(void)
     EXPECT(lines == 21);
     EXPECT(strstr(diag, "t.system:21:1: error: unknown element <bogus19>"));
     EXPECT(strstr(diag, "t.system: error: too many errors; fix these and run again\n"));
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     sdf_free(sys);
     free(diag);
@@ -300,7 +282,7 @@ static void test_files_and_images(void)
     size_t diag_len = 0;
     FILE *d = NULL;
     if (!mkdtemp(dir)) {
-        verdict(name, "mkdtemp failed");
+        test_verdict(name, "mkdtemp failed");
         return;
     }
     snprintf(path, sizeof path, "%s/s.system", dir);
@@ -333,7 +315,7 @@ static void test_files_and_images(void)
     EXPECT(strcmp(sys->pds[0].program_image_path, image) == 0);
     snprintf(image, sizeof image, "%s/b.elf", other_dir);
     EXPECT(strcmp(sys->pds[1].program_image_path, image) == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     if (d)
         fclose(d);
@@ -355,7 +337,7 @@ out:
     EXPECT(sdf_parse_file("/nonexistent/x.system", &sys, d) != 0 && !sys);
     fflush(d);
     EXPECT(strncmp(diag, "/nonexistent/x.system: error: cannot open", 41) == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
     goto out3;
 out3:
     fclose(d);
@@ -374,7 +356,7 @@ static void test_prefill(void)
     sdf_system_t *sys = NULL;
     FILE *d = NULL;
     if (!mkdtemp(dir)) {
-        verdict(name, "mkdtemp failed");
+        test_verdict(name, "mkdtemp failed");
         return;
     }
     /* The description in dir, the data in dir/data: found only through the search path. */
@@ -410,7 +392,7 @@ static void test_prefill(void)
     EXPECT(strcmp(sys->pds[0].maps[0].setvar_prefill_size, "filled_size") == 0);
     sdf_free(sys);
     sys = NULL;
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     /* Without the search path the size cannot be known: an error naming the line. */
     name = "sdf/prefill/missing_file_without_size";
@@ -421,7 +403,7 @@ static void test_prefill(void)
                                     "is not in the current directory or %s, and the region has "
                                     "no size", sys_path, dir);
     EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     /* With a size the parse goes on, and sdf_resolve_images must then find the file. */
     name = "sdf/prefill/found_when_resolving";
@@ -433,7 +415,7 @@ static void test_prefill(void)
     EXPECT(strcmp(sys->mrs[0].prefill_file, big) == 0 && sys->mrs[0].prefill_size == 5000);
     sdf_free(sys);
     sys = NULL;
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     /* A region with a size only records the file: the image writer refuses one too large. */
     name = "sdf/prefill/larger_than_region_left_to_the_writer";
@@ -443,7 +425,7 @@ static void test_prefill(void)
     EXPECT(sys->mrs[0].size == 0x1000 && sys->mrs[0].prefill_size == 5000);
     sdf_free(sys);
     sys = NULL;
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     name = "sdf/prefill/empty_file";
     fclose(d);
@@ -457,7 +439,7 @@ static void test_prefill(void)
     snprintf(expect, sizeof expect, "%s:3:5: error: prefill file '%s' of memory_region 'q' is "
                                     "empty, and the region has no size", sys_path, empty);
     EXPECT(strncmp(diag, expect, strlen(expect)) == 0);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     name = "sdf/prefill/missing_when_resolving";
     fclose(d);
@@ -476,7 +458,7 @@ static void test_prefill(void)
     EXPECT(!sys->mrs[0].prefill_file && !sys->pds[0].program_image_path);
     sdf_free(sys);
     sys = NULL;
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 
     /* As the image writer always did: a file beside the description needs no search path. */
     name = "sdf/prefill/beside_the_description";
@@ -485,7 +467,7 @@ static void test_prefill(void)
     EXPECT(sdf_parse_file(sys_path, &sys, d) == 0 && sys);
     EXPECT(strcmp(sys->mrs[0].prefill_file, beside) == 0 && sys->mrs[0].prefill_size == 5);
     EXPECT(sys->mrs[0].size == 0x1000);
-    verdict(name, NULL);
+    test_verdict(name, NULL);
 out:
     if (d)
         fclose(d);
@@ -511,5 +493,5 @@ int main(void)
     test_error_limit();
     test_files_and_images();
     test_prefill();
-    return failures ? 1 : 0;
+    return test_failures ? 1 : 0;
 }

@@ -250,7 +250,9 @@ static json_node_t *parse_value(parser_t *ps, int depth)
         }
     }
     const char *start = ps->p;
-    while (ps->p < ps->end && (strchr("+-.eE", *ps->p) || (*ps->p >= '0' && *ps->p <= '9')))
+    /* Not strchr: it would find a NUL byte of the input in its own terminator. */
+    while (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-' || *ps->p == '.' || *ps->p == 'e' || *ps->p == 'E' ||
+                               (*ps->p >= '0' && *ps->p <= '9')))
         ps->p++;
     if (ps->p == start) {
         ps->error = "unexpected character";
@@ -264,6 +266,7 @@ static json_node_t *parse_value(parser_t *ps, int depth)
     }
     memcpy(n->str, start, (size_t)(ps->p - start));
     n->str[ps->p - start] = '\0';
+    n->len = (size_t)(ps->p - start);
     return n;
 }
 

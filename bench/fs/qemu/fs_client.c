@@ -9,6 +9,7 @@
 #include <microkit.h>
 
 #include "system/fs/fs_protocol.h"
+#include "lib/text/text.h"
 
 #define FS_CH 0
 #define RAW_CH 1
@@ -27,16 +28,8 @@ static uint64_t rng = 0x2545F4914F6CDD1Dull;
 
 static void put_dec(uint64_t v)
 {
-    char s[24], o[24];
-    int k = 0;
-    do {
-        s[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < k; i++)
-        o[i] = s[k - 1 - i];
-    o[k] = 0;
-    microkit_dbg_puts(o);
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, v));
 }
 
 static void mark(const char *what, const char *name, uint64_t count, const char *unit)

@@ -10,6 +10,7 @@
 #include <microkit.h>
 
 #include "ddf/blk.h"
+#include "lib/text/text.h"
 
 #define VIRT_CH 0
 #define FS_CLIENT_CH 1
@@ -24,16 +25,8 @@ static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 static void put_dec(uint64_t v)
 {
-    char s[24], o[24];
-    int k = 0;
-    do {
-        s[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < k; i++)
-        o[i] = s[k - 1 - i];
-    o[k] = 0;
-    microkit_dbg_puts(o);
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, v));
 }
 
 static void mark(const char *what, const char *name, uint64_t count, const char *unit)

@@ -24,6 +24,7 @@
 #include "system/fs/fs_format.h"
 #include "system/fs/fs_server.h"
 #include "system/fs/pd/fs_pd.h"
+#include "lib/text/text.h"
 
 uintptr_t fs_config;
 uint64_t fs_config_size;
@@ -129,16 +130,8 @@ static void client_regions(uint32_t i, uintptr_t *control, uint64_t *control_siz
 
 static void say_number(uint32_t v)
 {
-    char buf[11];
-    int n = 0;
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && n < 10);
-    while (n > 0) {
-        char c[2] = {buf[--n], '\0'};
-        microkit_dbg_puts(c);
-    }
+    char buf[TEXT_DECIMAL_SIZE];
+    microkit_dbg_puts(text_decimal(buf, v));
 }
 
 /* Reads the configuration region; false (after saying why) when it is unusable. */

@@ -11,7 +11,7 @@
  */
 #include <microkit.h>
 
-#include "system/fs/fs_protocol.h"
+#include "system/fs/fs_client.h"
 
 #define FS_CHANNEL 0
 #define CAPACITY 32
@@ -21,9 +21,8 @@ uintptr_t fs_control;
 uintptr_t fs_data;
 uint64_t fs_data_size;
 
-static fs_queue_t q;
-static uint32_t next_id = 1;
-static bool started;
+static fs_client_t fsc;
+static bool attached, started;
 
 static uint32_t file_size(uint32_t n) { return 1 + (n * 7919u) % 70000u; }
 
@@ -68,34 +67,22 @@ static void line_end(void)
     microkit_dbg_puts(line);
 }
 
-static uint32_t submit(fs_request_t rq)
+/* The filesystem PD runs above us: one notification and it has served the lot. */
+static void notify_fs(void *ctx)
 {
-    uint32_t slot;
-    rq.id = next_id++;
-    while (ddf_ring_reserve(&q.req, &slot) != DDF_RING_OK)
-        __asm__ volatile("pause");
-    q.req_slots[slot] = rq;
-    ddf_ring_publish(&q.req);
-    return rq.id;
+    (void)ctx;
+    microkit_notify(FS_CHANNEL);
 }
 
-/* Waits for the completion of `id` (completions come back in order). */
-static fs_completion_t wait_for(uint32_t id)
+static uint32_t submit(fs_request_t rq)
 {
-    /* The filesystem PD runs above us: one notification and it has served the lot. */
-    microkit_notify(FS_CHANNEL);
-    for (;;) {
-        uint32_t slot;
-        if (ddf_ring_peek(&q.cmp, &slot) == DDF_RING_OK) {
-            fs_completion_t c = q.cmp_slots[slot];
-            ddf_ring_release(&q.cmp);
-            if (c.id == id)
-                return c;
-            continue;
-        }
+    uint32_t id;
+    while ((id = fs_client_submit(&fsc, &rq)) == 0)
         __asm__ volatile("pause");
-    }
+    return id;
 }
+
+static fs_completion_t wait_for(uint32_t id) { return fs_client_wait(&fsc, id); }
 
 static uint32_t put_path(uint64_t off, uint32_t n)
 {
@@ -185,16 +172,19 @@ static void run(void)
 
 void init(void)
 {
-    if (fs_queue_attach(&q, (void *)fs_control, fs_control_bytes(CAPACITY), CAPACITY, true, false) != DDF_RING_OK) {
-        line_say("WRITER bad-control-region");
+    if (fs_client_init(&fsc, (void *)fs_control, fs_control_bytes(CAPACITY), CAPACITY, (void *)fs_data,
+                       (size_t)fs_data_size, notify_fs, NULL) != 0) {
+        line_say("WRITER bad-regions");
         line_end();
+        return;
     }
+    attached = true;
 }
 
 void notified(microkit_channel ch)
 {
     /* The filesystem PD notifies once its rings are ready; then run for ever. */
-    if (ch != FS_CHANNEL || started)
+    if (ch != FS_CHANNEL || started || !attached)
         return;
     started = true;
     run();
