@@ -197,6 +197,7 @@ void pd_switch_to(pd_t *pd)
     if (pd->cr3 != loaded_cr3) {
         cpu_write_cr3(pd->cr3);
         loaded_cr3 = pd->cr3;
+        sched_idle_acct.switches++;
     }
     ioports_switch(pd);
     fpu_trap(fpu_owner != pd);

@@ -28,6 +28,13 @@ static bool slice_expired;
 static uint32_t throttled_count; /* contexts waiting for a refill */
 static bool timer_armed;
 
+/* Idle accounting, read from guest memory by the network benchmark
+ * (bench/net/netbench.py; nothing in the kernel reads it): TSC cycles spent
+ * halted with nothing to run, and the TSC at the latest wake-up. Busy cycles
+ * between two readings are the change of `stamp` minus the change of `idle`.
+ * pd.c counts address-space switches in `switches`. */
+sched_idle_acct_t sched_idle_acct;
+
 void sched_init_context(sched_context_t *sc, uint64_t budget_us, uint64_t period_us)
 {
     if (budget_us == 0)
@@ -247,7 +254,11 @@ void sched_schedule(void)
             apic_timer_arm(deadline);
             timer_armed = true;
         }
+        uint64_t halt_start = cpu_rdtsc();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
+        uint64_t woke = cpu_rdtsc();
+        sched_idle_acct.idle += woke - halt_start;
+        sched_idle_acct.stamp = woke;
         sched_refill();
     }
 }

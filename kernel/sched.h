@@ -28,4 +28,11 @@ void sched_fast_switch(pd_t *next, bool same_context);
 /* Chooses the PD to run next and dispatches it; idles until there is one. */
 void sched_schedule(void);
 
+/* Idle accounting (see sched.c): TSC cycles halted, TSC at the last wake-up,
+ * and address-space switches (CR3 loads, counted in pd.c). */
+typedef struct {
+    volatile uint64_t idle, stamp, switches;
+} sched_idle_acct_t;
+extern sched_idle_acct_t sched_idle_acct;
+
 #endif

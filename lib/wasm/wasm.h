@@ -153,6 +153,7 @@ wasm_table_t *wasm_table_new(wasm_store_t *s, int elem_type, uint32_t min, uint3
 wasm_memory_t *wasm_memory_new(wasm_store_t *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
 wasm_global_t *wasm_global_new(wasm_store_t *s, int type, bool mutable_, wasm_value_t v);
 wasm_value_t wasm_global_get(const wasm_global_t *g);
+uint64_t wasm_global_get_hi(const wasm_global_t *g); /* a v128 global's high 64 bits */
 
 typedef struct {
     int kind; /* WASM_EXTERN_* */
@@ -205,6 +206,15 @@ int wasm_func_result_type(const wasm_func_t *f, uint32_t i);
  */
 wasm_result_t wasm_call(wasm_store_t *s, wasm_func_t *f, const wasm_value_t *args, size_t nargs,
                         wasm_value_t *results, size_t nresults);
+/*
+ * The same, for functions with v128 parameters or results: a v128's low 64
+ * bits travel in args/results, its high 64 bits in the same index of
+ * args_hi/results_hi (little-endian lanes; other types ignore them). Either
+ * may be NULL, which passes zero high halves / drops them.
+ */
+wasm_result_t wasm_call_v128(wasm_store_t *s, wasm_func_t *f, const wasm_value_t *args,
+                             const wasm_value_t *args_hi, size_t nargs, wasm_value_t *results,
+                             wasm_value_t *results_hi, size_t nresults);
 
 /* ---- Memory access for the embedder and host functions (bounds-checked) ---- */
 

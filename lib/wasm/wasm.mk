@@ -2,7 +2,7 @@
 # Built three ways: for host tools, under sanitizers for tests, and
 # freestanding for the extension-host protection domain.
 WASM_LIB_SRCS := lib/wasm/wasm_decode.c lib/wasm/wasm_compile.c lib/wasm/wasm_interp.c \
-	lib/wasm/wasm_runtime.c
+	lib/wasm/wasm_runtime.c lib/wasm/wasm_simd.c
 WASM_LIB_HOST_OBJS := $(patsubst %.c,$(HOST_BUILD)/%.o,$(WASM_LIB_SRCS))
 WASM_LIB_SAN_OBJS := $(patsubst %.c,$(HOST_SAN_BUILD)/%.o,$(WASM_LIB_SRCS))
 WASM_LIB_TARGET := $(TARGET_BUILD)/lib/wasm/libwasm.a

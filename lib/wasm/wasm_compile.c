@@ -24,6 +24,7 @@
 #include "lib/wasm/wasm_impl.h"
 #include "lib/wasm/wasm_ops.h"
 #include "lib/wasm/wasm_reader.h"
+#include "lib/wasm/wasm_simd.h"
 
 #define T_ANY 0 /* an operand of unknown type, from a polymorphic stack */
 
@@ -76,6 +77,9 @@ typedef struct {
 } cc_t;
 
 static bool fail(cc_t *c, const char *why) { return rd_fail(&c->r, WASM_ERR_INVALID, why); }
+/* Defined with the SIMD instructions (wasm_simd_compile.h). */
+static bool simd_emit(cc_t *c, uint32_t sub, uint32_t d, uint32_t a, uint32_t b, uint32_t third, uint32_t imm,
+                      uint64_t imm0, uint64_t imm1);
 
 static bool grow(cc_t *c, void **p, size_t *cap, size_t need, size_t size)
 {
@@ -230,6 +234,34 @@ static bool pop(cc_t *c, uint8_t want, operand_t *out)
 
 static bool is_ref(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 
+/* Emits a move from slot src to slot dst; two moves in a row become one instruction. */
+static bool emit_copy(cc_t *c, uint32_t src, uint32_t dst)
+{
+    if (c->last_op == OP_COPY && c->last_start >= c->barrier && c->last_start + 2 == c->ncode) {
+        wasm_cell_t first = c->code[c->last_start + 1];
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, OP_COPY2, 3);
+        if (!p)
+            return false;
+        p[1] = first;
+        pair(&p[2], src, dst);
+        return true;
+    }
+    wasm_cell_t *p = emit(c, OP_COPY, 2);
+    if (!p)
+        return false;
+    pair(&p[1], src, dst);
+    return true;
+}
+
+/* A move of a value of any type: a v128 carries its high half along (wasm_simd.h). */
+static bool emit_copy_typed(cc_t *c, uint8_t type, uint32_t src, uint32_t dst)
+{
+    if (type == WASM_V128)
+        return simd_emit(c, WASM_SIMD_X_COPY, dst, src, 0, 0, 0, 0, 0);
+    return emit_copy(c, src, dst);
+}
+
 /* Moves a lazy value into its own stack slot. In dead code nothing runs, so nothing moves. */
 static bool materialize_at(cc_t *c, size_t i)
 {
@@ -237,10 +269,8 @@ static bool materialize_at(cc_t *c, size_t i)
     uint32_t s = slot_of(c, i);
     if (o->slot == s || dead(c))
         return true;
-    wasm_cell_t *p = emit(c, OP_COPY, 2);
-    if (!p)
+    if (!emit_copy_typed(c, o->type, o->slot, s))
         return false;
-    pair(&p[1], o->slot, s);
     o->slot = s;
     return true;
 }
@@ -399,10 +429,8 @@ static bool emit_moves(cc_t *c, uint32_t n, uint32_t dst)
         uint32_t src = c->vs[c->nvs - n + i].slot;
         if (src == dst + i)
             continue;
-        wasm_cell_t *p = emit(c, OP_COPY, 2);
-        if (!p)
+        if (!emit_copy_typed(c, c->vs[c->nvs - n + i].type, src, dst + i))
             return false;
-        pair(&p[1], src, dst + i);
     }
     return true;
 }
@@ -542,6 +570,47 @@ static bool emit_binop(cc_t *c, int op, uint8_t in, uint8_t out)
         p[2].u64 = imm;
         set_dst(c, c->ncode - 2, 1);
         return true;
+    }
+    /*
+     * A fresh i32 result that is an operand of the next i32.add or i32.xor:
+     * (a + b) + c, c ^ rotl(x, k) and c ^ (x >> k) are one instruction each.
+     */
+    if ((op == OP_NUM + (0x6a - 0x45) || op == OP_NUM + (0x73 - 0x45)) && c->last_dst >= 0 &&
+        c->last_start >= c->barrier) {
+        uint32_t s = c->code[c->last_dst / 2].u32[c->last_dst % 2];
+        uint32_t other = s == b.slot && b.slot == d + 1 ? a.slot : s == a.slot && a.slot == d ? b.slot : UINT32_MAX;
+        int fused = -1;
+        if (other != UINT32_MAX && other != s) {
+            if (op == OP_NUM + (0x6a - 0x45) && c->last_op == op)
+                fused = OP_ADD3;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x77 - 0x45))
+                fused = OP_XOR_ROTL;
+            else if (op == OP_NUM + (0x73 - 0x45) && c->last_op == OP_IMM + (0x76 - 0x45))
+                fused = OP_XOR_SHRU;
+        }
+        if (fused == OP_ADD3) {
+            wasm_cell_t first = c->code[c->last_start + 1];
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, OP_ADD3, 3);
+            if (!p)
+                return false;
+            p[1] = first;
+            pair(&p[2], other, d);
+            set_dst(c, c->ncode - 1, 1);
+            return true;
+        }
+        if (fused >= 0) {
+            uint32_t x = c->code[c->last_start + 1].u32[0];
+            uint32_t k = (uint32_t)c->code[c->last_start + 2].u64 & 31;
+            c->ncode = c->last_start;
+            wasm_cell_t *p = emit(c, fused, 3);
+            if (!p)
+                return false;
+            pair(&p[1], other, x);
+            pair(&p[2], d, k);
+            set_dst(c, c->ncode - 1, 0);
+            return true;
+        }
     }
     /* a + (x << k), the shape of array indexing: one instruction. */
     int shl_imm = OP_IMM + (0x74 - 0x45);
@@ -727,6 +796,19 @@ static bool load(cc_t *c, int op, uint32_t natural, uint8_t type)
         set_dst(c, c->ncode - 2, 0);
         return true;
     }
+    if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant: fold it into the load. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_LOAD8_S_ADDI - OP_LOAD8_S), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, slot_of(c, c->nvs - 1));
+        pair(&p[2], imm, off);
+        set_dst(c, c->ncode - 2, 1);
+        return true;
+    }
     if (a.slot == slot_of(c, c->nvs - 1) && last_wrote(c, OP_NUM + (0x6a - 0x45), a.slot)) {
         /* The address is a fresh i32.add: fold it into the load. */
         wasm_cell_t operands = c->code[c->last_start + 1];
@@ -757,6 +839,18 @@ static bool store(cc_t *c, int op, uint32_t natural, uint8_t type)
         return false;
     if (dead(c))
         return true;
+    if (a.slot == slot_of(c, c->nvs) && v.slot != a.slot && last_wrote(c, OP_IMM + (0x6a - 0x45), a.slot)) {
+        /* The address is a fresh i32.add of a constant and the value was ready before it: one store. */
+        uint32_t base = c->code[c->last_start + 1].u32[0];
+        uint32_t imm = (uint32_t)c->code[c->last_start + 2].u64;
+        c->ncode = c->last_start;
+        wasm_cell_t *p = emit(c, op + (OP_STORE8_ADDI - OP_STORE8), 3);
+        if (!p)
+            return false;
+        pair(&p[1], base, v.slot);
+        pair(&p[2], imm, off);
+        return true;
+    }
     wasm_cell_t *p = emit(c, op, 3);
     if (!p)
         return false;
@@ -798,12 +892,8 @@ static bool local_set(cc_t *c, uint32_t x, bool tee)
             c->code[c->last_dst / 2].u32[c->last_dst % 2] = x;
             c->last_dst = -1;
         } else {
-            if (!materialize_local(c, x))
+            if (!materialize_local(c, x) || !emit_copy_typed(c, t, o.slot, x))
                 return false;
-            wasm_cell_t *p = emit(c, OP_COPY, 2);
-            if (!p)
-                return false;
-            pair(&p[1], o.slot, x);
         }
     }
     return tee ? push_at(c, t, x) : true;
@@ -1045,6 +1135,8 @@ static bool op_select(cc_t *c, bool typed)
     }
     if (!push(c, t))
         return false;
+    if (t == WASM_V128)
+        return simd_emit(c, WASM_SIMD_X_SELECT, slot_of(c, c->nvs - 1), a.slot, b.slot, cond.slot, 0, 0, 0);
     if (dead(c))
         return true;
     wasm_cell_t *p = emit(c, OP_SELECT, 3);
@@ -1194,6 +1286,8 @@ static bool op_prefixed(cc_t *c)
     }
 }
 
+#include "lib/wasm/wasm_simd_compile.h"
+
 static bool instruction(cc_t *c, uint8_t op)
 {
     wasm_module_t *m = c->m;
@@ -1284,6 +1378,8 @@ static bool instruction(cc_t *c, uint8_t op)
             return fail(c, "unknown global");
         if (!push(c, m->globals[x].type))
             return false;
+        if (m->globals[x].type == WASM_V128)
+            return simd_emit(c, WASM_SIMD_X_GLOBAL_GET, slot_of(c, c->nvs - 1), 0, 0, 0, x, 0, 0);
         if (!emit4(c, OP_GLOBAL_GET, x, slot_of(c, c->nvs - 1), 0, 0, 2))
             return false;
         if (!dead(c))
@@ -1298,6 +1394,8 @@ static bool instruction(cc_t *c, uint8_t op)
             return fail(c, "global is immutable");
         if (!pop(c, m->globals[x].type, &a))
             return false;
+        if (m->globals[x].type == WASM_V128)
+            return simd_emit(c, WASM_SIMD_X_GLOBAL_SET, 0, a.slot, 0, 0, x, 0, 0);
         return emit4(c, OP_GLOBAL_SET, x, a.slot, 0, 0, 2);
     case 0x25:
         if (!rd_u32(&c->r, &x) || !check_table(c, x))
@@ -1403,6 +1501,8 @@ static bool instruction(cc_t *c, uint8_t op)
         return emit4(c, OP_REF_FUNC, x, slot_of(c, c->nvs - 1), 0, 0, 2);
     case 0xfc:
         return op_prefixed(c);
+    case 0xfd:
+        return simd_instruction(c);
     default:
         if (op >= 0x45 && op <= 0xc4)
             return numeric(c, OP_NUM + (op - 0x45), num_sig(op));
@@ -1429,7 +1529,7 @@ wasm_result_t wasm_compile_func(wasm_module_t *m, uint32_t index, const char **e
     memset(&top, 0, sizeof top);
     top.bt_kind = BT_TYPE;
     top.bt = f->type;
-    bool ok = push_frame(&c, CTL_FUNC, &top);
+    bool ok = push_frame(&c, CTL_FUNC, &top) && simd_func_entry(&c);
     while (ok && c.nctl > 0) {
         uint8_t op;
         ok = rd_byte(&c.r, &op) && instruction(&c, op);

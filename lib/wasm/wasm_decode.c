@@ -74,12 +74,10 @@ bool wasm_read_valtype(wasm_reader_t *r, uint8_t *t)
     if (!rd_byte(r, &b))
         return false;
     switch (b) {
-    case WASM_I32: case WASM_I64: case WASM_F32: case WASM_F64:
+    case WASM_I32: case WASM_I64: case WASM_F32: case WASM_F64: case WASM_V128:
     case WASM_FUNCREF: case WASM_EXTERNREF:
         *t = b;
         return true;
-    case WASM_V128:
-        return rd_fail(r, WASM_ERR_MALFORMED, "SIMD is not supported");
     default:
         return rd_fail(r, WASM_ERR_MALFORMED, "malformed value type");
     }
@@ -181,6 +179,18 @@ static bool read_const(wasm_reader_t *r, wasm_module_t *m, uint8_t want, wasm_co
         c->kind = CONST_F64, c->type = WASM_F64, c->value = v;
         break;
     }
+    case 0xfd: {
+        /* v128.const, the only SIMD constant instruction. */
+        uint32_t sub;
+        if (!rd_u32(r, &sub))
+            return false;
+        if (sub != 12)
+            return rd_fail(r, WASM_ERR_INVALID, "constant expression required");
+        if (!rd_fixed64(r, &c->value) || !rd_fixed64(r, &c->value_hi))
+            return false;
+        c->kind = CONST_V128, c->type = WASM_V128;
+        break;
+    }
     case 0xd0: {
         uint8_t t;
         if (!read_reftype(r, &t))
@@ -214,7 +224,7 @@ static bool read_const(wasm_reader_t *r, wasm_module_t *m, uint8_t want, wasm_co
         return false;
     if (end != 0x0b)
         return rd_fail(r, WASM_ERR_INVALID, end == 0x41 || end == 0x42 || end == 0x43 || end == 0x44 ||
-                                                    end == 0x23 || end == 0xd0 || end == 0xd2
+                                                    end == 0x23 || end == 0xd0 || end == 0xd2 || end == 0xfd
                                                 ? "type mismatch"
                                                 : "constant expression required");
     if (c->type != want)

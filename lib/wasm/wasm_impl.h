@@ -39,11 +39,12 @@ typedef struct {
 } wasm_lim_t;
 
 /* A constant expression, already validated. */
-enum { CONST_I32, CONST_I64, CONST_F32, CONST_F64, CONST_REF_NULL, CONST_REF_FUNC, CONST_GLOBAL_GET };
+enum { CONST_I32, CONST_I64, CONST_F32, CONST_F64, CONST_REF_NULL, CONST_REF_FUNC, CONST_GLOBAL_GET, CONST_V128 };
 typedef struct {
     uint8_t kind;
     uint8_t type;   /* its value type */
     uint64_t value; /* the constant, function index or global index */
+    uint64_t value_hi; /* a v128 constant's high half */
 } wasm_const_t;
 
 typedef struct {
@@ -140,6 +141,7 @@ struct wasm_module {
     uint32_t datacount;
     wasm_funcdef_t *funcs; /* the defined functions, nfuncs - nfunc_imports */
     uint8_t *declared_refs; /* per function: may appear in ref.func */
+    bool uses_v128;         /* some code keeps v128 values on the stack (wasm_simd.h) */
 };
 
 /* Decoding: fills everything except compiled code. */
@@ -175,6 +177,7 @@ struct wasm_memory {
 
 struct wasm_global {
     wasm_value_t value;
+    uint64_t value_hi; /* a v128's high half */
     uint8_t type;
     bool mutable_;
 };
@@ -207,6 +210,8 @@ struct wasm_store {
     wasm_object_t *objects; /* everything allocated for the store */
     uint32_t ninstances;
     wasm_value_t *stack;
+    wasm_value_t *stack_hi; /* v128 high halves, parallel to stack; only once a module needs it */
+    bool uses_v128;
     wasm_frame_t *frames;
     bool running;
     bool fuel_enabled;
@@ -231,5 +236,6 @@ wasm_result_t wasm_memory_init_seg(wasm_instance_t *inst, uint32_t data, uint32_
 int64_t wasm_memory_grow(wasm_store_t *s, wasm_memory_t *mem, uint32_t delta);
 int64_t wasm_table_grow(wasm_store_t *s, wasm_table_t *t, uint32_t delta, wasm_value_t init);
 wasm_value_t wasm_const_eval(const wasm_instance_t *inst, const wasm_const_t *c);
+uint64_t wasm_const_eval_hi(const wasm_instance_t *inst, const wasm_const_t *c);
 
 #endif

@@ -20,6 +20,7 @@
 #include "lib/wasm/wasm_float.h"
 #include "lib/wasm/wasm_impl.h"
 #include "lib/wasm/wasm_ops.h"
+#include "lib/wasm/wasm_simd.h"
 
 static wasm_result_t interp(wasm_store_t *s, wasm_func_t *entry, const void *const **table_out);
 
@@ -153,6 +154,17 @@ static inline uint64_t i32v(int32_t v) { return (uint32_t)v; }
         pc += 4;                                                                                   \
         NEXT();                                                                                    \
     }                                                                                              \
+    lbl##_ADDI: {                                                                                  \
+        /* The address is an i32.add of a slot and a constant: [op][a|d][imm|offset]. */           \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[O1A] + O2A) + O2B;                         \
+        if (ea + (n) > memsize)                                                                    \
+            TRAP(WASM_TRAP_MEMORY_OOB);                                                            \
+        T v;                                                                                       \
+        memcpy(&v, mem + ea, n);                                                                   \
+        fp[O1B] = conv(v);                                                                         \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
     lbl##_IDX: {                                                                                   \
         /* The address is a + (b << k): [op][a|b][d|k][offset]. */                                 \
         uint32_t base_ = (uint32_t)fp[O1A] + ((uint32_t)fp[O1B] << O2B);                           \
@@ -168,6 +180,16 @@ static inline uint64_t i32v(int32_t v) { return (uint32_t)v; }
 #define STORE(lbl, n, T)                                                                           \
     lbl: {                                                                                         \
         EA(n);                                                                                     \
+        T v = (T)fp[O1B];                                                                          \
+        memcpy(mem + ea, &v, n);                                                                   \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    lbl##_ADDI: {                                                                                  \
+        /* The address is an i32.add of a slot and a constant: [op][a|v][imm|offset]. */           \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)fp[O1A] + O2A) + O2B;                         \
+        if (ea + (n) > memsize)                                                                    \
+            TRAP(WASM_TRAP_MEMORY_OOB);                                                            \
         T v = (T)fp[O1B];                                                                          \
         memcpy(mem + ea, &v, n);                                                                   \
         pc += 3;                                                                                   \
@@ -216,9 +238,11 @@ static wasm_result_t interp(wasm_store_t *s, wasm_func_t *entry, const void *con
     static const void *const table[OP_COUNT] = {
         /* In WASM_FIXED_OPS order. */
         L(op_UNREACHABLE), L(op_JMP), L(op_BR_IF), L(op_BR_UNLESS), L(op_BR_TABLE), L(op_CALL), L(op_CALL_INDIRECT), L(op_RETURN), L(op_COPY), L(op_CONST), L(op_SELECT), L(op_LOOP), L(op_GLOBAL_GET), L(op_GLOBAL_SET), L(op_LOAD8_S), L(op_LOAD8_U), L(op_LOAD16_S), L(op_LOAD16_U), L(op_LOAD32_S), L(op_LOAD32_U), L(op_LOAD64), L(op_STORE8), L(op_STORE16), L(op_STORE32), L(op_STORE64), L(op_MEMORY_SIZE), L(op_MEMORY_GROW), L(op_MEMORY_INIT), L(op_DATA_DROP), L(op_MEMORY_COPY), L(op_MEMORY_FILL), L(op_TABLE_GET), L(op_TABLE_SET), L(op_TABLE_SIZE), L(op_TABLE_GROW), L(op_TABLE_FILL), L(op_TABLE_COPY), L(op_TABLE_INIT), L(op_ELEM_DROP), L(op_REF_FUNC), L(op_REF_IS_NULL), L(op_I32_BR_EQZ), L(op_I32_BR_NEZ), L(op_BR_I32_LT_S), L(op_BR_I32_LT_U), L(op_BR_I32_GE_S), L(op_BR_I32_GE_U), L(op_BR_I32_EQ), L(op_BR_I32_NE), L(op_BR_I32_GT_S), L(op_BR_I32_GT_U), L(op_BR_I32_LE_S), L(op_BR_I32_LE_U), L(op_BR_I32_LT_S_IMM), L(op_BR_I32_LT_U_IMM), L(op_BR_I32_GE_S_IMM), L(op_BR_I32_GE_U_IMM), L(op_BR_I32_EQ_IMM), L(op_BR_I32_NE_IMM), L(op_BR_I32_GT_S_IMM), L(op_BR_I32_GT_U_IMM), L(op_BR_I32_LE_S_IMM), L(op_BR_I32_LE_U_IMM), L(op_LOAD8_S_ADD), L(op_LOAD8_U_ADD), L(op_LOAD16_S_ADD), L(op_LOAD16_U_ADD), L(op_LOAD32_S_ADD), L(op_LOAD32_U_ADD), L(op_LOAD64_ADD), L(op_ADD_SHL), L(op_LOAD8_S_IDX), L(op_LOAD8_U_IDX), L(op_LOAD16_S_IDX), L(op_LOAD16_U_IDX), L(op_LOAD32_S_IDX), L(op_LOAD32_U_IDX), L(op_LOAD64_IDX), L(op_LOOP_JMP), L(op_ADD_SHL_IMM), L(op_LOAD8_S_IDXI), L(op_LOAD8_U_IDXI), L(op_LOAD16_S_IDXI), L(op_LOAD16_U_IDXI), L(op_LOAD32_S_IDXI), L(op_LOAD32_U_IDXI), L(op_LOAD64_IDXI),
+        L(op_LOAD8_S_ADDI), L(op_LOAD8_U_ADDI), L(op_LOAD16_S_ADDI), L(op_LOAD16_U_ADDI), L(op_LOAD32_S_ADDI), L(op_LOAD32_U_ADDI), L(op_LOAD64_ADDI), L(op_STORE8_ADDI), L(op_STORE16_ADDI), L(op_STORE32_ADDI), L(op_STORE64_ADDI), L(op_COPY2), L(op_ADD3), L(op_XOR_ROTL), L(op_XOR_SHRU),
         L(op_45), L(op_46), L(op_47), L(op_48), L(op_49), L(op_4a), L(op_4b), L(op_4c), L(op_4d), L(op_4e), L(op_4f), L(op_50), L(op_51), L(op_52), L(op_53), L(op_54), L(op_55), L(op_56), L(op_57), L(op_58), L(op_59), L(op_5a), L(op_5b), L(op_5c), L(op_5d), L(op_5e), L(op_5f), L(op_60), L(op_61), L(op_62), L(op_63), L(op_64), L(op_65), L(op_66), L(op_67), L(op_68), L(op_69), L(op_6a), L(op_6b), L(op_6c), L(op_6d), L(op_6e), L(op_6f), L(op_70), L(op_71), L(op_72), L(op_73), L(op_74), L(op_75), L(op_76), L(op_77), L(op_78), L(op_79), L(op_7a), L(op_7b), L(op_7c), L(op_7d), L(op_7e), L(op_7f), L(op_80), L(op_81), L(op_82), L(op_83), L(op_84), L(op_85), L(op_86), L(op_87), L(op_88), L(op_89), L(op_8a), L(op_8b), L(op_8c), L(op_8d), L(op_8e), L(op_8f), L(op_90), L(op_91), L(op_92), L(op_93), L(op_94), L(op_95), L(op_96), L(op_97), L(op_98), L(op_99), L(op_9a), L(op_9b), L(op_9c), L(op_9d), L(op_9e), L(op_9f), L(op_a0), L(op_a1), L(op_a2), L(op_a3), L(op_a4), L(op_a5), L(op_a6), L(op_UNREACHABLE), L(op_a8), L(op_a9), L(op_aa), L(op_ab), L(op_ac), L(op_ad), L(op_ae), L(op_af), L(op_b0), L(op_b1), L(op_b2), L(op_b3), L(op_b4), L(op_b5), L(op_b6), L(op_b7), L(op_b8), L(op_b9), L(op_ba), L(op_bb), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_c0), L(op_c1), L(op_c2), L(op_c3), L(op_c4),
         L(op_sat0), L(op_sat1), L(op_sat2), L(op_sat3), L(op_sat4), L(op_sat5), L(op_sat6), L(op_sat7),
         L(op_UNREACHABLE), L(op_46_imm), L(op_47_imm), L(op_48_imm), L(op_49_imm), L(op_4a_imm), L(op_4b_imm), L(op_4c_imm), L(op_4d_imm), L(op_4e_imm), L(op_4f_imm), L(op_UNREACHABLE), L(op_51_imm), L(op_52_imm), L(op_53_imm), L(op_54_imm), L(op_55_imm), L(op_56_imm), L(op_57_imm), L(op_58_imm), L(op_59_imm), L(op_5a_imm), L(op_5b_imm), L(op_5c_imm), L(op_5d_imm), L(op_5e_imm), L(op_5f_imm), L(op_60_imm), L(op_61_imm), L(op_62_imm), L(op_63_imm), L(op_64_imm), L(op_65_imm), L(op_66_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_6a_imm), L(op_6b_imm), L(op_6c_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_71_imm), L(op_72_imm), L(op_73_imm), L(op_74_imm), L(op_75_imm), L(op_76_imm), L(op_77_imm), L(op_78_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_7c_imm), L(op_7d_imm), L(op_7e_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_83_imm), L(op_84_imm), L(op_85_imm), L(op_86_imm), L(op_87_imm), L(op_88_imm), L(op_89_imm), L(op_8a_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_92_imm), L(op_93_imm), L(op_94_imm), L(op_95_imm), L(op_96_imm), L(op_97_imm), L(op_98_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_a0_imm), L(op_a1_imm), L(op_a2_imm), L(op_a3_imm), L(op_a4_imm), L(op_a5_imm), L(op_a6_imm), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE), L(op_UNREACHABLE),
+        L(op_SIMD),
     };
     if (table_out || !s || !entry) {
         if (table_out)
@@ -325,6 +349,29 @@ op_COPY:
     fp[O1B] = fp[O1A];
     pc += 2;
     NEXT();
+op_COPY2:
+    /* Two moves in order: [op][s1|d1][s2|d2]. */
+    fp[O1B] = fp[O1A];
+    fp[O2B] = fp[O2A];
+    pc += 3;
+    NEXT();
+op_ADD3:
+    /* Two i32.adds in a row, the first one's result feeding the second: [op][a|b][c|d]. */
+    fp[O2B] = u32v((uint32_t)fp[O1A] + (uint32_t)fp[O1B] + (uint32_t)fp[O2A]);
+    pc += 3;
+    NEXT();
+op_XOR_ROTL: {
+    /* a ^ rotl(x, k), k in 0..31: [op][a|x][d|k]. */
+    uint32_t x = (uint32_t)fp[O1B], k = O2B;
+    fp[O2A] = u32v((uint32_t)fp[O1A] ^ ((x << k) | (x >> ((32 - k) & 31))));
+    pc += 3;
+    NEXT();
+}
+op_XOR_SHRU:
+    /* a ^ (x >> k), k in 0..31: [op][a|x][d|k]. */
+    fp[O2A] = u32v((uint32_t)fp[O1A] ^ ((uint32_t)fp[O1B] >> O2B));
+    pc += 3;
+    NEXT();
 op_CONST:
     fp[O1A] = pc[2].u64;
     pc += 3;
@@ -397,6 +444,12 @@ do_call:
         pc = def->code;
         NEXT();
     }
+op_SIMD:
+    /* v128 values keep their high halves in the parallel stack_hi (wasm_simd.h). */
+    pc = wasm_simd_step(pc, fp, s->stack_hi + (fp - s->stack), inst, mem, memsize);
+    if (!pc)
+        TRAP(WASM_TRAP_MEMORY_OOB); /* the only way a SIMD instruction fails */
+    NEXT();
 op_RETURN:
     pc = frame->ret_pc;
     fp = frame->fp;

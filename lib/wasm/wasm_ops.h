@@ -34,7 +34,10 @@
     X(LOAD16_U_ADD) X(LOAD32_S_ADD) X(LOAD32_U_ADD) X(LOAD64_ADD) X(ADD_SHL) X(LOAD8_S_IDX)        \
     X(LOAD8_U_IDX) X(LOAD16_S_IDX) X(LOAD16_U_IDX) X(LOAD32_S_IDX) X(LOAD32_U_IDX) X(LOAD64_IDX)   \
     X(LOOP_JMP) X(ADD_SHL_IMM) X(LOAD8_S_IDXI) X(LOAD8_U_IDXI) X(LOAD16_S_IDXI) X(LOAD16_U_IDXI)      \
-    X(LOAD32_S_IDXI) X(LOAD32_U_IDXI) X(LOAD64_IDXI)
+    X(LOAD32_S_IDXI) X(LOAD32_U_IDXI) X(LOAD64_IDXI)                                                 \
+    X(LOAD8_S_ADDI) X(LOAD8_U_ADDI) X(LOAD16_S_ADDI) X(LOAD16_U_ADDI) X(LOAD32_S_ADDI)             \
+    X(LOAD32_U_ADDI) X(LOAD64_ADDI) X(STORE8_ADDI) X(STORE16_ADDI) X(STORE32_ADDI) X(STORE64_ADDI)  \
+    X(COPY2) X(ADD3) X(XOR_ROTL) X(XOR_SHRU)
 
 enum {
 #define WASM_OP_ENUM(name) OP_##name,
@@ -44,7 +47,9 @@ enum {
     OP_SAT = OP_NUM + (0xc4 - 0x45 + 1),
     /* Binary operators whose second operand is an immediate: OP_IMM + (opcode - 0x45). */
     OP_IMM = OP_SAT + 8,
-    OP_COUNT = OP_IMM + (0xc4 - 0x45 + 1),
+    /* Every v128 instruction: one handler that calls into wasm_simd.c (wasm_simd.h). */
+    OP_SIMD = OP_IMM + (0xc4 - 0x45 + 1),
+    OP_COUNT,
 };
 
 #endif

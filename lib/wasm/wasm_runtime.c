@@ -256,6 +256,7 @@ void wasm_store_free(wasm_store_t *s)
         o = next;
     }
     wasm_free(s->stack);
+    wasm_free(s->stack_hi);
     wasm_free(s->frames);
     wasm_free(s);
 }
@@ -372,6 +373,7 @@ wasm_global_t *wasm_global_new(wasm_store_t *s, int type, bool mutable_, wasm_va
 }
 
 wasm_value_t wasm_global_get(const wasm_global_t *g) { return g->value; }
+uint64_t wasm_global_get_hi(const wasm_global_t *g) { return g->value_hi; }
 
 int64_t wasm_memory_grow(wasm_store_t *s, wasm_memory_t *mem, uint32_t delta)
 {
@@ -447,6 +449,13 @@ wasm_value_t wasm_const_eval(const wasm_instance_t *inst, const wasm_const_t *c)
     case CONST_GLOBAL_GET: return inst->globals[c->value]->value;
     default: return c->value;
     }
+}
+
+uint64_t wasm_const_eval_hi(const wasm_instance_t *inst, const wasm_const_t *c)
+{
+    if (c->kind == CONST_GLOBAL_GET)
+        return inst->globals[c->value]->value_hi;
+    return c->kind == CONST_V128 ? c->value_hi : 0;
 }
 
 wasm_result_t wasm_table_init_seg(wasm_instance_t *inst, uint32_t table, uint32_t elem, uint32_t dst,
@@ -619,7 +628,9 @@ wasm_result_t wasm_instantiate(wasm_store_t *s, const wasm_module_t *m, wasm_res
         inst->globals[gi] = wasm_global_new(s, g->type, g->mutable_, wasm_const_eval(inst, &g->init));
         if (!inst->globals[gi])
             goto out;
+        inst->globals[gi]->value_hi = wasm_const_eval_hi(inst, &g->init);
     }
+    s->uses_v128 |= m->uses_v128;
     s->ninstances++;
     *out = inst;
     r = run_start(s, inst);
@@ -672,6 +683,13 @@ int wasm_func_result_type(const wasm_func_t *f, uint32_t i)
 wasm_result_t wasm_call(wasm_store_t *s, wasm_func_t *f, const wasm_value_t *args, size_t nargs,
                         wasm_value_t *results, size_t nresults)
 {
+    return wasm_call_v128(s, f, args, NULL, nargs, results, NULL, nresults);
+}
+
+wasm_result_t wasm_call_v128(wasm_store_t *s, wasm_func_t *f, const wasm_value_t *args,
+                             const wasm_value_t *args_hi, size_t nargs, wasm_value_t *results,
+                             wasm_value_t *results_hi, size_t nresults)
+{
     if (!s || !f || nargs != f->type->nparams || nresults != f->type->nresults || s->running)
         return WASM_ERR_ARGS;
     if (f->inst && f->inst->store != s)
@@ -687,15 +705,26 @@ wasm_result_t wasm_call(wasm_store_t *s, wasm_func_t *f, const wasm_value_t *arg
             return WASM_ERR_NOMEM;
         }
     }
+    if ((s->uses_v128 || args_hi || results_hi) && !s->stack_hi) {
+        s->stack_hi = wasm_alloc_array(s->limits.stack_slots, sizeof *s->stack_hi);
+        if (!s->stack_hi)
+            return WASM_ERR_NOMEM;
+    }
     size_t need = nargs > nresults ? nargs : nresults;
     if (need > s->limits.stack_slots)
         return WASM_ERR_LIMIT;
     if (nargs)
         memcpy(s->stack, args, nargs * sizeof *args);
+    if (nargs && args_hi)
+        memcpy(s->stack_hi, args_hi, nargs * sizeof *args_hi);
+    else if (nargs && s->stack_hi)
+        memset(s->stack_hi, 0, nargs * sizeof *s->stack_hi);
     s->running = true;
     wasm_result_t r = wasm_interp_run(s, f);
     s->running = false;
     if (r == WASM_OK && nresults)
         memcpy(results, s->stack, nresults * sizeof *results);
+    if (r == WASM_OK && nresults && results_hi)
+        memcpy(results_hi, s->stack_hi, nresults * sizeof *results_hi);
     return r;
 }

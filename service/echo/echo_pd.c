@@ -14,6 +14,9 @@
 #include <microkit.h>
 
 #include "service/echo/echo.h"
+#ifdef ECHO_BENCH_PORTS
+#include "bench/net/echo_bench.h" /* discard and source ports for bench/net */
+#endif
 #include "system/net/net_client_pd.h"
 
 #ifndef NET_PD_GRANT
@@ -73,6 +76,13 @@ void init(void)
         microkit_dbg_puts(": cannot open port 7\n");
         return;
     }
+#ifdef ECHO_BENCH_PORTS
+    if (echo_bench_start() != NET_SOCK_OK) {
+        microkit_dbg_puts(microkit_name);
+        microkit_dbg_puts(": cannot open the bench ports\n");
+        return;
+    }
+#endif
     microkit_dbg_puts(microkit_name);
     microkit_dbg_puts(": echo on TCP and UDP port 7\n");
 }

@@ -88,6 +88,13 @@ int net_stack_udp_port_allowed(unsigned port);
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 32
 #define LWIP_TCP_TIMESTAMPS 0
+/* Initial sequence numbers: RFC 6528, clock plus a keyed hash of the
+ * connection's addresses and ports (net_stack.c, net_random.h). */
+struct ip4_addr;
+unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short local_port,
+                               const struct ip4_addr *remote_ip, unsigned short remote_port);
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
+    net_stack_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
 #define TCP_OVERSIZE TCP_MSS
 
 /* Netif: one per stack; the status callback reports DHCP results. */

@@ -22,7 +22,8 @@ NET_LWIP_SRCS := $(addprefix $(NET_LWIP_DIR)/src/, \
 	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
 	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c)
 NET_GLUE_SRCS := system/net/net_stack.c system/net/net_port.c system/net/sock.c \
-	system/net/net_config.c system/net/net_filter.c system/net/net_link.c
+	system/net/net_config.c system/net/net_filter.c system/net/net_link.c \
+	system/net/siphash.c system/net/net_random.c
 NET_LIBC_SRCS := system/net/libc/string.c
 
 NET_CPPFLAGS := -I$(TOP)/system/net -I$(TOP)/$(NET_LWIP_DIR)/src/include

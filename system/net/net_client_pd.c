@@ -14,6 +14,7 @@
 
 #include "ddf/timer.h"
 #include "system/net/net_config.h"
+#include "system/net/net_random.h"
 #include "system/net/net_stack.h"
 #include "system/net/sock.h"
 
@@ -42,6 +43,14 @@ static uint64_t cached_now(void *ctx)
 {
     (void)ctx;
     return net_pd_now;
+}
+
+/* For the secret: every read is a protected call, whose duration the TSC
+ * samples around it measure. */
+static uint64_t seed_clock(void *ctx)
+{
+    (void)ctx;
+    return timer_now();
 }
 
 static void put_decimal(uint32_t v)
@@ -148,13 +157,27 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
         return -1;
     }
     net_pd_now = timer_now();
-    if (net_link_init(&net_pd_link, &cfg->rx, &cfg->tx, cfg->capacity, cached_now, NULL) != 0) {
+    /* The grant's queue= is the capacity the virtualiser uses too. */
+    uint32_t capacity = grant.queue_capacity != 0 ? grant.queue_capacity : cfg->capacity;
+    if (net_link_init(&net_pd_link, &cfg->rx, &cfg->tx, capacity, cached_now, NULL) != 0) {
         microkit_dbg_puts(microkit_name);
         microkit_dbg_puts(": network queues unusable\n");
         return -1;
     }
     net_link_ops_t ops = net_link_ops(&net_pd_link);
-    net_port_seed(net_pd_now ^ ((uint64_t)grant.mac[4] << 40 | (uint64_t)grant.mac[5] << 32));
+    /* The per-boot secret for TCP ISNs and LWIP_RAND (net_random.h). */
+    uint8_t extra[6 + sizeof net_pd_now];
+    for (size_t i = 0; i < 6; i++) {
+        extra[i] = grant.mac[i];
+    }
+    for (size_t i = 0; i < sizeof net_pd_now; i++) {
+        extra[6 + i] = (uint8_t)(net_pd_now >> (8 * i));
+    }
+    unsigned sources = net_random_init(seed_clock, NULL, extra, sizeof extra);
+    if ((sources & (NET_RANDOM_SRC_RDSEED | NET_RANDOM_SRC_RDRAND)) == 0) {
+        microkit_dbg_puts(microkit_name);
+        microkit_dbg_puts(": no RDSEED/RDRAND, network secret from TSC jitter only\n");
+    }
     net_stack_on_address(on_address, NULL);
     if (net_stack_init(&grant, &ops) != NET_OK) {
         microkit_dbg_puts(microkit_name);

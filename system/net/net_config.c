@@ -168,6 +168,10 @@ static net_config_err_t parse_setting(const char *key, size_t key_len, net_curso
         if (ok) {
             cfg->dns_count++;
         }
+    } else if (key_is(key, key_len, "queue")) {
+        uint32_t cap = 0;
+        ok = parse_decimal(c, NET_CONFIG_MAX_QUEUE, &cap) && cap >= 2 && (cap & (cap - 1)) == 0;
+        cfg->queue_capacity = ok ? cap : 0;
     } else if (key_is(key, key_len, "tcp")) {
         ok = parse_ports(c, &cfg->tcp_ports);
     } else if (key_is(key, key_len, "udp")) {

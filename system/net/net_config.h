@@ -8,7 +8,10 @@
  *     mac=52:54:00:12:34:57 ip=10.0.2.16/24 gw=10.0.2.2 dns=10.0.2.3
  *     tcp=7,8000-8010 udp=7
  *
- * or `ip=dhcp` for an address from a DHCP server. `tcp=` and `udp=` list the
+ * or `ip=dhcp` for an address from a DHCP server. `queue=N` (a power of two,
+ * 2..NET_CONFIG_MAX_QUEUE) is the ring capacity of the client's queues with
+ * the virtualiser, which both ends read from this one text so that they
+ * agree (without it each uses its built-in capacity). `tcp=` and `udp=` list the
  * local ports the client may bind or connect from (single ports or ranges,
  * comma separated, at most NET_CONFIG_MAX_RANGES each); without them a client
  * may use none. Unknown keys and malformed values are errors: a configuration
@@ -23,6 +26,7 @@
 
 #define NET_CONFIG_MAX_RANGES 8
 #define NET_CONFIG_MAX_TEXT 1024
+#define NET_CONFIG_MAX_QUEUE 4096
 
 typedef struct {
     uint16_t first, last; /* inclusive, host byte order */
@@ -44,6 +48,7 @@ typedef struct {
     size_t dns_count;
     net_port_set_t tcp_ports;
     net_port_set_t udp_ports;
+    uint32_t queue_capacity;  /* queue=: ring capacity of both queues, 0 if not given */
 } net_config_t;
 
 typedef enum {

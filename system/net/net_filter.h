@@ -9,16 +9,21 @@
  *   - its source MAC is the client's;
  *   - ARP: the sender MAC is the client's and the sender IP its address
  *     (0.0.0.0 allowed for address probes);
- *   - IPv4: the source address is the client's (with ip=dhcp, any address
- *     until the virtualiser learns the lease; 0.0.0.0 always for DHCP), and a
- *     first fragment of TCP or UDP comes from a granted local port
- *     (UDP 68 is implied for DHCP; a bare TCP reset may come from any port,
- *     as the stack's answer to a segment for a port it does not use);
+ *   - IPv4: the source address is the client's, and a first fragment of TCP
+ *     or UDP comes from a granted local port (a bare TCP reset may come from
+ *     any port, as the stack's answer to a segment for a port it does not
+ *     use); 0.0.0.0 only for DHCP (UDP 68 to 67);
+ *   - ip=dhcp: the client's address is the lease the virtualiser learned by
+ *     snooping the DHCPACK it delivered (net_dhcp_snoop_rx below, which
+ *     writes it into the grant's `ip`). Until then (ip 0) only DHCP from
+ *     0.0.0.0 (UDP 68 to 67) and ARP probes (sender 0.0.0.0) pass; after it,
+ *     the lease is enforced like a static address, UDP 68 to 67 included;
  *   - any other EtherType (IPv6, VLAN tags, ...) is refused.
  */
 #ifndef SUBSTRATE_NET_FILTER_H
 #define SUBSTRATE_NET_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +43,31 @@ typedef enum {
 net_filter_verdict_t net_filter_tx(const net_config_t *grant, const uint8_t *frame, size_t len);
 
 const char *net_filter_reason(net_filter_verdict_t v);
+
+/*
+ * DHCP lease snooping, for a client with ip=dhcp. The virtualiser calls
+ * net_dhcp_snoop_tx() on its private copy of each frame the client sent and
+ * passed the filter, which remembers the transaction id of the client's
+ * latest DHCP message, and net_dhcp_snoop_rx() on a private copy of each
+ * frame it delivers to the client. A DHCPACK (RFC 2131: BOOTREPLY from UDP 67
+ * to 68, Ethernet hardware type, chaddr the client's MAC, the magic cookie,
+ * option 53 = 5, a unicast yiaddr) for that transaction id sets grant->ip to
+ * yiaddr; a DHCPNAK for it sets grant->ip back to 0 (DHCP only). Everything
+ * is read from the caller's copy, every offset and option length checked.
+ */
+typedef struct {
+    uint32_t xid;           /* the client's latest DHCP transaction id */
+    bool xid_valid;
+    uint64_t leases, naks;  /* learned, withdrawn */
+} net_dhcp_snoop_t;
+
+typedef enum {
+    NET_DHCP_NONE = 0,      /* not a DHCP reply for this client and transaction */
+    NET_DHCP_ACK,
+    NET_DHCP_NAK,
+} net_dhcp_event_t;
+
+void net_dhcp_snoop_tx(net_dhcp_snoop_t *s, const net_config_t *grant, const uint8_t *frame, size_t len);
+net_dhcp_event_t net_dhcp_snoop_rx(net_dhcp_snoop_t *s, net_config_t *grant, const uint8_t *frame, size_t len);
 
 #endif

@@ -11,28 +11,19 @@
 #include <stdint.h>
 
 #include "system/net/arch/cc.h"
+#include "system/net/net_random.h"
 #include "system/net/net_stack.h"
 
-static uint64_t net_rand_state = 0x9E3779B97F4A7C15ull;
-
+/* LWIP_RAND: ports and DHCP/DNS transaction ids, from the keyed generator
+ * (net_random.h), never a plain counter or LCG. */
 void net_port_seed(uint64_t seed)
 {
-    net_rand_state ^= seed * 0xBF58476D1CE4E5B9ull;
-    if (net_rand_state == 0) {
-        net_rand_state = 0x9E3779B97F4A7C15ull;
-    }
+    net_random_mix(&seed, sizeof seed);
 }
 
-/* xorshift64*: ports and DHCP/DNS transaction ids only; see docs/net.md on
- * what it does not protect against. */
 uint32_t net_port_rand(void)
 {
-    uint64_t x = net_rand_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    net_rand_state = x;
-    return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
+    return net_random_u32();
 }
 
 void net_port_diag(const char *msg)

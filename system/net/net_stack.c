@@ -13,6 +13,8 @@
  */
 #include "system/net/net_stack.h"
 
+#include "system/net/net_random.h"
+
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
@@ -71,6 +73,16 @@ u32_t sys_now(void)
         return 0;
     }
     return (u32_t)(net_link.now_ns(net_link.ctx) / 1000000u);
+}
+
+/* LWIP_HOOK_TCP_ISN (lwipopts.h): the RFC 6528 ISN, clocked by the link's
+ * time (the L2 timer in a PD). */
+unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short local_port,
+                               const struct ip4_addr *remote_ip, unsigned short remote_port)
+{
+    uint64_t now = net_link.now_ns != NULL ? net_link.now_ns(net_link.ctx) : 0;
+    return net_random_isn(lwip_ntohl(ip4_addr_get_u32(local_ip)), local_port,
+                          lwip_ntohl(ip4_addr_get_u32(remote_ip)), remote_port, now);
 }
 
 static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
@@ -171,52 +183,146 @@ net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link)
 }
 
 /*
- * ARP spoofing guard. lwIP lets any ARP packet overwrite an existing entry
- * (even one not addressed to us) and learns from any reply addressed to us,
- * so forged replies could redirect our traffic. We refuse:
- *   - a packet whose sender claims an address we already map to another MAC
- *     (the entry stays until it ages out, ARP_MAXAGE, then is learned afresh);
- *   - a packet claiming our own address from another machine;
- *   - a reply (gratuitous ones included) for an address we did not ask for in
- *     the last NET_ARP_ASK_MS, unless it only confirms what we know.
- * A forged *request* naming a new address can still teach us a wrong MAC:
- * RFC 826 learning from requests is how peers reach us first. docs/net.md
- * says what protects against that. Reads only the private copy.
+ * ARP policy. lwIP lets any ARP packet overwrite an existing entry (even one
+ * not addressed to us), learns from any reply addressed to us, and creates
+ * an entry from any request addressed to us, so forged packets could
+ * redirect our traffic. Before lwIP sees an ARP packet we decide:
+ *   - refuse a packet whose sender claims an address we already map to
+ *     another MAC (the entry stays until it ages out, ARP_MAXAGE, then is
+ *     learned afresh), or claims our own address from another machine;
+ *   - refuse a reply (gratuitous ones included) for an address we did not
+ *     ask for in the last NET_ARP_ASK_MS, unless it only confirms what we
+ *     know;
+ *   - a request for our address from a sender we do not know never creates
+ *     an entry: we answer it ourselves (arp_answer) and ask the sender's
+ *     address back, so the entry comes from the owner's reply to our own
+ *     request. Asking back is limited per address (not again within
+ *     NET_ARP_ASKBACK_MS) and overall (NET_ARP_ASKBACK_BURST, refilled at
+ *     one per NET_ARP_ASKBACK_REFILL_MS), so a flood of forged requests
+ *     cannot make us flood the network.
+ * A request from a sender whose entry matches only refreshes it (lwIP).
+ * Reads only the private copy.
  */
-static bool arp_is_spoofed(const uint8_t *frame, size_t len)
+typedef enum { ARP_PASS, ARP_REFUSE, ARP_ANSWER } arp_verdict_t;
+
+#define NET_ARP_ASKBACK_MS 1000u
+#define NET_ARP_ASKBACK_BURST 8u
+#define NET_ARP_ASKBACK_REFILL_MS 100u
+static uint32_t net_askback_tokens = NET_ARP_ASKBACK_BURST;
+static uint32_t net_askback_refilled_ms;
+static bool net_askback_started;
+
+static bool arp_asked_within(uint32_t ip_net, uint32_t ms)
+{
+    uint32_t now = sys_now();
+    for (size_t i = 0; i < NET_ARP_ASKED; i++) {
+        if (ip_net != 0 && net_arp_asked[i].ip == ip_net && now - net_arp_asked[i].at_ms < ms) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static arp_verdict_t arp_check(const uint8_t *frame, size_t len)
 {
     if (len < NET_ETH_HEADER + 28 || frame[12] != 0x08 || frame[13] != 0x06) {
-        return false; /* not ARP, or too short: lwIP drops it itself */
+        return ARP_PASS; /* not ARP, or too short: lwIP drops it itself */
     }
     const uint8_t *arp = frame + NET_ETH_HEADER;
     const uint8_t *sender_mac = arp + 8;
+    if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0 || arp[4] != 6 || arp[5] != 4) {
+        return ARP_PASS; /* not Ethernet/IPv4 ARP: lwIP drops it */
+    }
     bool reply = arp[6] == 0 && arp[7] == 2;
-    ip4_addr_t sender_ip;
+    bool request = arp[6] == 0 && arp[7] == 1;
+    ip4_addr_t sender_ip, target_ip;
     ip4_addr_set_u32(&sender_ip, lwip_htonl(read_be32(arp + 14)));
-    if (!ip4_addr_isany_val(sender_ip) && ip4_addr_cmp(&sender_ip, netif_ip4_addr(&net_if))) {
-        return true;
+    ip4_addr_set_u32(&target_ip, lwip_htonl(read_be32(arp + 24)));
+    const ip4_addr_t *ours = netif_ip4_addr(&net_if);
+    if (!ip4_addr_isany_val(sender_ip) && ip4_addr_cmp(&sender_ip, ours)) {
+        return ARP_REFUSE;
     }
     struct eth_addr *known_mac;
     const ip4_addr_t *known_ip;
     if (etharp_find_addr(&net_if, &sender_ip, &known_mac, &known_ip) >= 0) {
         for (int i = 0; i < ETH_HWADDR_LEN; i++) {
             if (known_mac->addr[i] != sender_mac[i]) {
-                return true;
+                return ARP_REFUSE;
             }
         }
-        return false;
+        return ARP_PASS;
+    }
+    if (request) {
+        if (ip4_addr_isany_val(sender_ip) || ip4_addr_isany_val(*ours) || !ip4_addr_cmp(&target_ip, ours)) {
+            /* A probe (lwIP answers without learning), or not for us (lwIP
+             * only updates existing entries, which matched above). */
+            return ARP_PASS;
+        }
+        return (sender_mac[0] & 1u) != 0 ? ARP_REFUSE : ARP_ANSWER;
     }
     if (!reply) {
-        return false;
+        return ARP_REFUSE;
+    }
+    return arp_asked_within(ip4_addr_get_u32(&sender_ip), NET_ARP_ASK_MS) ? ARP_PASS : ARP_REFUSE;
+}
+
+/* Answers a request for our address from an unknown sender without learning
+ * from it, then asks the sender's address back (rate-limited). */
+static void arp_answer(const uint8_t *frame)
+{
+    const uint8_t *arp = frame + NET_ETH_HEADER;
+    uint8_t *out = net_link.tx_buffer(net_link.ctx, NET_ETH_HEADER + 28);
+    if (out != NULL) {
+        const uint8_t *ours = (const uint8_t *)&ip4_addr_get_u32(netif_ip4_addr(&net_if));
+        for (int i = 0; i < 6; i++) {
+            out[i] = arp[8 + i];      /* to the asker */
+            out[6 + i] = net_cfg.mac[i];
+        }
+        out[12] = 0x08;
+        out[13] = 0x06;
+        uint8_t *r = out + NET_ETH_HEADER;
+        r[0] = 0;
+        r[1] = 1;
+        r[2] = 0x08;
+        r[3] = 0;
+        r[4] = 6;
+        r[5] = 4;
+        r[6] = 0;
+        r[7] = 2;
+        for (int i = 0; i < 6; i++) {
+            r[8 + i] = net_cfg.mac[i];
+            r[18 + i] = arp[8 + i];
+        }
+        for (int i = 0; i < 4; i++) {
+            r[14 + i] = ours[i]; /* network byte order in memory */
+            r[24 + i] = arp[14 + i];
+        }
+        net_link.tx_commit(net_link.ctx, NET_ETH_HEADER + 28);
+        net_stats.tx_frames++;
+    } else {
+        net_stats.tx_no_buffer++;
     }
     uint32_t now = sys_now();
-    for (size_t i = 0; i < NET_ARP_ASKED; i++) {
-        if (net_arp_asked[i].ip == ip4_addr_get_u32(&sender_ip) &&
-            now - net_arp_asked[i].at_ms < NET_ARP_ASK_MS) {
-            return false;
-        }
+    if (!net_askback_started) {
+        net_askback_started = true;
+        net_askback_refilled_ms = now;
     }
-    return true;
+    uint32_t refills = (now - net_askback_refilled_ms) / NET_ARP_ASKBACK_REFILL_MS;
+    if (refills > 0) {
+        net_askback_tokens += refills;
+        if (net_askback_tokens > NET_ARP_ASKBACK_BURST) {
+            net_askback_tokens = NET_ARP_ASKBACK_BURST;
+        }
+        net_askback_refilled_ms += refills * NET_ARP_ASKBACK_REFILL_MS;
+    }
+    ip4_addr_t sender_ip;
+    ip4_addr_set_u32(&sender_ip, lwip_htonl(read_be32(arp + 14)));
+    if (net_askback_tokens == 0 || arp_asked_within(ip4_addr_get_u32(&sender_ip), NET_ARP_ASKBACK_MS)) {
+        net_stats.rx_arp_refused++;
+        return;
+    }
+    net_askback_tokens--;
+    (void)etharp_request(&net_if, &sender_ip);
 }
 
 void net_stack_input(const uint8_t *frame, size_t len)
@@ -248,10 +354,17 @@ void net_stack_input(const uint8_t *frame, size_t len)
     net_stats.rx_frames++;
     /* A frame fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM block), so
      * the copy is contiguous. */
-    if (p->next == NULL && arp_is_spoofed(p->payload, len)) {
-        net_stats.rx_arp_refused++;
-        pbuf_free(p);
-        return;
+    if (p->next == NULL) {
+        arp_verdict_t verdict = arp_check(p->payload, len);
+        if (verdict != ARP_PASS) {
+            if (verdict == ARP_ANSWER) {
+                arp_answer(p->payload);
+            } else {
+                net_stats.rx_arp_refused++;
+            }
+            pbuf_free(p);
+            return;
+        }
     }
     if (net_if.input(p, &net_if) != ERR_OK) {
         pbuf_free(p);

@@ -14,6 +14,14 @@
  * has that private copy checked by net_filter_tx(); a frame from an address
  * or port the grant does not give is dropped and counted (tx_filtered).
  *
+ * DHCP: a client whose grant says ip=dhcp has no address to enforce until
+ * it has a lease. The virtualiser learns the lease from the DHCPACK it
+ * delivers to that client (matching the transaction id of the client's own
+ * latest request; net_dhcp_snoop_rx in system/net/net_filter.h), parsing a
+ * private copy of the frame, which is also what the client receives. Before
+ * the lease only DHCP from 0.0.0.0 and ARP probes leave; after it the lease
+ * is enforced like a static address. A DHCPNAK withdraws it.
+ *
  * Grants: each client's grant text comes from a read-only region the system
  * description fills (prefill_path). It is copied out once at init, then
  * parsed; the client's MAC is the grant's. A grant that does not parse (or
@@ -34,14 +42,16 @@
 
 #include "ddf/net.h"
 #include "system/net/net_config.h"
+#include "system/net/net_filter.h"
 
 #define NET_VIRT_MAX_CLIENTS 8
 #define NET_VIRT_MAX_BUFFERS 512   /* DMA buffers per direction */
+#define NET_VIRT_DEFAULT_CAPACITY 64u /* a client's ring capacity when nothing says */
 
 typedef struct {
     void *rx_region;  size_t rx_region_size;   /* client's receive connection (virtualiser serves) */
     void *tx_region;  size_t tx_region_size;   /* client's transmit connection */
-    uint32_t capacity;
+    uint32_t capacity;                         /* 0: the grant's queue=, else the default */
     uint8_t *rx_data; uint64_t rx_data_size;   /* the client's buffers, as mapped here */
     uint8_t *tx_data; uint64_t tx_data_size;
     const uint8_t *grant; size_t grant_size;   /* the grant region, or NULL */
@@ -60,6 +70,7 @@ typedef struct {
 
 typedef struct {
     net_queue_t rx, tx;
+    uint32_t capacity;                         /* of both its rings */
     uint8_t *rx_data; uint64_t rx_data_size;
     uint8_t *tx_data; uint64_t tx_data_size;
     uint8_t mac[NET_MAC_LEN];
@@ -69,7 +80,8 @@ typedef struct {
     bool filtered;                             /* has a grant, enforced on transmit */
     bool disabled;                             /* its grant was bad: served not at all */
     net_config_err_t grant_err;                /* why, when disabled */
-    net_config_t grant;
+    net_config_t grant;                        /* with ip=dhcp, grant.ip is the learned lease */
+    net_dhcp_snoop_t dhcp;                     /* lease snooping (ip=dhcp only) */
 } net_virt_client_t;
 
 typedef struct {
@@ -87,6 +99,8 @@ typedef struct {
     net_virt_client_t clients[NET_VIRT_MAX_CLIENTS];
     uint32_t next_tx_client;
     uint64_t rx_no_owner, bad_driver_descs;
+    bool any_dhcp;                             /* some client has ip=dhcp */
+    uint8_t snoop_copy[NET_BUFFER_SIZE];       /* private copy of a DHCP reply */
     /* Outputs of the last poll. */
     bool notify_drv_rx, notify_drv_tx;
     uint32_t notify_clients_rx, notify_clients_tx;  /* bit i: client i */
@@ -98,6 +112,42 @@ typedef enum { NET_VIRT_OK = 0, NET_VIRT_EINVAL } net_virt_err_t;
  * initialiser of all of them). Nothing is touched on error. A client whose
  * grant is bad is not an error: it is set disabled (see grant_err). */
 net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg);
+
+/*
+ * The PD's configuration from its system description. For each client slot
+ * i (up to NET_VIRT_MAX_CLIENTS) the description may map five regions,
+ * patching their addresses (setvar_vaddr) and sizes (setvar_size):
+ *   net_c<i>_rx, net_c<i>_tx           the receive and transmit queues
+ *   net_c<i>_rx_data, net_c<i>_tx_data the client's buffers
+ *   net_c<i>_grant                     its grant (optional, read-only)
+ * A slot is a client when its four queue and data regions are mapped; the
+ * clients are slots 0..n-1, without gaps, and client i's channel is 1 + i.
+ * A size left unpatched (0) takes the default given here (the sizes of
+ * systems written before setvar_size was used). The ring capacity comes from
+ * the grant's queue= (net_virt_init), else `capacity`.
+ */
+typedef struct {
+    uintptr_t rx, tx, rx_data, tx_data, grant;       /* 0: not mapped */
+    uint64_t rx_size, tx_size, rx_data_size, tx_data_size, grant_size; /* 0: default */
+} net_virt_slot_t;
+
+typedef struct {
+    uint64_t queue_size, data_size, grant_size;
+    uint32_t capacity;
+} net_virt_slot_defaults_t;
+
+typedef enum {
+    NET_VIRT_SLOTS_OK = 0,
+    NET_VIRT_SLOTS_NONE,       /* no client at all */
+    NET_VIRT_SLOTS_PARTIAL,    /* a slot maps some of its four regions, not all */
+    NET_VIRT_SLOTS_GAP,        /* a client after an empty slot */
+} net_virt_slots_err_t;
+
+/* Fills cfg->clients[] and cfg->client_count from the slots; on error
+ * *bad_slot names the slot and cfg is left as it was. */
+net_virt_slots_err_t net_virt_slots_config(const net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS],
+                                           const net_virt_slot_defaults_t *def, net_virt_cfg_t *cfg,
+                                           size_t *bad_slot);
 
 /* All the work there is: refill the driver, demultiplex received frames,
  * transmit fairly, take back sent buffers. */

@@ -1,12 +1,18 @@
 /*
  * The network virtualiser PD: a thin wrapper around system/virt/net_virt.c.
- * Channel 0 is the driver; channel 1 + i is client i. Client i's grant is the
- * read-only region at net_c<i>_grant (the same region the client maps as
- * net_config, filled from the grant file its system description names with
- * prefill_path); its MAC is the grant's and its frames are filtered by it.
- * Without that region a client is a raw Ethernet client with the fallback
- * MAC 52:54:00:00:00:a1 + 0x11 * i and only its source MAC enforced (the
- * driver framework's own test system, and systems not yet given grants).
+ * Channel 0 is the driver; channel 1 + i is client i.
+ *
+ * Its clients come from the system description (net_virt.h,
+ * net_virt_slots_config): slot i is a client when the description maps
+ * net_c<i>_rx, net_c<i>_tx, net_c<i>_rx_data and net_c<i>_tx_data into this
+ * PD (setvar_vaddr; their sizes with setvar_size="net_c<i>_rx_size" and so on,
+ * else the defaults below), for slots 0..n-1, n at most NET_VIRT_MAX_CLIENTS.
+ * Client i's grant is the read-only region at net_c<i>_grant (the same region
+ * the client maps as net_config); its MAC is the grant's, its frames are
+ * filtered by it, and its queue= sets the ring capacity of both its queues.
+ * Without a grant region a client is a raw Ethernet client with the fallback
+ * MAC 52:54:00:00:00:a1 + 0x11 * i, capacity NET_VIRT_PD_CLIENT_CAP, and
+ * only its source MAC enforced.
  */
 #include <microkit.h>
 
@@ -14,7 +20,6 @@
 
 #define NET_VIRT_PD_DRIVER_CH 0
 #define NET_VIRT_PD_CLIENT_CH(i) (1 + (i))
-#define NET_VIRT_PD_CLIENTS 2
 #define NET_VIRT_PD_QUEUE_SIZE 0x2000u
 #define NET_VIRT_PD_DRIVER_CAP 128u
 #define NET_VIRT_PD_CLIENT_CAP 64u
@@ -22,38 +27,94 @@
 #define NET_VIRT_PD_CLIENT_DATA_SIZE 0x20000u
 #define NET_VIRT_PD_GRANT_SIZE 0x1000u
 
-uintptr_t net_drv_rx, net_drv_tx, net_rx_dma, net_tx_dma;
-uintptr_t net_c0_rx, net_c0_tx, net_c0_rx_data, net_c0_tx_data;
-uintptr_t net_c1_rx, net_c1_tx, net_c1_rx_data, net_c1_tx_data;
-uintptr_t net_c0_grant __attribute__((section(".data")));
-uintptr_t net_c1_grant __attribute__((section(".data")));
+/* Patched by the builder, so kept in .data, in the ELF file. */
+#define NET_VIRT_DATA __attribute__((section(".data")))
+uintptr_t net_drv_rx NET_VIRT_DATA, net_drv_tx NET_VIRT_DATA, net_rx_dma NET_VIRT_DATA, net_tx_dma NET_VIRT_DATA;
+
+#define NET_VIRT_SLOT(i)                                                                                    \
+    uintptr_t net_c##i##_rx NET_VIRT_DATA, net_c##i##_tx NET_VIRT_DATA, net_c##i##_rx_data NET_VIRT_DATA,   \
+        net_c##i##_tx_data NET_VIRT_DATA, net_c##i##_grant NET_VIRT_DATA;                                   \
+    uint64_t net_c##i##_rx_size NET_VIRT_DATA, net_c##i##_tx_size NET_VIRT_DATA,                            \
+        net_c##i##_rx_data_size NET_VIRT_DATA, net_c##i##_tx_data_size NET_VIRT_DATA,                       \
+        net_c##i##_grant_size NET_VIRT_DATA;
+NET_VIRT_SLOT(0)
+NET_VIRT_SLOT(1)
+NET_VIRT_SLOT(2)
+NET_VIRT_SLOT(3)
+NET_VIRT_SLOT(4)
+NET_VIRT_SLOT(5)
+NET_VIRT_SLOT(6)
+NET_VIRT_SLOT(7)
+_Static_assert(NET_VIRT_MAX_CLIENTS == 8, "one NET_VIRT_SLOT line per client slot");
+
+#define NET_VIRT_SLOT_FILL(s, i)                                                                            \
+    do {                                                                                                    \
+        (s)->rx = net_c##i##_rx;                                                                            \
+        (s)->tx = net_c##i##_tx;                                                                            \
+        (s)->rx_data = net_c##i##_rx_data;                                                                  \
+        (s)->tx_data = net_c##i##_tx_data;                                                                  \
+        (s)->grant = net_c##i##_grant;                                                                      \
+        (s)->rx_size = net_c##i##_rx_size;                                                                  \
+        (s)->tx_size = net_c##i##_tx_size;                                                                  \
+        (s)->rx_data_size = net_c##i##_rx_data_size;                                                        \
+        (s)->tx_data_size = net_c##i##_tx_data_size;                                                        \
+        (s)->grant_size = net_c##i##_grant_size;                                                            \
+    } while (0)
 
 static net_virt_t virt;
 
+static void put_slot_error(const char *what, size_t slot)
+{
+    microkit_dbg_puts("net_virt: client slot ");
+    microkit_dbg_putc((char)('0' + slot));
+    microkit_dbg_puts(what);
+}
+
 void init(void)
 {
-    net_virt_cfg_t cfg = {.drv_rx_region = (void *)net_drv_rx, .drv_rx_region_size = NET_VIRT_PD_QUEUE_SIZE,
-                          .drv_tx_region = (void *)net_drv_tx, .drv_tx_region_size = NET_VIRT_PD_QUEUE_SIZE,
-                          .drv_capacity = NET_VIRT_PD_DRIVER_CAP, .rx_dma = (uint8_t *)net_rx_dma,
-                          .rx_dma_size = NET_VIRT_PD_DMA_SIZE, .tx_dma = (uint8_t *)net_tx_dma,
-                          .tx_dma_size = NET_VIRT_PD_DMA_SIZE, .client_count = NET_VIRT_PD_CLIENTS};
-    uintptr_t rx[2] = {net_c0_rx, net_c1_rx}, tx[2] = {net_c0_tx, net_c1_tx};
-    uintptr_t rxd[2] = {net_c0_rx_data, net_c1_rx_data}, txd[2] = {net_c0_tx_data, net_c1_tx_data};
-    uintptr_t grant[2] = {net_c0_grant, net_c1_grant};
-    for (uint32_t i = 0; i < NET_VIRT_PD_CLIENTS; i++) {
-        cfg.clients[i] = (net_virt_client_cfg_t){
-            .rx_region = (void *)rx[i], .rx_region_size = NET_VIRT_PD_QUEUE_SIZE, .tx_region = (void *)tx[i],
-            .tx_region_size = NET_VIRT_PD_QUEUE_SIZE, .capacity = NET_VIRT_PD_CLIENT_CAP,
-            .rx_data = (uint8_t *)rxd[i], .rx_data_size = NET_VIRT_PD_CLIENT_DATA_SIZE,
-            .tx_data = (uint8_t *)txd[i], .tx_data_size = NET_VIRT_PD_CLIENT_DATA_SIZE,
-            .grant = (const uint8_t *)grant[i], .grant_size = grant[i] != 0 ? NET_VIRT_PD_GRANT_SIZE : 0,
-            .mac = {0x52, 0x54, 0x00, 0x00, 0x00, (uint8_t)(0xA1 + 0x11 * i)}};
-    }
-    if (net_virt_init(&virt, &cfg) != NET_VIRT_OK) {
-        microkit_dbg_puts("net_virt: bad configuration\n");
+    /* Static: a PD's stack is one page. */
+    static net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS];
+    NET_VIRT_SLOT_FILL(&slots[0], 0);
+    NET_VIRT_SLOT_FILL(&slots[1], 1);
+    NET_VIRT_SLOT_FILL(&slots[2], 2);
+    NET_VIRT_SLOT_FILL(&slots[3], 3);
+    NET_VIRT_SLOT_FILL(&slots[4], 4);
+    NET_VIRT_SLOT_FILL(&slots[5], 5);
+    NET_VIRT_SLOT_FILL(&slots[6], 6);
+    NET_VIRT_SLOT_FILL(&slots[7], 7);
+    const net_virt_slot_defaults_t defaults = {.queue_size = NET_VIRT_PD_QUEUE_SIZE,
+                                               .data_size = NET_VIRT_PD_CLIENT_DATA_SIZE,
+                                               .grant_size = NET_VIRT_PD_GRANT_SIZE,
+                                               .capacity = NET_VIRT_PD_CLIENT_CAP};
+    static net_virt_cfg_t cfg;
+    cfg.drv_rx_region = (void *)net_drv_rx;
+    cfg.drv_rx_region_size = NET_VIRT_PD_QUEUE_SIZE;
+    cfg.drv_tx_region = (void *)net_drv_tx;
+    cfg.drv_tx_region_size = NET_VIRT_PD_QUEUE_SIZE;
+    cfg.drv_capacity = NET_VIRT_PD_DRIVER_CAP;
+    cfg.rx_dma = (uint8_t *)net_rx_dma;
+    cfg.rx_dma_size = NET_VIRT_PD_DMA_SIZE;
+    cfg.tx_dma = (uint8_t *)net_tx_dma;
+    cfg.tx_dma_size = NET_VIRT_PD_DMA_SIZE;
+    size_t bad = 0;
+    switch (net_virt_slots_config(slots, &defaults, &cfg, &bad)) {
+    case NET_VIRT_SLOTS_OK:
+        break;
+    case NET_VIRT_SLOTS_NONE:
+        microkit_dbg_puts("net_virt: the system description gives no client\n");
+        return;
+    case NET_VIRT_SLOTS_PARTIAL:
+        put_slot_error(": some of its queue and data regions are not mapped\n", bad);
+        return;
+    case NET_VIRT_SLOTS_GAP:
+        put_slot_error(": clients must be slots 0..n-1 without gaps\n", bad);
         return;
     }
-    for (uint32_t i = 0; i < NET_VIRT_PD_CLIENTS; i++) {
+    if (net_virt_init(&virt, &cfg) != NET_VIRT_OK) {
+        microkit_dbg_puts("net_virt: bad configuration (a queue region too small for its capacity?)\n");
+        return;
+    }
+    for (uint32_t i = 0; i < virt.client_count; i++) {
         const net_virt_client_t *c = &virt.clients[i];
         microkit_dbg_puts("net_virt: client ");
         microkit_dbg_putc((char)('0' + i));

@@ -6,7 +6,13 @@
  * the ownership invariant must hold: each DMA buffer is either idle in the
  * virtualiser or lent to the driver, exactly once. Client 1 has a grant, and
  * every frame of its that reaches the driver must pass that grant's filter.
+ * When the first byte's top bit is set, client 0 has an ip=dhcp grant: the
+ * virtualiser snoops the DHCP replies it delivers (op 10 writes a DHCP-shaped
+ * reply into a driver buffer), and client 0's frames must pass its grant with
+ * whatever lease was learned. The input is also fed to the DHCP reply parser
+ * directly, as a frame.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +29,7 @@ static _Alignas(64) uint8_t drv_rx_region[2048], drv_tx_region[2048];
 static _Alignas(64) uint8_t cli_rx_region[2][2048], cli_tx_region[2][2048];
 static uint8_t rx_dma[DATA], tx_dma[DATA], cli_rx_data[2][DATA], cli_tx_data[2][DATA];
 static net_virt_t virt;
+static const char grant0_dhcp[] = "mac=02:00:00:00:00:01 ip=dhcp tcp=7 udp=53";
 static const char grant1[] = "mac=02:00:00:00:00:02 ip=10.0.2.16/24 tcp=7,8000-8010 udp=53";
 
 static void check_invariants(void)
@@ -74,6 +81,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cfg.clients[1].grant = (const uint8_t *)grant1;
     cfg.clients[1].grant_size = sizeof grant1;
+    bool dhcp0 = size > 0 && (data[0] & 0x80) != 0;
+    if (dhcp0) {
+        cfg.clients[0].grant = (const uint8_t *)grant0_dhcp;
+        cfg.clients[0].grant_size = sizeof grant0_dhcp;
+    }
+    {
+        /* The parser alone, on the input as a frame, with its own xid. */
+        net_config_t g;
+        if (net_config_parse(grant0_dhcp, sizeof grant0_dhcp - 1, &g, NULL) != NET_CONFIG_OK) {
+            abort();
+        }
+        net_dhcp_snoop_t sn = {.xid_valid = true};
+        if (size >= 14 + 20 + 8 + 8) {
+            memcpy(&sn.xid, data + 14 + 20 + 8 + 4, 4);
+            sn.xid = __builtin_bswap32(sn.xid);
+        }
+        net_dhcp_snoop_tx(&sn, &g, data, size);
+        net_dhcp_event_t ev = net_dhcp_snoop_rx(&sn, &g, data, size);
+        if ((ev == NET_DHCP_ACK) != (g.ip != 0)) {
+            abort();
+        }
+    }
     if (net_virt_init(&virt, &cfg) != NET_VIRT_OK) {
         abort();
     }
@@ -124,6 +153,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     net_filter_tx(&virt.clients[1].grant, tx_dma + d.offset, d.len) != NET_FILTER_PASS) {
                     abort();
                 }
+                /* Client 0 with ip=dhcp: its lease at the time it was sent
+                 * may have changed since, so only what no lease allows. */
+                if (dhcp0 && d.offset <= DATA - NET_BUFFER_SIZE && d.len <= NET_BUFFER_SIZE &&
+                    memcmp(tx_dma + d.offset + 6, macs[0], 6) == 0) {
+                    net_config_t g = virt.clients[0].grant;
+                    net_filter_verdict_t now = net_filter_tx(&g, tx_dma + d.offset, d.len);
+                    g.ip = 0;
+                    if (now != NET_FILTER_PASS && virt.clients[0].dhcp.leases + virt.clients[0].dhcp.naks == 0 &&
+                        net_filter_tx(&g, tx_dma + d.offset, d.len) != NET_FILTER_PASS) {
+                        abort();
+                    }
+                }
                 (void)net_enqueue_free(&drv_tx, d.offset, 0);
             }
             break;
@@ -150,6 +191,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(f + 26, &v, 8); /* source and destination address */
             v = take64(&data, &size);
             memcpy(f + 34, &v, 4); /* ports */
+            break;
+        }
+        case 10: { /* a DHCP-shaped reply (UDP 67 to 68, BOOTREPLY) arrives */
+            if (net_dequeue_free(&drv_rx, &d) != DDF_RING_OK) {
+                break;
+            }
+            if (d.offset <= DATA - NET_BUFFER_SIZE && d.offset % NET_BUFFER_SIZE == 0) {
+                uint8_t *f = rx_dma + d.offset;
+                static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 1, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 2, 2,
+                                              255, 255, 255, 255, 0, 67, 0, 68, 1, 8, 0, 0, 2, 1, 6, 0};
+                memcpy(f, macs[2], 6);
+                memcpy(f + 12, hdr, sizeof hdr);
+                uint64_t v = take64(&data, &size);
+                memcpy(f + 46, &v, 4);               /* xid */
+                memcpy(f + 58, &v, 4);               /* yiaddr */
+                memcpy(f + 70, macs[0], 6);          /* chaddr */
+                static const uint8_t tail[] = {0x63, 0x82, 0x53, 0x63, 53, 1, 5, 255};
+                memcpy(f + 42 + 236, tail, sizeof tail);
+                f[42 + 242] = (uint8_t)(v >> 32);    /* message type */
+            }
+            (void)net_enqueue_active(&drv_rx, d.offset, 14 + 284);
             break;
         }
         default:

@@ -409,6 +409,342 @@ static void net_virt_bad_grant_disables_only_its_client(void)
     set_grant(1, NULL);
 }
 
+/* ------------------------------------------------------------- DHCP -- */
+
+#define GRANT_DHCP "mac=52:54:00:00:00:c3 ip=dhcp tcp=7 udp=53"
+#define LEASE 0x0A000232u
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* An Ethernet+IPv4+UDP frame around a BOOTP message; returns its length. */
+static uint16_t make_dhcp(uint8_t *f, const uint8_t *src_mac, uint32_t src_ip, uint32_t dst_ip, uint16_t sport,
+                          uint16_t dport, uint8_t op, uint32_t xid, uint32_t yiaddr, const uint8_t *chaddr,
+                          uint8_t type)
+{
+    memset(f, 0, 400);
+    memcpy(f, bcast, 6);
+    memcpy(f + 6, src_mac, 6);
+    f[12] = 0x08;
+    uint8_t *ip = f + 14;
+    uint16_t blen = 240 + 3 + 1;
+    uint16_t total = (uint16_t)(20 + 8 + blen);
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)(total >> 8);
+    ip[3] = (uint8_t)total;
+    ip[8] = 64;
+    ip[9] = 17;
+    put_be32(ip + 12, src_ip);
+    put_be32(ip + 16, dst_ip);
+    uint16_t sum = ip_checksum(ip, 20);
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
+    uint8_t *udp = ip + 20;
+    udp[0] = (uint8_t)(sport >> 8);
+    udp[1] = (uint8_t)sport;
+    udp[2] = (uint8_t)(dport >> 8);
+    udp[3] = (uint8_t)dport;
+    udp[4] = (uint8_t)((8 + blen) >> 8);
+    udp[5] = (uint8_t)(8 + blen);
+    uint8_t *b = udp + 8;
+    b[0] = op;
+    b[1] = 1;
+    b[2] = 6;
+    put_be32(b + 4, xid);
+    put_be32(b + 16, yiaddr);
+    memcpy(b + 28, chaddr, 6);
+    put_be32(b + 236, 0x63825363u);
+    b[240] = 53;
+    b[241] = 1;
+    b[242] = type;
+    b[243] = 255;
+    return (uint16_t)(14 + total);
+}
+
+/* The driver receives `frame` as it is. */
+static bool wire_in_raw(const uint8_t *frame, uint16_t len)
+{
+    net_buff_desc_t d;
+    if (net_dequeue_free(&drv_rx, &d) != DDF_RING_OK) {
+        return false;
+    }
+    memcpy(rx_dma + d.offset, frame, len);
+    return net_enqueue_active(&drv_rx, d.offset, len) == DDF_RING_OK;
+}
+
+static void client_send_frame(int c, int slot, const uint8_t *frame, uint16_t len)
+{
+    memcpy(cli_tx_data[c] + slot * NET_BUFFER_SIZE, frame, len);
+    CHECK(net_enqueue_active(&cli_tx[c], (uint64_t)slot * NET_BUFFER_SIZE, len) == DDF_RING_OK);
+}
+
+/* Client 1 (ip=dhcp) sends an ARP packet with `sender_ip`. */
+static void client_send_arp(int slot, uint32_t sender_ip)
+{
+    uint8_t f[60] = {0};
+    memcpy(f, bcast, 6);
+    memcpy(f + 6, granted_mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x06;
+    f[15] = 1;
+    f[16] = 0x08;
+    f[18] = 6;
+    f[19] = 4;
+    f[21] = 1;
+    memcpy(f + 22, granted_mac, 6);
+    put_be32(f + 28, sender_ip);
+    put_be32(f + 38, 0x0A000202u);
+    client_send_frame(1, slot, f, 60);
+}
+
+static uint64_t run_tx(void)
+{
+    uint64_t before = virt.clients[1].tx_frames;
+    net_virt_poll(&virt);
+    driver_transmit();
+    net_virt_poll(&virt);
+    (void)client_tx_returned(1);
+    return virt.clients[1].tx_frames - before;
+}
+
+static void net_virt_dhcp_before_lease_only_dhcp_and_probes(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, GRANT_DHCP);
+    setup();
+    uint8_t f[400];
+    CHECK(virt.clients[1].filtered && virt.clients[1].grant.dhcp && virt.clients[1].grant.ip == 0);
+    client_send_ip(1, 0, 1, 17, LEASE, 53);          /* an address it has not been given */
+    client_send_ip(1, 1, 2, 6, 0x0A000299u, 7);
+    client_send_arp(2, LEASE);
+    CHECK(run_tx() == 0 && virt.clients[1].tx_filtered == 3);
+    uint16_t n = make_dhcp(f, granted_mac, 0, 0xFFFFFFFFu, 68, 67, 1, 0x1234, 0, granted_mac, 1);
+    client_send_frame(1, 3, f, n);                    /* DHCPDISCOVER */
+    client_send_arp(4, 0);                            /* an address probe */
+    CHECK(run_tx() == 2);
+    n = make_dhcp(f, granted_mac, 0, 0xFFFFFFFFu, 68, 999, 1, 0x1234, 0, granted_mac, 1);
+    client_send_frame(1, 5, f, n);                    /* from 0.0.0.0, but not to the server port */
+    CHECK(run_tx() == 0 && virt.clients[1].tx_filtered == 4);
+    set_grant(1, NULL);
+}
+
+static void net_virt_dhcp_ack_teaches_lease(void)
+{
+    static const uint8_t server_mac[6] = {0x52, 0x55, 10, 0, 2, 2};
+    static const uint8_t other_mac[6] = {0x52, 0x54, 0, 0, 0, 0x99};
+    set_grant(0, NULL);
+    set_grant(1, GRANT_DHCP);
+    setup();
+    client_offer_rx(1, 16);
+    uint8_t f[400];
+    uint16_t n = make_dhcp(f, granted_mac, 0, 0xFFFFFFFFu, 68, 67, 1, 0xCAFE, 0, granted_mac, 3);
+    client_send_frame(1, 0, f, n);                    /* DHCPREQUEST, xid 0xCAFE */
+    CHECK(run_tx() == 1);
+    /* ACKs that must teach nothing: another transaction, another client's
+     * MAC, a broadcast or loopback "lease", a request echoed back. */
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xBEEF, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, LEASE, other_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, 0xFFFFFFFFu, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, 0x7F000001u, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 1, 0xCAFE, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, LEASE, granted_mac, 2);
+    CHECK(wire_in_raw(f, n));                          /* an OFFER is not a lease */
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == 0 && virt.clients[1].dhcp.leases == 0);
+    /* The real ACK. */
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == LEASE && virt.clients[1].dhcp.leases == 1);
+    int got = 0;
+    while (client_take(1) != -1) {
+        got++;
+    }
+    CHECK(got == 7);                                   /* every broadcast was still delivered */
+    uint64_t filtered = virt.clients[1].tx_filtered;
+    client_send_ip(1, 1, 1, 17, LEASE, 53);            /* the lease, a granted port: passes */
+    client_send_ip(1, 2, 2, 6, LEASE, 7);
+    client_send_arp(3, LEASE);
+    client_send_ip(1, 4, 3, 17, LEASE + 1, 53);        /* any other address: refused */
+    client_send_arp(5, LEASE + 1);
+    client_send_ip(1, 6, 4, 17, LEASE, 54);            /* the lease, a port not granted */
+    CHECK(run_tx() == 3 && virt.clients[1].tx_filtered == filtered + 3);
+    /* A NAK for its next request withdraws the lease. */
+    n = make_dhcp(f, granted_mac, LEASE, 0x0A000202u, 68, 67, 1, 0xD00D, 0, granted_mac, 3);
+    client_send_frame(1, 7, f, n);
+    CHECK(run_tx() == 1);
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xD00D, 0, granted_mac, 6);
+    CHECK(wire_in_raw(f, n));
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == 0 && virt.clients[1].dhcp.naks == 1);
+    client_send_ip(1, 8, 5, 17, LEASE, 53);
+    CHECK(run_tx() == 0);
+    set_grant(1, NULL);
+}
+
+/* A DHCP reply whose options are cut, lie about their length or repeat the
+ * type is ignored, and truncations of a good ACK at every length never read
+ * past it (ASan) nor teach a lease unless the ACK is whole. */
+static void net_virt_dhcp_snoop_rejects_malformed(void)
+{
+    net_config_t g;
+    static const char text[] = GRANT_DHCP;
+    CHECK(net_config_parse(text, sizeof text - 1, &g, NULL) == NET_CONFIG_OK);
+    g.ip = 0;
+    net_dhcp_snoop_t s = {.xid = 7, .xid_valid = true};
+    uint8_t f[400];
+    uint16_t n = make_dhcp(f, bcast, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 7, LEASE, granted_mac, 5);
+    for (uint16_t len = 0; len < n; len++) {
+        uint8_t *cut = malloc(len ? len : 1);
+        memcpy(cut, f, len);
+        CHECK(net_dhcp_snoop_rx(&s, &g, cut, len) == NET_DHCP_NONE);
+        free(cut);
+    }
+    CHECK(g.ip == 0);
+    uint8_t bad[400];
+    memcpy(bad, f, n);
+    bad[14 + 28 + 241] = 200; /* the type option claims 200 bytes */
+    CHECK(net_dhcp_snoop_rx(&s, &g, bad, n) == NET_DHCP_NONE);
+    memcpy(bad, f, n);
+    bad[14 + 28 + 243] = 53; /* a second type option, cut short */
+    CHECK(net_dhcp_snoop_rx(&s, &g, bad, n) == NET_DHCP_NONE);
+    memcpy(bad, f, n);
+    bad[14 + 6] = 0x20; /* a fragment */
+    CHECK(net_dhcp_snoop_rx(&s, &g, bad, n) == NET_DHCP_NONE);
+    memcpy(bad, f, n);
+    bad[14 + 28 - 4] = 0x7F; /* UDP length past the IP packet */
+    CHECK(net_dhcp_snoop_rx(&s, &g, bad, n) == NET_DHCP_NONE);
+    CHECK(g.ip == 0);
+    CHECK(net_dhcp_snoop_rx(&s, &g, f, n) == NET_DHCP_ACK && g.ip == LEASE);
+}
+
+/* ------------------------------------------------- clients from slots -- */
+
+#define N3 3
+static _Alignas(64) uint8_t n3_rx_region[N3][8192], n3_tx_region[N3][8192];
+static uint8_t n3_rx_data[N3][16 * NET_BUFFER_SIZE], n3_tx_data[N3][16 * NET_BUFFER_SIZE];
+static uint8_t n3_grant[N3][4096];
+
+/* Three clients as a system description gives them: slot 0 with every size
+ * patched, slot 1 with none (defaults), slot 2 without a grant; the grants'
+ * queue= set the ring capacities (16 and 8; slot 2 the default). */
+static void net_virt_three_clients_from_slots(void)
+{
+    static const char *texts[N3] = {"mac=02:00:00:00:00:10 ip=10.0.2.30/24 udp=7 queue=16",
+                                    "mac=02:00:00:00:00:11 ip=10.0.2.31/24 udp=7 queue=8", NULL};
+    static const uint8_t macs3[N3][6] = {{2, 0, 0, 0, 0, 0x10}, {2, 0, 0, 0, 0, 0x11},
+                                         {0x52, 0x54, 0, 0, 0, 0xA1 + 0x22}};
+    static const uint32_t caps[N3] = {16, 8, 4};
+    net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS];
+    memset(slots, 0, sizeof slots);
+    for (int i = 0; i < N3; i++) {
+        memset(n3_grant[i], 0, sizeof n3_grant[i]);
+        slots[i] = (net_virt_slot_t){.rx = (uintptr_t)n3_rx_region[i], .tx = (uintptr_t)n3_tx_region[i],
+                                     .rx_data = (uintptr_t)n3_rx_data[i], .tx_data = (uintptr_t)n3_tx_data[i]};
+        if (texts[i] != NULL) {
+            memcpy(n3_grant[i], texts[i], strlen(texts[i]));
+            slots[i].grant = (uintptr_t)n3_grant[i];
+        }
+    }
+    slots[0].rx_size = slots[0].tx_size = 8192;
+    slots[0].rx_data_size = slots[0].tx_data_size = sizeof n3_rx_data[0];
+    slots[0].grant_size = 4096;
+    const net_virt_slot_defaults_t def = {.queue_size = 8192, .data_size = sizeof n3_rx_data[0],
+                                          .grant_size = 4096, .capacity = 4};
+    net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                          .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                          .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                          .tx_dma_size = DATA};
+    size_t bad = 99;
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_OK);
+    CHECK(cfg.client_count == N3 && bad == 99);
+    CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
+    CHECK(virt.client_count == N3);
+    net_queue_t rxq[N3];
+    for (int i = 0; i < N3; i++) {
+        CHECK(virt.clients[i].capacity == caps[i]);
+        CHECK(memcmp(virt.clients[i].mac, macs3[i], 6) == 0);
+        CHECK(virt.clients[i].filtered == (texts[i] != NULL) && !virt.clients[i].disabled);
+        CHECK(net_attach(&rxq[i], n3_rx_region[i], 8192, caps[i], false, false) == DDF_RING_OK);
+        for (uint32_t k = 0; k < caps[i]; k++) {
+            CHECK(net_enqueue_free(&rxq[i], (uint64_t)k * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+        }
+        /* A ring attached with any other capacity sees the indices as corrupt
+         * or disagrees, which is why both ends read queue= from the grant. */
+    }
+    CHECK(net_attach(&drv_rx, drv_rx_region, 4096, CAP, true, false) == DDF_RING_OK);
+    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, CAP, false, false) == DDF_RING_OK);
+    net_virt_poll(&virt);
+    /* One frame to each client, then a broadcast to all three. */
+    for (int i = 0; i < N3; i++) {
+        CHECK(wire_in(macs3[i], (uint8_t)(10 + i), 60));
+    }
+    CHECK(wire_in(bcast, 99, 60));
+    net_virt_poll(&virt);
+    for (int i = 0; i < N3; i++) {
+        net_buff_desc_t d;
+        int got[2] = {-1, -1};
+        for (int k = 0; k < 2 && net_dequeue_active(&rxq[i], &d) == DDF_RING_OK; k++) {
+            got[k] = n3_rx_data[i][d.offset + 14];
+        }
+        CHECK(got[0] == 10 + i && got[1] == 99);
+        CHECK(net_dequeue_active(&rxq[i], &d) == DDF_RING_EMPTY);
+    }
+    CHECK(virt.rx_no_owner == 0);
+}
+
+static void net_virt_slots_refuse_gaps_and_partial(void)
+{
+    net_virt_slot_t slots[NET_VIRT_MAX_CLIENTS];
+    const net_virt_slot_defaults_t def = {.queue_size = 8192, .data_size = 4096, .grant_size = 4096, .capacity = 4};
+    net_virt_cfg_t cfg = {.client_count = 42};
+    size_t bad = 99;
+    memset(slots, 0, sizeof slots);
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_NONE);
+    net_virt_slot_t whole = {.rx = 0x1000, .tx = 0x2000, .rx_data = 0x3000, .tx_data = 0x4000};
+    slots[0] = whole;
+    slots[2] = whole; /* slot 1 empty */
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_GAP && bad == 2);
+    slots[1] = whole;
+    slots[1].tx_data = 0; /* slot 1 maps three of four */
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_PARTIAL && bad == 1);
+    CHECK(cfg.client_count == 42); /* untouched on error */
+    slots[1] = whole;
+    slots[7] = whole;
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_GAP && bad == 7);
+    for (int i = 3; i < NET_VIRT_MAX_CLIENTS; i++) {
+        slots[i] = whole;
+    }
+    CHECK(net_virt_slots_config(slots, &def, &cfg, &bad) == NET_VIRT_SLOTS_OK && cfg.client_count == 8);
+    CHECK(cfg.clients[7].rx_region_size == 8192 && cfg.clients[7].tx_data_size == 4096 &&
+          cfg.clients[7].grant == NULL && cfg.clients[7].capacity == 4);
+    /* A queue= the region cannot hold is a configuration error. */
+    static uint8_t small_rx[1024], small_tx[1024], d1[4096], d2[4096], g[64];
+    static const char gtext[] = "mac=02:00:00:00:00:20 ip=dhcp queue=1024";
+    memset(g, 0, sizeof g);
+    memcpy(g, gtext, sizeof gtext);
+    memset(slots, 0, sizeof slots);
+    slots[0] = (net_virt_slot_t){.rx = (uintptr_t)small_rx, .tx = (uintptr_t)small_tx, .rx_data = (uintptr_t)d1,
+                                 .tx_data = (uintptr_t)d2, .grant = (uintptr_t)g, .rx_size = sizeof small_rx,
+                                 .tx_size = sizeof small_tx, .grant_size = sizeof g};
+    net_virt_cfg_t c2 = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                         .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                         .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                         .tx_dma_size = DATA};
+    CHECK(net_virt_slots_config(slots, &def, &c2, &bad) == NET_VIRT_SLOTS_OK);
+    CHECK(net_virt_init(&virt, &c2) == NET_VIRT_EINVAL);
+}
+
 int main(void)
 {
     RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
@@ -419,5 +755,10 @@ int main(void)
     RUN("net_virt/grant-gives-mac", net_virt_grant_gives_mac);
     RUN("net_virt/filters-hostile-granted-client", net_virt_filters_hostile_granted_client);
     RUN("net_virt/bad-grant-disables-only-its-client", net_virt_bad_grant_disables_only_its_client);
+    RUN("net_virt/dhcp-before-lease-only-dhcp-and-probes", net_virt_dhcp_before_lease_only_dhcp_and_probes);
+    RUN("net_virt/dhcp-ack-teaches-lease", net_virt_dhcp_ack_teaches_lease);
+    RUN("net_virt/dhcp-snoop-rejects-malformed", net_virt_dhcp_snoop_rejects_malformed);
+    RUN("net_virt/three-clients-from-slots", net_virt_three_clients_from_slots);
+    RUN("net_virt/slots-refuse-gaps-and-partial", net_virt_slots_refuse_gaps_and_partial);
     return ddf_test_failures ? 1 : 0;
 }

@@ -71,6 +71,8 @@ static int ep_count;
 static net_queue_t wire_rx[MAX_EP], wire_tx[MAX_EP];
 static uint8_t wire_mac[MAX_EP][6];
 static net_config_t wire_grant[MAX_EP];
+/* The wire learns DHCP leases as the virtualiser does (net_filter.h). */
+static net_dhcp_snoop_t wire_snoop[MAX_EP];
 static int failures;
 
 static const uint8_t fake_mac[6] = {0x02, 0, 0, 0, 0, 0x09};
@@ -616,6 +618,7 @@ static bool deliver_to(int dst, const uint8_t *frame, size_t len)
         return false;
     }
     memcpy(sh->ep[dst].rx_data + d.offset, frame, len);
+    (void)net_dhcp_snoop_rx(&wire_snoop[dst], &wire_grant[dst], frame, len);
     net_enqueue_active(&wire_rx[dst], d.offset, (uint16_t)len);
     wire_to_signal |= 1u << dst;
     return true;
@@ -694,6 +697,7 @@ static size_t wire_step(void)
                 failures++;
                 continue;
             }
+            net_dhcp_snoop_tx(&wire_snoop[src], grant, frame, len);
             inspect(frame, len);
             if (sh->blackhole[src] || (sh->drop_percent && (int)(wire_rand() % 100) < sh->drop_percent)) {
                 sh->dropped++;
@@ -976,6 +980,7 @@ static void run_test(const char *name, void (*scenario)(void), int driver, int d
         }
         memcpy(wire_mac[i], cfg.mac, 6);
         wire_grant[i] = cfg;
+        memset(&wire_snoop[i], 0, sizeof wire_snoop[i]);
         pids[i] = 0;
     }
     sh->drop_percent = drop_percent;
@@ -1116,6 +1121,10 @@ static void unit_tests(void)
     ok = net_config_parse("mac=02:00:00:00:00:01 ip=dhcp", 64, &c, &at) == NET_CONFIG_OK && c.dhcp &&
          c.tcp_ports.count == 0;
     check(ok, "config/parses-dhcp");
+    ok = net_config_parse("mac=02:00:00:00:00:01 ip=dhcp queue=64", 64, &c, &at) == NET_CONFIG_OK &&
+         c.queue_capacity == 64 &&
+         net_config_parse("mac=02:00:00:00:00:01 ip=dhcp", 64, &c, &at) == NET_CONFIG_OK && c.queue_capacity == 0;
+    check(ok, "config/parses-queue-capacity");
     const char *bad[] = {
         "mac=01:00:00:00:00:01 ip=dhcp",           /* multicast MAC */
         "mac=02:00:00:00:00:01 ip=10.0.0.256",     /* octet */
@@ -1129,6 +1138,10 @@ static void unit_tests(void)
         "ip=dhcp",                                 /* no mac */
         "mac=02:00:00:00:00:01 ip=dhcpx",
         "mac=02:00:00:00:00:01 ip=dhcp dns=1.2.3.4 dns=1.2.3.5 dns=1.2.3.6",
+        "mac=02:00:00:00:00:01 ip=dhcp queue=48",    /* not a power of two */
+        "mac=02:00:00:00:00:01 ip=dhcp queue=1",     /* too small */
+        "mac=02:00:00:00:00:01 ip=dhcp queue=8192",  /* too large */
+        "mac=02:00:00:00:00:01 ip=dhcp queue=",
     };
     ok = true;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1159,6 +1172,26 @@ static void unit_tests(void)
     f[11] ^= 1;
     bool shortf = net_filter_tx(&g, f, 30) != NET_FILTER_PASS;
     check(pass && port && srcip && srcmac && shortf, "filter/tx-grant-enforced");
+
+    /* ip=dhcp: nothing but DHCP from 0.0.0.0 (and ARP probes) until the
+     * virtualiser has learned the lease, then the lease like a static one. */
+    net_config_t d;
+    net_config_parse(configs[3], strlen(configs[3]), &d, NULL);
+    len = make_udp(f, fake_mac, DHCP_LEASE_IP, FAKE_IP, 42100, 53, udp, 4);
+    memcpy(f + 6, d.mac, 6);
+    bool before = net_filter_tx(&d, f, len) == NET_FILTER_SRC_IP;
+    size_t dlen = make_udp(f, fake_mac, 0, 0xFFFFFFFF, 68, 67, udp, 4);
+    memcpy(f + 6, d.mac, 6);
+    bool discover = net_filter_tx(&d, f, dlen) == NET_FILTER_PASS;
+    put16(f + 36, 999);
+    bool not_server = net_filter_tx(&d, f, dlen) != NET_FILTER_PASS;
+    len = make_udp(f, fake_mac, DHCP_LEASE_IP, FAKE_IP, 42100, 53, udp, 4);
+    memcpy(f + 6, d.mac, 6);
+    d.ip = DHCP_LEASE_IP;
+    bool after = net_filter_tx(&d, f, len) == NET_FILTER_PASS;
+    put32(f + 26, DHCP_LEASE_IP + 1);
+    bool other = net_filter_tx(&d, f, len) == NET_FILTER_SRC_IP;
+    check(before && discover && not_server && after && other, "filter/dhcp-lease-enforced");
 }
 
 

@@ -397,6 +397,144 @@ static void test_invalid_rejected(void)
     printf("PASS: %s\n", test_name);
 }
 
+/* ---- SIMD (v128) through the embedding API ---- */
+
+typedef struct {
+    wasm_module_t *m;
+    wasm_store_t *s;
+    wasm_instance_t *inst;
+} simd_fixture_t;
+
+static bool simd_setup(simd_fixture_t *f)
+{
+    f->m = load("simd");
+    f->s = wasm_store_new(NULL);
+    f->inst = NULL;
+    return f->m && f->s && wasm_instantiate(f->s, f->m, NULL, NULL, &f->inst) == WASM_OK;
+}
+
+static void simd_teardown(simd_fixture_t *f)
+{
+    wasm_store_free(f->s);
+    wasm_module_free(f->m);
+}
+
+/* Calls export `name`; n values in, nres out, v128 high halves alongside. */
+static wasm_result_t simd_call(simd_fixture_t *f, const char *name, const wasm_value_t *lo, const wasm_value_t *hi,
+                               size_t n, wasm_value_t *rlo, wasm_value_t *rhi, size_t nres)
+{
+    wasm_func_t *fn = wasm_instance_func(f->inst, name);
+    if (!fn)
+        return WASM_ERR_ARGS;
+    return wasm_call_v128(f->s, fn, lo, hi, n, rlo, rhi, nres);
+}
+
+static void test_simd_lanes_do_not_carry(void)
+{
+    const char *test_name = "wasm-unit/simd_i32x4_add_lanes_wrap_without_carry";
+    simd_fixture_t f;
+    /* Lanes (low to high): 0xffffffff, 1, 0x80000000, 7 plus 1, 2, 0x80000000, 0xfffffff9. */
+    wasm_value_t lo[2] = {0x00000001ffffffffull, 0x0000000200000001ull};
+    wasm_value_t hi[2] = {0x0000000780000000ull, 0xfffffff980000000ull};
+    wasm_value_t rlo = 0, rhi = 0;
+    bool ok = simd_setup(&f) && simd_call(&f, "add", lo, hi, 2, &rlo, &rhi, 1) == WASM_OK;
+    simd_teardown(&f);
+    CHECK(ok);
+    CHECK(rlo == 0x0000000300000000ull);
+    CHECK(rhi == 0x0000000000000000ull);
+    printf("PASS: %s\n", test_name);
+}
+
+static void test_simd_locals_start_zero(void)
+{
+    const char *test_name = "wasm-unit/simd_v128_local_starts_zero_after_dirty_call";
+    simd_fixture_t f;
+    wasm_value_t lo = 0x1111111111111111ull, hi = 0x2222222222222222ull, rlo = 1, rhi = 1;
+    bool ok = simd_setup(&f) && simd_call(&f, "dirty", &lo, &hi, 1, &rlo, &rhi, 1) == WASM_OK;
+    bool dirty_ok = rlo == lo && rhi == hi;
+    ok = ok && simd_call(&f, "fresh", NULL, NULL, 0, &rlo, &rhi, 1) == WASM_OK;
+    simd_teardown(&f);
+    CHECK(ok);
+    CHECK(dirty_ok);
+    CHECK(rlo == 0 && rhi == 0);
+    printf("PASS: %s\n", test_name);
+}
+
+static void test_simd_survives_calls_and_globals(void)
+{
+    const char *test_name = "wasm-unit/simd_v128_survives_calls_and_global_round_trip";
+    simd_fixture_t f;
+    wasm_value_t lo[2] = {0xaaaaaaaabbbbbbbbull, 41}, hi[2] = {0xccccccccddddddddull, 0};
+    wasm_value_t rlo[2] = {0, 0}, rhi[2] = {0, 0};
+    bool ok = simd_setup(&f) && simd_call(&f, "keep", lo, hi, 2, rlo, rhi, 2) == WASM_OK;
+    bool keep_ok = rlo[0] == lo[0] && rhi[0] == hi[0] && rlo[1] == 42;
+    /* The global starts as i32x4 1 2 3 4; swapping twice gives back what was stored. */
+    ok = ok && simd_call(&f, "gswap", lo, hi, 1, rlo, rhi, 1) == WASM_OK;
+    bool first_ok = rlo[0] == 0x0000000200000001ull && rhi[0] == 0x0000000400000003ull;
+    ok = ok && simd_call(&f, "gswap", rlo, rhi, 1, rlo, rhi, 1) == WASM_OK;
+    simd_teardown(&f);
+    CHECK(ok);
+    CHECK(keep_ok);
+    CHECK(first_ok);
+    CHECK(rlo[0] == lo[0] && rhi[0] == hi[0]);
+    printf("PASS: %s\n", test_name);
+}
+
+static void test_simd_store_bounds(void)
+{
+    const char *test_name = "wasm-unit/simd_v128_store_past_end_traps_and_writes_nothing";
+    simd_fixture_t f;
+    wasm_value_t lo[2] = {65536 - 16, 0x0706050403020100ull}, hi[2] = {0, 0x0f0e0d0c0b0a0908ull};
+    uint8_t got[16], before[16], after[16];
+    bool ok = simd_setup(&f) && simd_call(&f, "store", lo, hi, 2, NULL, NULL, 0) == WASM_OK;
+    wasm_memory_t *mem = ok ? wasm_instance_memory(f.inst) : NULL;
+    ok = ok && mem && wasm_memory_read(mem, 65536 - 16, got, 16) && wasm_memory_read(mem, 65536 - 16, before, 16);
+    lo[0] = 65536 - 15;
+    wasm_result_t r = ok ? simd_call(&f, "store", lo, hi, 2, NULL, NULL, 0) : WASM_OK;
+    ok = ok && wasm_memory_read(mem, 65536 - 16, after, 16);
+    simd_teardown(&f);
+    CHECK(ok);
+    for (int i = 0; i < 16; i++)
+        CHECK(got[i] == i);
+    CHECK(r == WASM_TRAP_MEMORY_OOB);
+    CHECK(memcmp(before, after, 16) == 0);
+    printf("PASS: %s\n", test_name);
+}
+
+static void test_simd_select_and_dot(void)
+{
+    const char *test_name = "wasm-unit/simd_select_moves_both_halves_and_dot_wraps";
+    simd_fixture_t f;
+    wasm_value_t lo[3] = {1, 2, 0}, hi[3] = {3, 4, 0}, rlo = 0, rhi = 0;
+    bool ok = simd_setup(&f) && simd_call(&f, "sel", lo, hi, 3, &rlo, &rhi, 1) == WASM_OK;
+    bool sel_ok = rlo == 2 && rhi == 4;
+    /* i16 lanes all -32768: each i32 lane is 2 * 2^30 = 2^31, which wraps to 0x80000000. */
+    wasm_value_t d[2] = {0x8000800080008000ull, 0x8000800080008000ull};
+    ok = ok && simd_call(&f, "dot", d, d, 2, &rlo, &rhi, 1) == WASM_OK;
+    simd_teardown(&f);
+    CHECK(ok);
+    CHECK(sel_ok);
+    CHECK(rlo == 0x8000000080000000ull && rhi == 0x8000000080000000ull);
+    printf("PASS: %s\n", test_name);
+}
+
+static void test_simd_lane_index_checked(void)
+{
+    const char *test_name = "wasm-unit/simd_lane_index_out_of_range_is_invalid";
+    /* (func (param v128) (result i32) (i32x4.extract_lane N (local.get 0))), N = 4 then 3. */
+    uint8_t mod[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01,
+                     0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0xfd, 0x1b, 0x04, 0x0b};
+    wasm_module_t *m = NULL;
+    const char *err = NULL;
+    wasm_result_t bad = wasm_module_load(mod, sizeof mod, &m, &err);
+    mod[sizeof mod - 2] = 3;
+    wasm_result_t good = wasm_module_load(mod, sizeof mod, &m, &err);
+    wasm_module_free(m);
+    CHECK(bad == WASM_ERR_INVALID);
+    CHECK(good == WASM_OK);
+    printf("PASS: %s\n", test_name);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -418,5 +556,11 @@ int main(int argc, char **argv)
     test_traps_are_values();
     test_truncated_modules_rejected();
     test_invalid_rejected();
+    test_simd_lanes_do_not_carry();
+    test_simd_locals_start_zero();
+    test_simd_survives_calls_and_globals();
+    test_simd_store_bounds();
+    test_simd_select_and_dot();
+    test_simd_lane_index_checked();
     return failures ? 1 : 0;
 }

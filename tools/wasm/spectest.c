@@ -232,12 +232,65 @@ static bool parse_u64(const char *s, uint64_t *v)
     return *end == '\0';
 }
 
-/* A JSON value to a wasm value; false if unsupported (v128). */
-static bool parse_value(const json_node_t *v, wasm_value_t *out)
+/* A v128's lane width in bits from its JSON "lane_type", or 0. */
+static unsigned lane_bits(const json_node_t *v)
+{
+    const char *lt = json_str(v, "lane_type");
+    if (!lt)
+        return 0;
+    if (strcmp(lt, "i8") == 0)
+        return 8;
+    if (strcmp(lt, "i16") == 0)
+        return 16;
+    if (strcmp(lt, "i32") == 0 || strcmp(lt, "f32") == 0)
+        return 32;
+    if (strcmp(lt, "i64") == 0 || strcmp(lt, "f64") == 0)
+        return 64;
+    return 0;
+}
+
+/* Puts lane i (of `bits` bits) into the 128-bit value lo:hi, little-endian. */
+static void set_lane(uint64_t *lo, uint64_t *hi, unsigned bits, unsigned i, uint64_t lane)
+{
+    unsigned at = bits * i;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t *half = at < 64 ? lo : hi;
+    *half |= (lane & mask) << (at % 64);
+}
+
+static uint64_t get_lane(uint64_t lo, uint64_t hi, unsigned bits, unsigned i)
+{
+    unsigned at = bits * i;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    return ((at < 64 ? lo : hi) >> (at % 64)) & mask;
+}
+
+/* A v128 from its JSON lanes: exactly 128 / lane-width decimal lanes. */
+static bool parse_v128(const json_node_t *v, wasm_value_t *lo, wasm_value_t *hi)
+{
+    unsigned bits = lane_bits(v), n = 0;
+    const json_node_t *lanes = json_get(v, "value");
+    *lo = *hi = 0;
+    if (!bits || !lanes || lanes->kind != JSON_ARRAY)
+        return false;
+    for (const json_node_t *l = lanes->child; l; l = l->next, n++) {
+        uint64_t x;
+        if (n >= 128 / bits || l->kind != JSON_STRING || !parse_u64(l->str, &x))
+            return false;
+        set_lane(lo, hi, bits, n, x);
+    }
+    return n == 128 / bits;
+}
+
+/* A JSON value to a wasm value; a v128's high half goes to *out_hi. */
+static bool parse_value(const json_node_t *v, wasm_value_t *out, wasm_value_t *out_hi)
 {
     const char *type = json_str(v, "type"), *val = json_str(v, "value");
+    *out_hi = 0;
     if (!type)
         return false;
+    if (strcmp(type, "v128") == 0)
+        return parse_v128(v, out, out_hi);
     if (strcmp(type, "externref") == 0 || strcmp(type, "funcref") == 0) {
         uint64_t n;
         if (!val || strcmp(val, "null") == 0) {
@@ -255,28 +308,62 @@ static bool parse_value(const json_node_t *v, wasm_value_t *out)
     return parse_u64(val, out);
 }
 
-static bool value_matches(const json_node_t *want, wasm_value_t got)
+/* NaN patterns: "nan:canonical" or "nan:arithmetic". */
+static bool f32_nan_matches(const char *val, uint32_t b)
+{
+    if ((b & 0x7f800000u) != 0x7f800000u || (b & 0x7fffffu) == 0)
+        return false;
+    return strcmp(val, "nan:canonical") == 0 ? (b & 0x7fffffu) == 0x400000u : (b & 0x400000u) != 0;
+}
+
+static bool f64_nan_matches(const char *val, uint64_t b)
+{
+    const uint64_t exp = 0x7ff0000000000000ull, frac = 0xfffffffffffffull, quiet = 0x8000000000000ull;
+    if ((b & exp) != exp || (b & frac) == 0)
+        return false;
+    return strcmp(val, "nan:canonical") == 0 ? (b & frac) == quiet : (b & quiet) != 0;
+}
+
+/* Every lane equal, or (float lanes) matching its NaN pattern. */
+static bool v128_matches(const json_node_t *want, wasm_value_t got, wasm_value_t got_hi)
+{
+    unsigned bits = lane_bits(want), n = 0;
+    const char *lt = json_str(want, "lane_type");
+    const json_node_t *lanes = json_get(want, "value");
+    if (!bits || !lanes || lanes->kind != JSON_ARRAY)
+        return false;
+    for (const json_node_t *l = lanes->child; l; l = l->next, n++) {
+        if (n >= 128 / bits || l->kind != JSON_STRING)
+            return false;
+        uint64_t have = get_lane(got, got_hi, bits, n), x;
+        if (strncmp(l->str, "nan:", 4) == 0) {
+            bool ok = lt[0] == 'f' && (bits == 32 ? f32_nan_matches(l->str, (uint32_t)have)
+                                                  : f64_nan_matches(l->str, have));
+            if (!ok)
+                return false;
+            continue;
+        }
+        if (!parse_u64(l->str, &x) || have != (x & get_lane(~0ull, ~0ull, bits, 0)))
+            return false;
+    }
+    return n == 128 / bits;
+}
+
+static bool value_matches(const json_node_t *want, wasm_value_t got, wasm_value_t got_hi)
 {
     const char *type = json_str(want, "type"), *val = json_str(want, "value");
     if (!type)
         return false;
-    if (strcmp(type, "f32") == 0 && val && strncmp(val, "nan:", 4) == 0) {
-        uint32_t b = (uint32_t)got;
-        if ((b & 0x7f800000u) != 0x7f800000u || (b & 0x7fffffu) == 0)
-            return false;
-        return strcmp(val, "nan:canonical") == 0 ? (b & 0x7fffffu) == 0x400000u : (b & 0x400000u) != 0;
-    }
-    if (strcmp(type, "f64") == 0 && val && strncmp(val, "nan:", 4) == 0) {
-        uint64_t b = got;
-        const uint64_t exp = 0x7ff0000000000000ull, frac = 0xfffffffffffffull, quiet = 0x8000000000000ull;
-        if ((b & exp) != exp || (b & frac) == 0)
-            return false;
-        return strcmp(val, "nan:canonical") == 0 ? (b & frac) == quiet : (b & quiet) != 0;
-    }
+    if (strcmp(type, "v128") == 0)
+        return v128_matches(want, got, got_hi);
+    if (strcmp(type, "f32") == 0 && val && strncmp(val, "nan:", 4) == 0)
+        return f32_nan_matches(val, (uint32_t)got);
+    if (strcmp(type, "f64") == 0 && val && strncmp(val, "nan:", 4) == 0)
+        return f64_nan_matches(val, got);
     if (strcmp(type, "funcref") == 0 && !val)
         return got != WASM_REF_NULL;
-    wasm_value_t w;
-    if (!parse_value(want, &w))
+    wasm_value_t w, w_hi;
+    if (!parse_value(want, &w, &w_hi))
         return false;
     if (strcmp(type, "i32") == 0 || strcmp(type, "f32") == 0)
         return (uint32_t)w == (uint32_t)got;
@@ -294,8 +381,8 @@ static wasm_instance_t *find_instance(runner_t *r, const char *name)
 }
 
 /* Runs an action; results in out[0..*n). */
-static wasm_result_t run_action(runner_t *r, const json_node_t *action, wasm_value_t *out, size_t *n,
-                                const char **why)
+static wasm_result_t run_action(runner_t *r, const json_node_t *action, wasm_value_t *out, wasm_value_t *out_hi,
+                                size_t *n, const char **why)
 {
     const char *type = json_str(action, "type"), *field = json_str(action, "field");
     const json_node_t *field_node = json_get(action, "field");
@@ -316,6 +403,7 @@ static wasm_result_t run_action(runner_t *r, const json_node_t *action, wasm_val
             return WASM_ERR_ARGS;
         }
         out[0] = wasm_global_get(e.u.global);
+        out_hi[0] = wasm_global_get_hi(e.u.global);
         *n = 1;
         return WASM_OK;
     }
@@ -323,11 +411,11 @@ static wasm_result_t run_action(runner_t *r, const json_node_t *action, wasm_val
         *why = "not a function";
         return WASM_ERR_ARGS;
     }
-    wasm_value_t args[MAX_VALUES];
+    wasm_value_t args[MAX_VALUES], args_hi[MAX_VALUES];
     size_t nargs = 0;
     const json_node_t *a = json_get(action, "args");
     for (const json_node_t *v = a ? a->child : NULL; v; v = v->next) {
-        if (nargs >= MAX_VALUES || !parse_value(v, &args[nargs])) {
+        if (nargs >= MAX_VALUES || !parse_value(v, &args[nargs], &args_hi[nargs])) {
             *why = "unsupported argument";
             return WASM_ERR_ARGS;
         }
@@ -338,7 +426,7 @@ static wasm_result_t run_action(runner_t *r, const json_node_t *action, wasm_val
         *why = "too many results";
         return WASM_ERR_ARGS;
     }
-    wasm_result_t res = wasm_call(r->store, e.u.func, args, nargs, out, nres);
+    wasm_result_t res = wasm_call_v128(r->store, e.u.func, args, args_hi, nargs, out, out_hi, nres);
     *why = wasm_result_str(res);
     if (res == WASM_OK)
         *n = nres;
@@ -360,7 +448,7 @@ static void run_command(runner_t *r, const json_node_t *cmd)
     const char *err = NULL;
     wasm_module_t *m;
     wasm_instance_t *inst;
-    wasm_value_t results[MAX_VALUES];
+    wasm_value_t results[MAX_VALUES], results_hi[MAX_VALUES];
     size_t n;
     if (!type) {
         fail_cmd(r, cmd, "command without a type%s", NULL);
@@ -394,7 +482,7 @@ static void run_command(runner_t *r, const json_node_t *cmd)
         r->passed++;
     } else if (strcmp(type, "assert_return") == 0 || strcmp(type, "action") == 0) {
         const char *why;
-        wasm_result_t res = run_action(r, json_get(cmd, "action"), results, &n, &why);
+        wasm_result_t res = run_action(r, json_get(cmd, "action"), results, results_hi, &n, &why);
         if (res != WASM_OK) {
             fail_cmd(r, cmd, "action failed: %s", why);
             return;
@@ -402,7 +490,7 @@ static void run_command(runner_t *r, const json_node_t *cmd)
         const json_node_t *exp = json_get(cmd, "expected");
         size_t i = 0;
         for (const json_node_t *v = exp ? exp->child : NULL; v; v = v->next, i++) {
-            if (i >= n || !value_matches(v, results[i])) {
+            if (i >= n || !value_matches(v, results[i], results_hi[i])) {
                 char buf[64];
                 snprintf(buf, sizeof buf, "result %zu = 0x%" PRIx64, i, i < n ? results[i] : 0);
                 fail_cmd(r, cmd, "wrong %s", buf);
@@ -418,7 +506,7 @@ static void run_command(runner_t *r, const json_node_t *cmd)
         const char *why;
         wasm_result_t res;
         if (json_get(cmd, "action")) {
-            res = run_action(r, json_get(cmd, "action"), results, &n, &why);
+            res = run_action(r, json_get(cmd, "action"), results, results_hi, &n, &why);
         } else {
             const char *file = json_str(cmd, "filename");
             res = file ? load_module(r, file, &m, &why) : WASM_ERR_ARGS;
