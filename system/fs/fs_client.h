@@ -9,7 +9,7 @@
  * one notification normally gets the whole batch served before the client
  * runs again; a client still only spins, never blocks, while it waits.
  *
- * The synchronous helpers (fs_client_open, _read, ...) put the path at the
+ * The synchronous helpers (fs_client_open, _pread, ...) put the path at the
  * start of the data region and file data at FS_CLIENT_DATA_OFF, so the data
  * region must be larger than that; callers that lay the region out
  * themselves use fs_client_submit / fs_client_wait directly.

@@ -5,7 +5,8 @@
 #   test-exthost-unit   arena, configuration parser, filesystem client, reloading
 #                       (ext_host over lib/wasm over the arena) and loading from a
 #                       directory (over the real fs server), under ASan/UBSan
-#   test-exthost-fuzz   short libFuzzer runs of fuzz_ext_config and fuzz_spectest_json
+#   test-exthost-fuzz   short libFuzzer runs of fuzz_ext_config, fuzz_spectest_json and
+#                       fuzz_fs_client (the client library facing a hostile fs PD)
 #   test-wasm-extfs     QEMU: blk driver + blk_virt + fs PD + extension host + client
 #   fuzz-exthost        (make fuzz) five minutes of each fuzzer
 EXTFS_COMMA := ,
@@ -49,20 +50,23 @@ test-exthost-unit: $(EXTFS_ARENA_TEST) $(EXTFS_CONFIG_TEST) $(EXTFS_CLIENT_TEST)
 	@$(EXTFS_LOADER_TEST) $(EXTHOST_BUILD)
 TEST_SUITES += test-exthost-unit
 
-# libFuzzer: the configuration parser (seeds in tests/wasm/exthost/corpus-config)
+# libFuzzer: the configuration parser (seeds in tests/wasm/exthost/corpus-config),
+# the filesystem client facing a hostile server (tests/wasm/exthost/corpus-fs-client)
 # and the spec-test JSON reader (seeds: tests/wasm/fuzz/corpus-json and the
 # smaller command lists wast2json made from the test suite).
 EXTFS_FUZZ_DIR := $(BUILD)/fuzz/exthost
-EXTFS_FUZZERS := fuzz_ext_config fuzz_spectest_json
+EXTFS_FUZZERS := fuzz_ext_config fuzz_spectest_json fuzz_fs_client
 EXTFS_FUZZ_SRCS_fuzz_ext_config := tests/wasm/exthost/fuzz_ext_config.c service/extension_host/ext_config.c
 EXTFS_FUZZ_SRCS_fuzz_spectest_json := tests/wasm/fuzz/fuzz_spectest_json.c tools/wasm/json.c
+EXTFS_FUZZ_SRCS_fuzz_fs_client := tests/wasm/exthost/fuzz_fs_client.c system/fs/fs_client.c
+EXTFS_FUZZ_SEEDS_fuzz_fs_client := tests/wasm/exthost/corpus-fs-client
 EXTFS_FUZZ_SEEDS_fuzz_ext_config := tests/wasm/exthost/corpus-config
 EXTFS_FUZZ_SEEDS_fuzz_spectest_json := tests/wasm/fuzz/corpus-json
 EXTFS_FUZZ_SECONDS ?= 10
 EXTFS_FUZZ_LONG_SECONDS ?= 300
 
 define extfs_fuzzer
-$(EXTFS_FUZZ_DIR)/$(1): $(EXTFS_FUZZ_SRCS_$(1)) $$(wildcard service/extension_host/*.h tools/wasm/*.h)
+$(EXTFS_FUZZ_DIR)/$(1): $(EXTFS_FUZZ_SRCS_$(1)) $$(wildcard service/extension_host/*.h tools/wasm/*.h system/fs/*.h)
 	@mkdir -p $$(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(TOP) $(EXTFS_FUZZ_SRCS_$(1)) -o $$@
 endef
