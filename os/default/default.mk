@@ -34,7 +34,7 @@ $(eval $(call pd_linked,$(DEFAULT_OS_DIR)/net_virt.elf,system/virt/net_virt_pd.c
 # region both map), one channel for both queues, the timer on channel 2,
 # traffic reported on channel 3.
 DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3 \
-	-DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
+	-DECHO_RING_CAPACITY=256 -DECHO_DATA_SIZE=0x80000 -DECHO_QUEUE_SIZE=0x4000
 $(eval $(call pd_linked,$(DEFAULT_OS_DIR)/echo.elf,\
 	service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c,\
 	$(DEFAULT_OS_ECHO_CFLAGS),$(PD_NET_LIB),third_party/lwip/.fetched))

@@ -40,7 +40,9 @@
 #ifndef ECHO_DATA_SIZE
 #define ECHO_DATA_SIZE 0x40000
 #endif
+#ifndef ECHO_QUEUE_SIZE
 #define ECHO_QUEUE_SIZE 0x2000
+#endif
 #define ECHO_CONFIG_SIZE 0x1000
 
 /* Patched by the builder (setvar_vaddr), so kept in .data, in the ELF file. */

@@ -73,14 +73,15 @@ int net_stack_udp_port_allowed(unsigned port);
  *
  * The receive window is what one connection may have in flight towards us,
  * and it all lands in this PD's receive queue from the virtualiser, which
- * holds `queue=` frames (64 in every composition here) and drops what does
+ * holds `queue=` frames (64 to 256 in the compositions here) and drops what does
  * not fit while this PD waits for the CPU. A window larger than the queue
  * turns every burst into losses (with 128 KiB, about 90 segments, the host
  * retransmitted hundreds of segments per connection and throughput towards
  * the guest fell tenfold: docs/bench-net.md), so one window is 40 segments,
- * room in a 64-frame queue for it and for other traffic. Several connections
- * together can still overrun the queue; SACK lets the sender repair many
- * holes per round trip instead of one. */
+ * room in the smallest (64-frame) queue for it and for other traffic.
+ * Several connections together can still overrun a queue (a busy service
+ * wants a deeper one: the default echo's holds 256); SACK lets the sender
+ * repair many holes per round trip instead of one. */
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
