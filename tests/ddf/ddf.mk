@@ -21,12 +21,12 @@ $(DDF_CORPUS)/partition/.stamp: tests/ddf/mkdisk.py
 # The ring stress test runs under ThreadSanitizer instead.
 DDF_TSAN_BUILD := $(BUILD)/host-tsan
 DDF_STRESS := $(DDF_TSAN_BUILD)/tests/ddf/ring_stress
-$(DDF_STRESS): tests/ddf/ring_stress.c ddf/ring.h ddf/blk.h tests/ddf/ddf_test.h
+$(DDF_STRESS): tests/ddf/ring_stress.c ddf/ring.h ddf/blk.h tests/ddf/ddf_test.h tests/ddf/stress.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Wno-tsan -fsanitize=thread -O1 $(HOST_CPPFLAGS) $< -o $@ -lpthread
 # The same for the network queue (ddf/net.h): client transmit to virtualiser.
 DDF_NET_STRESS := $(DDF_TSAN_BUILD)/tests/ddf/net_queue_stress
-$(DDF_NET_STRESS): tests/ddf/net_queue_stress.c ddf/ring.h ddf/net.h tests/ddf/ddf_test.h
+$(DDF_NET_STRESS): tests/ddf/net_queue_stress.c ddf/ring.h ddf/net.h tests/ddf/ddf_test.h tests/ddf/stress.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Wno-tsan -fsanitize=thread -O1 $(HOST_CPPFLAGS) $< -o $@ -lpthread
 

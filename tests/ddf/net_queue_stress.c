@@ -9,14 +9,13 @@
  * so both directions of the rule are exercised; a lost wake-up shows as a
  * timed-out wait and fails the test.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "ddf/net.h"
 #include "tests/ddf/ddf_test.h"
+#include "tests/ddf/stress.h"
 
 #define QS_CAPACITY 8u
 #define QS_BUFFERS 4u
@@ -26,19 +25,6 @@ static sem_t to_virt, to_client;
 static uint32_t qs_total;
 static int qs_error;
 static uint64_t qs_notifications;
-
-static bool wait_notified(sem_t *s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 10;
-    while (sem_timedwait(s, &ts) != 0) {
-        if (errno != EINTR) {
-            return false;
-        }
-    }
-    return true;
-}
 
 static uint16_t len_of(uint32_t seq)
 {

@@ -6,14 +6,13 @@
  * notification) only as the signalling rule allows; a lost wake-up shows as
  * a timed-out wait and fails the test.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "ddf/blk.h"
 #include "tests/ddf/ddf_test.h"
+#include "tests/ddf/stress.h"
 
 #define STRESS_CAPACITY 16u
 
@@ -21,19 +20,6 @@ static _Alignas(64) uint8_t stress_region[8192];
 static sem_t to_consumer, to_producer;
 static uint32_t total;
 static int stress_error; /* first failure, written by either thread before it stops */
-
-static bool wait_notified(sem_t *s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 10;
-    while (sem_timedwait(s, &ts) != 0) {
-        if (errno != EINTR) {
-            return false;
-        }
-    }
-    return true;
-}
 
 static void *producer_main(void *arg)
 {
