@@ -65,40 +65,12 @@ def tool(substrate, *args):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
-def boot_and_kill(image, disk, log, kill_after, limit):
-    """Boots; kills QEMU kill_after seconds after the first FSYNCED line (or at limit)."""
-    if os.path.exists(log):
-        os.unlink(log)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
-           "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
-           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
-           "-device", "virtio-blk-pci,drive=d0,addr=3"]
-    q = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    start = time.time()
-    first = None
-    while time.time() - start < limit and q.poll() is None:
-        time.sleep(0.1)
-        if first is None:
-            try:
-                with open(log, errors="replace") as f:
-                    if "FSYNCED" in f.read():
-                        first = time.time()
-            except OSError:
-                pass
-        elif time.time() - first >= kill_after:
-            break
-    q.kill()  # SIGKILL: no chance to flush anything
-    q.wait()
-    with open(log, errors="replace") as f:
-        return f.read(), first is not None
-
-
 BAD_CONFIG_LINE = "fs: config line 6: root must be normalised (no '.' or '..' component); serving no one"
 
 
 def boot_until(image, disk, log, marker, linger, limit):
-    """Boots; kills QEMU linger seconds after marker appears on the console (or at limit)."""
+    """Boots; kills QEMU linger seconds after marker appears on the console (or at
+    limit). Returns the console text and whether the marker appeared."""
     if os.path.exists(log):
         os.unlink(log)
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
@@ -120,16 +92,16 @@ def boot_until(image, disk, log, marker, linger, limit):
                 pass
         elif time.time() - seen >= linger:
             break
-    q.kill()
+    q.kill()  # SIGKILL: no chance to flush anything
     q.wait()
     with open(log, errors="replace") as f:
-        return f.read()
+        return f.read(), seen is not None
 
 
 def check_bad_config(image, substrate, disk, work):
     with open(disk, "rb") as f:
         before = f.read()
-    text = boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
+    text, _ = boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
     lines = [ln.rstrip("\r") for ln in text.splitlines()]
     report("badcfg/names-the-line-and-fault", BAD_CONFIG_LINE in lines,
            f"want {BAD_CONFIG_LINE!r}; console ends {text[-300:]!r}")
@@ -221,8 +193,8 @@ def main():
         check_bad_config(args.bad_config_image, args.substrate, disk, args.work)
     for run in range(1, args.runs + 1):
         kill_after = rng.uniform(1.5, 7.0)
-        text, progressed = boot_and_kill(args.image, disk, os.path.join(args.work, f"run{run}.log"),
-                                         kill_after, 150)
+        text, progressed = boot_until(args.image, disk, os.path.join(args.work, f"run{run}.log"),
+                                      "FSYNCED", kill_after, 150)
         print(f"fs-qemu: run {run}: killed {kill_after:.1f}s after the first fsync")
         report(f"run{run}/boots-mounts-and-writes", progressed and "fs: mounted" in text, text[-300:])
         check_run(args.substrate, disk, text, run)
