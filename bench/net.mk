@@ -21,7 +21,7 @@ NET_BENCH_LINUX_DIR := $(NET_BENCH_DIR)/linux
 # os/default's driver PDs by path rather than naming their rules.
 $(eval $(call pd_linked,$(NET_BENCH_DIR)/echo.elf,\
 	service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c bench/net/echo_bench.c,\
-	-DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_RING_CAPACITY=256 -DECHO_DATA_SIZE=0x80000 -DECHO_QUEUE_SIZE=0x4000 -DECHO_BENCH_PORTS,\
+	-DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_BENCH_PORTS,\
 	$(PD_NET_LIB),third_party/lwip/.fetched))
 $(NET_BENCH_DIR)/timer.elf $(NET_BENCH_DIR)/virtio_net.elf $(NET_BENCH_DIR)/net_virt.elf: \
 		$(NET_BENCH_DIR)/%.elf: $(BUILD)/os/default/%.elf

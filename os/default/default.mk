@@ -33,8 +33,7 @@ $(eval $(call pd_linked,$(DEFAULT_OS_DIR)/net_virt.elf,system/virt/net_virt_pd.c
 # The echo service as client 0 of the virtualiser (its grant, echo.grant, is a
 # region both map), one channel for both queues, the timer on channel 2,
 # traffic reported on channel 3.
-DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3 \
-	-DECHO_RING_CAPACITY=256 -DECHO_DATA_SIZE=0x80000 -DECHO_QUEUE_SIZE=0x4000
+DEFAULT_OS_ECHO_CFLAGS := -DECHO_TX_CHANNEL=0 -DECHO_TIMER_CHANNEL=2 -DECHO_ACTIVITY_CHANNEL=3
 $(eval $(call pd_linked,$(DEFAULT_OS_DIR)/echo.elf,\
 	service/echo/echo_pd.c service/echo/echo.c system/net/net_client_pd.c,\
 	$(DEFAULT_OS_ECHO_CFLAGS),$(PD_NET_LIB),third_party/lwip/.fetched))

@@ -24,7 +24,9 @@
 #endif
 
 /* The layout the system description gives; a composition may override any
- * of these from its build (e.g. one channel for both queues). */
+ * of these from its build (e.g. one channel for both queues). The ring
+ * capacity is the grant's queue= when it has one, and the region sizes are
+ * the description's setvar_size when it gives them. */
 #ifndef ECHO_RX_CHANNEL
 #define ECHO_RX_CHANNEL 0
 #endif
@@ -45,12 +47,23 @@
 #endif
 #define ECHO_CONFIG_SIZE 0x1000
 
-/* Patched by the builder (setvar_vaddr), so kept in .data, in the ELF file. */
+/* Patched by the builder (setvar_vaddr, setvar_size), so kept in .data, in
+ * the ELF file. A size the description does not give stays 0 and the
+ * compiled-in size above stands. */
 uintptr_t net_rx_queue __attribute__((section(".data")));
 uintptr_t net_rx_data __attribute__((section(".data")));
 uintptr_t net_tx_queue __attribute__((section(".data")));
 uintptr_t net_tx_data __attribute__((section(".data")));
 uintptr_t net_config __attribute__((section(".data")));
+uint64_t net_rx_queue_size __attribute__((section(".data")));
+uint64_t net_rx_data_size __attribute__((section(".data")));
+uint64_t net_tx_queue_size __attribute__((section(".data")));
+uint64_t net_tx_data_size __attribute__((section(".data")));
+
+static size_t size_or(uint64_t given, size_t fallback)
+{
+    return given != 0 ? (size_t)given : fallback;
+}
 
 static const char echo_default_config[] = NET_PD_GRANT;
 
@@ -64,8 +77,10 @@ void init(void)
         .has_tick = true,
         .tick_channel = ECHO_TICK_CHANNEL,
 #endif
-        .rx = {(void *)net_rx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_rx_data, ECHO_DATA_SIZE},
-        .tx = {(void *)net_tx_queue, ECHO_QUEUE_SIZE, (uint8_t *)net_tx_data, ECHO_DATA_SIZE},
+        .rx = {(void *)net_rx_queue, size_or(net_rx_queue_size, ECHO_QUEUE_SIZE), (uint8_t *)net_rx_data,
+               size_or(net_rx_data_size, ECHO_DATA_SIZE)},
+        .tx = {(void *)net_tx_queue, size_or(net_tx_queue_size, ECHO_QUEUE_SIZE), (uint8_t *)net_tx_data,
+               size_or(net_tx_data_size, ECHO_DATA_SIZE)},
         .capacity = ECHO_RING_CAPACITY,
         .config = net_config != 0 ? (const char *)net_config : echo_default_config,
         .config_len = net_config != 0 ? ECHO_CONFIG_SIZE : sizeof echo_default_config,
