@@ -54,12 +54,68 @@
 #define NET_MAC_LEN 6
 #define NET_ETH_HDR_LEN 14
 #define NET_MIN_FRAME 14u
-#define NET_MAX_FRAME 1514u
+#define NET_MAX_FRAME 1514u       /* a frame without NET_DESC_GSO_TCPV4 */
+#define NET_MAX_GSO_FRAME 65549u  /* Ethernet header + the largest IPv4 packet */
+#define NET_MAX_CHAIN 34u         /* buffers of the largest frame, with room for a data start */
+
+/*
+ * A descriptor names one buffer. On a free ring `offset` is the buffer's
+ * (NET_BUFFER_SIZE aligned) and the rest is zero. On an active ring it names
+ * the bytes of a frame: `len` bytes from `offset`, which may lie inside the
+ * buffer (the driver's receive buffers start with the device's header), but
+ * never past its end (net_desc_bytes_valid).
+ *
+ * Frames of several buffers. A frame longer than one buffer is a chain of
+ * descriptors in consecutive slots of one active ring, every one but the last
+ * with NET_DESC_MORE. Only a GSO frame (NET_DESC_GSO_TCPV4) may be a chain.
+ * The producer publishes a whole chain at once (net_enqueue_chain), so a
+ * consumer never sees part of one; a chain cut short by the ring's end, longer
+ * than NET_MAX_CHAIN, or longer than its frame may be is a broken frame, and
+ * the consumer drops it and gives its buffers back (net_dequeue_frame).
+ *
+ * Offloads. The first descriptor of a frame carries its metadata; the flags
+ * other than MORE, csum_* and gso_size of later descriptors are zero.
+ *   NET_DESC_CSUM_PARTIAL: the TCP or UDP checksum of the frame is not
+ *     computed. The 16-bit field at csum_start + csum_offset (counted from the
+ *     frame's first byte, inside its first buffer) holds the pseudo-header
+ *     sum, and the checksum is the ones' complement sum from csum_start to the
+ *     frame's end. On transmit the server completes it (the device does, or
+ *     the driver in software). On receive it comes from the device for frames
+ *     the host's own stack produced: their data is good, the sum is not done.
+ *   NET_DESC_CSUM_VALID (receive): the device checked the TCP/UDP checksum.
+ *   NET_DESC_GSO_TCPV4: a TCP/IPv4 segment larger than the MTU allows. On
+ *     transmit the device cuts it into segments of gso_size payload bytes (the
+ *     IPv4 total length and TCP checksum of the big frame are then those of
+ *     the whole); on receive the device merged segments into it. Always with
+ *     CSUM_PARTIAL.
+ *
+ * Who may send what: the server of a transmit connection publishes the
+ * offloads it accepts (NET_OFFLOAD_TX_*) in the producer_info word of the
+ * transmit free ring it produces (net_set_tx_offloads); the client of a
+ * receive connection publishes what it accepts on receive (NET_OFFLOAD_RX_*)
+ * in the rx free ring it produces (net_set_rx_offloads). A producer reads
+ * its peer's word once per frame (net_tx_offloads / net_rx_offloads), never
+ * trusts bits it does not know, and sends a frame needing an offload only
+ * when the word offers it. A frame breaking this is dropped.
+ */
+#define NET_DESC_MORE 0x1u
+#define NET_DESC_CSUM_PARTIAL 0x2u
+#define NET_DESC_CSUM_VALID 0x4u
+#define NET_DESC_GSO_TCPV4 0x8u
+#define NET_DESC_KNOWN_FLAGS 0xFu
+
+#define NET_OFFLOAD_TX_CSUM 0x1u  /* transmit server completes CSUM_PARTIAL */
+#define NET_OFFLOAD_TX_TSO4 0x2u  /* transmit server accepts GSO_TCPV4 chains */
+#define NET_OFFLOAD_RX_CSUM 0x4u  /* receive client understands CSUM_PARTIAL / CSUM_VALID */
+#define NET_OFFLOAD_RX_GSO 0x8u   /* receive client accepts GSO_TCPV4 chains */
 
 typedef struct {
-    uint64_t offset;  /* byte offset of the buffer in the owner's data region */
-    uint16_t len;     /* frame length in bytes (0 for an empty buffer) */
-    uint16_t reserved[3];
+    uint64_t offset;      /* byte offset in the owner's data region (see above) */
+    uint16_t len;         /* bytes in this buffer (0 for an empty buffer) */
+    uint16_t flags;       /* NET_DESC_* */
+    uint8_t csum_start;   /* CSUM_PARTIAL: first byte summed, from the frame's start */
+    uint8_t csum_offset;  /* CSUM_PARTIAL: the checksum field, from csum_start */
+    uint16_t gso_size;    /* GSO_TCPV4: TCP payload bytes per segment */
 } net_buff_desc_t;
 
 _Static_assert(sizeof(net_buff_desc_t) == 16, "net_buff_desc_t is 16 bytes");
@@ -105,8 +161,7 @@ static inline ddf_ring_err_t net_enqueue_(ddf_ring_t *r, net_buff_desc_t *slots,
     uint32_t slot;
     ddf_ring_err_t err = ddf_ring_reserve(r, &slot);
     if (err == DDF_RING_OK) {
-        slots[slot].offset = offset;
-        slots[slot].len = len;
+        slots[slot] = (net_buff_desc_t){.offset = offset, .len = len};
         ddf_ring_publish(r);
     }
     return err;
@@ -141,6 +196,78 @@ static inline ddf_ring_err_t net_dequeue_active(net_queue_t *q, net_buff_desc_t 
     return net_dequeue_(&q->active, q->active_slots, out);
 }
 
+/*
+ * Producer of an active ring: publishes the frame d[0..n-1] as one batch, or
+ * nothing (DDF_RING_FULL when the ring lacks n free slots). MORE is set on
+ * every descriptor but the last here, whatever the caller put in the flags.
+ */
+static inline ddf_ring_err_t net_enqueue_chain(net_queue_t *q, const net_buff_desc_t *d, uint32_t n)
+{
+    if (n == 0 || n > NET_MAX_CHAIN) {
+        return DDF_RING_INVALID;
+    }
+    ddf_ring_err_t err = ddf_ring_reserve_n(&q->active, n);
+    if (err != DDF_RING_OK) {
+        return err;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        net_buff_desc_t e = d[i];
+        e.flags = (uint16_t)(i + 1 < n ? e.flags | NET_DESC_MORE : e.flags & ~NET_DESC_MORE);
+        q->active_slots[ddf_ring_slot_ahead(&q->active, i)] = e;
+    }
+    ddf_ring_publish_n(&q->active, n);
+    return DDF_RING_OK;
+}
+
+/*
+ * Consumer of an active ring: takes the next frame, following MORE, into
+ * d[0..NET_MAX_CHAIN-1] (private copies) and sets *n. Returns DDF_RING_OK for
+ * a whole frame, DDF_RING_EMPTY when there is none, and DDF_RING_INVALID for a
+ * broken chain: cut short by the ring's end, or longer than NET_MAX_CHAIN
+ * (then d holds the first NET_MAX_CHAIN and the rest is taken as the next
+ * frame, which starts without its metadata and so fails validation). The
+ * caller drops a broken frame and gives back every buffer in d[0..*n-1].
+ * The descriptors still need the caller's validation.
+ */
+static inline ddf_ring_err_t net_dequeue_frame(net_queue_t *q, net_buff_desc_t d[NET_MAX_CHAIN], uint32_t *n)
+{
+    *n = 0;
+    for (;;) {
+        ddf_ring_err_t err = net_dequeue_(&q->active, q->active_slots, &d[*n]);
+        if (err != DDF_RING_OK) {
+            return *n == 0 ? err : (err == DDF_RING_EMPTY ? DDF_RING_INVALID : err);
+        }
+        bool more = (d[*n].flags & NET_DESC_MORE) != 0;
+        (*n)++;
+        if (!more) {
+            return DDF_RING_OK;
+        }
+        if (*n == NET_MAX_CHAIN) {
+            return DDF_RING_INVALID;
+        }
+    }
+}
+
+/* The offload words (see above). Read once per frame; unknown bits ignored. */
+static inline void net_set_tx_offloads(net_queue_t *tx_server_end, uint32_t offloads)
+{
+    __atomic_store_n(&tx_server_end->free.shared->producer_info, offloads, __ATOMIC_RELAXED);
+}
+static inline uint32_t net_tx_offloads(const net_queue_t *tx_client_end)
+{
+    return __atomic_load_n(&tx_client_end->free.shared->producer_info, __ATOMIC_RELAXED) &
+           (NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+}
+static inline void net_set_rx_offloads(net_queue_t *rx_client_end, uint32_t offloads)
+{
+    __atomic_store_n(&rx_client_end->free.shared->producer_info, offloads, __ATOMIC_RELAXED);
+}
+static inline uint32_t net_rx_offloads(const net_queue_t *rx_server_end)
+{
+    return __atomic_load_n(&rx_server_end->free.shared->producer_info, __ATOMIC_RELAXED) &
+           (NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_GSO);
+}
+
 static inline bool net_free_should_notify(net_queue_t *q) { return ddf_ring_should_notify(&q->free); }
 static inline bool net_active_should_notify(net_queue_t *q) { return ddf_ring_should_notify(&q->active); }
 
@@ -155,6 +282,21 @@ static inline bool net_desc_valid(const net_buff_desc_t *d, uint64_t region_size
 {
     return d->offset % NET_BUFFER_SIZE == 0 && d->offset < region_size &&
            region_size - d->offset >= NET_BUFFER_SIZE && d->len <= NET_BUFFER_SIZE;
+}
+
+/* The buffer holding `d`'s bytes. */
+static inline uint64_t net_desc_buffer(const net_buff_desc_t *d)
+{
+    return d->offset - d->offset % NET_BUFFER_SIZE;
+}
+
+/* True when `d` names `len` bytes inside one buffer of a data region of
+ * `region_size` bytes (the bytes may start inside the buffer). */
+static inline bool net_desc_bytes_valid(const net_buff_desc_t *d, uint64_t region_size)
+{
+    uint64_t buffer = net_desc_buffer(d);
+    return buffer < region_size && region_size - buffer >= NET_BUFFER_SIZE &&
+           d->offset % NET_BUFFER_SIZE + d->len <= NET_BUFFER_SIZE;
 }
 
 #endif

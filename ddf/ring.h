@@ -65,7 +65,8 @@ typedef enum {
 typedef struct {
     uint32_t tail;            /* producer-written */
     uint32_t producer_signal; /* producer-written set, consumer-written clear: "tell me when there is space" */
-    uint8_t pad0[DDF_CACHE_LINE - 2 * sizeof(uint32_t)];
+    uint32_t producer_info;   /* producer-written word the device class defines (ddf/net.h: offloads) */
+    uint8_t pad0[DDF_CACHE_LINE - 3 * sizeof(uint32_t)];
     uint32_t head;            /* consumer-written */
     uint32_t consumer_signal; /* consumer-written set, producer-written clear: "tell me when there is data" */
     uint8_t pad1[DDF_CACHE_LINE - 2 * sizeof(uint32_t)];
@@ -113,6 +114,7 @@ static inline ddf_ring_err_t ddf_ring_attach(ddf_ring_t *r, ddf_ring_shared_t *s
         ddf_ring_store_(&shared->head, 0);
         ddf_ring_store_(&shared->producer_signal, 0);
         ddf_ring_store_(&shared->consumer_signal, 0);
+        ddf_ring_store_(&shared->producer_info, 0);
     }
     r->shared = shared;
     r->capacity = capacity;
@@ -178,6 +180,33 @@ static inline ddf_ring_err_t ddf_ring_reserve(const ddf_ring_t *r, uint32_t *slo
 static inline void ddf_ring_publish(ddf_ring_t *r)
 {
     r->local++;
+    ddf_ring_store_(&r->shared->tail, r->local);
+}
+
+/* Producer: room for `n` entries at once? Then fill slot
+ * ddf_ring_slot_ahead(r, 0..n-1) and make all n visible with one
+ * ddf_ring_publish_n(), so the consumer sees either none or all of them. */
+static inline ddf_ring_err_t ddf_ring_reserve_n(const ddf_ring_t *r, uint32_t n)
+{
+    ddf_ring_err_t err;
+    if (!r->producer) {
+        return DDF_RING_INVALID;
+    }
+    uint32_t used = ddf_ring_count(r, &err);
+    if (err != DDF_RING_OK) {
+        return err;
+    }
+    return n <= r->capacity - used ? DDF_RING_OK : DDF_RING_FULL;
+}
+
+static inline uint32_t ddf_ring_slot_ahead(const ddf_ring_t *r, uint32_t i)
+{
+    return (r->local + i) & (r->capacity - 1);
+}
+
+static inline void ddf_ring_publish_n(ddf_ring_t *r, uint32_t n)
+{
+    r->local += n;
     ddf_ring_store_(&r->shared->tail, r->local);
 }
 

@@ -8,6 +8,7 @@
 
 #include "ddf/blk.h"
 #include "ddf/net.h"
+#include "ddf/net_csum.h"
 #include "ddf/serial.h"
 #include "tests/ddf/ddf_test.h"
 
@@ -206,6 +207,81 @@ static void net_free_and_active_rings(void)
     CHECK(!net_desc_valid(&wrap, 64 * NET_BUFFER_SIZE));
 }
 
+static void net_chains_publish_whole_frames(void)
+{
+    net_queue_t client, server; /* transmit direction: client produces active */
+    CHECK(net_attach(&server, region, sizeof(region), 8, false, true) == DDF_RING_OK);
+    CHECK(net_attach(&client, region, sizeof(region), 8, true, false) == DDF_RING_OK);
+    net_buff_desc_t chain[3] = {
+        {.offset = 0, .len = 2048, .flags = NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL, .csum_start = 34,
+         .csum_offset = 16, .gso_size = 1448},
+        {.offset = 2048, .len = 2048, .flags = 0},
+        {.offset = 4096, .len = 100, .flags = NET_DESC_MORE}, /* MORE on the last is cleared */
+    };
+    CHECK(net_enqueue_chain(&client, chain, 3) == DDF_RING_OK);
+    CHECK(net_enqueue_chain(&client, chain, 6) == DDF_RING_FULL); /* 5 free: all or nothing */
+    CHECK(net_enqueue_chain(&client, chain, 0) == DDF_RING_INVALID);
+    net_buff_desc_t d[NET_MAX_CHAIN];
+    uint32_t n;
+    CHECK(net_dequeue_frame(&server, d, &n) == DDF_RING_OK && n == 3);
+    CHECK(d[0].flags == (NET_DESC_MORE | NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL) && d[0].gso_size == 1448);
+    CHECK(d[1].flags == NET_DESC_MORE && d[2].flags == 0 && d[2].len == 100);
+    CHECK(net_dequeue_frame(&server, d, &n) == DDF_RING_EMPTY && n == 0);
+    /* A producer breaking the rule: a chain the ring's end cuts short. */
+    CHECK(net_enqueue_active(&client, 0, 60) == DDF_RING_OK);
+    client.active_slots[(client.active.local - 1) & 7].flags = NET_DESC_MORE;
+    CHECK(net_dequeue_frame(&server, d, &n) == DDF_RING_INVALID && n == 1 && d[0].offset == 0);
+    /* The offload words travel on the free rings' control blocks. */
+    net_set_tx_offloads(&server, NET_OFFLOAD_TX_CSUM | 0x80000000u);
+    CHECK(net_tx_offloads(&client) == NET_OFFLOAD_TX_CSUM);
+}
+
+static void net_bytes_inside_a_buffer(void)
+{
+    net_buff_desc_t head = {.offset = 2 * NET_BUFFER_SIZE + 12, .len = NET_BUFFER_SIZE - 12};
+    net_buff_desc_t over = {.offset = 2 * NET_BUFFER_SIZE + 12, .len = NET_BUFFER_SIZE - 11};
+    net_buff_desc_t last = {.offset = 63 * NET_BUFFER_SIZE + 100, .len = 1};
+    net_buff_desc_t outside = {.offset = 64 * NET_BUFFER_SIZE + 100, .len = 1};
+    CHECK(net_desc_bytes_valid(&head, 64 * NET_BUFFER_SIZE) && net_desc_buffer(&head) == 2 * NET_BUFFER_SIZE);
+    CHECK(!net_desc_valid(&head, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_bytes_valid(&over, 64 * NET_BUFFER_SIZE));
+    CHECK(net_desc_bytes_valid(&last, 64 * NET_BUFFER_SIZE));
+    CHECK(!net_desc_bytes_valid(&outside, 64 * NET_BUFFER_SIZE));
+}
+
+/* The checksum of a frame in pieces equals the checksum of it in one piece,
+ * wherever the pieces are cut (odd lengths included). */
+static void net_csum_any_cut(void)
+{
+    static uint8_t whole[3001], cut[3001];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof whole; i++) {
+        x = x * 1103515245u + 12345u;
+        whole[i] = (uint8_t)(x >> 16);
+    }
+    whole[40] = 0x12; /* the "pseudo-header sum" in the field at 34 + 6 */
+    whole[41] = 0x34;
+    net_piece_t one = {whole, sizeof whole};
+    memcpy(cut, whole, sizeof whole);
+    CHECK(net_csum_complete(&one, 1, 34, 6));
+    /* The receiver's check: the sum over the completed frame plus the pseudo
+     * header (which the field held) is all ones (RFC 1071). */
+    net_csum_t c = {0x1234, false};
+    net_csum_add(&c, whole + 34, sizeof whole - 34);
+    CHECK(net_csum_fold(c.sum) == 0xFFFF);
+    for (size_t a = 42; a < 60; a++) {
+        for (size_t b = a; b < a + 7; b++) {
+            static uint8_t copy[3001];
+            memcpy(copy, cut, sizeof copy);
+            net_piece_t p[3] = {{copy, a}, {copy + a, b - a}, {copy + b, sizeof copy - b}};
+            CHECK(net_csum_complete(p, 3, 34, 6));
+            CHECK(copy[40] == whole[40] && copy[41] == whole[41]);
+        }
+    }
+    net_piece_t short_first = {cut, 41};
+    CHECK(!net_csum_complete(&short_first, 1, 34, 6) && cut[40] == 0x12);
+}
+
 int main(void)
 {
     RUN("ring/fifo-order-and-wrap", ring_fifo_order_and_wrap);
@@ -217,5 +293,8 @@ int main(void)
     RUN("serial/peek-at-sees-without-taking", serial_peek_at_sees_without_taking);
     RUN("blk/requests-and-responses-round-trip", blk_requests_and_responses_round_trip);
     RUN("net/free-and-active-rings", net_free_and_active_rings);
+    RUN("net/chains-publish-whole-frames", net_chains_publish_whole_frames);
+    RUN("net/bytes-inside-a-buffer", net_bytes_inside_a_buffer);
+    RUN("net/csum-any-cut", net_csum_any_cut);
     return ddf_test_failures ? 1 : 0;
 }
