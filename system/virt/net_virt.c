@@ -10,10 +10,19 @@
  *   - a client's buffer is touched only between taking its descriptor and
  *     returning it, and only after the descriptor was checked against that
  *     client's region;
+ *   - a client's receive buffers held here (its spares) are at most
+ *     NET_MAX_CHAIN and all checked; each client has at most one transmit
+ *     frame taken and not yet returned (tx_pend), and its buffers go back to
+ *     it as soon as the frame is sent or dropped;
+ *   - a frame is published to a client or the driver whole (one chain) or
+ *     not at all;
+ *   - every byte of a frame's headers that a decision rests on is read from a
+ *     private copy: the DMA copy on transmit (the client cannot reach it);
  *   - nothing here ever waits for a client.
  * Must never: copy more than a checked length, deliver a frame to a client
  * whose MAC it is not addressed to (broadcast and multicast excepted), or
- * send a granted client's frame its grant does not allow.
+ * send a granted client's frame its grant does not allow, nor any frame
+ * needing an offload the driver has not offered.
  */
 #include "system/virt/net_virt.h"
 
@@ -33,6 +42,7 @@ static bool mac_equal(const uint8_t *a, const uint8_t *b)
 }
 
 static bool request_signals(net_virt_t *v);
+static void publish_offloads(net_virt_t *v);
 
 /* Copies a client's grant out of its region once, then parses the copy: the
  * region could change under a parser reading it in place. One byte more than
@@ -133,6 +143,7 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
         }
     }
     /* From the start, clients and driver tell us when they produce. */
+    publish_offloads(v);
     (void)request_signals(v);
     return NET_VIRT_OK;
 }
@@ -193,6 +204,77 @@ net_virt_slots_err_t net_virt_slots_config(const net_virt_slot_t slots[NET_VIRT_
     return NET_VIRT_SLOTS_OK;
 }
 
+/* ------------------------------------------------------------ frames -- */
+
+#define ETH_TYPE_IPV4 0x0800u
+#define IP_PROTO_TCP 6u
+#define IP_PROTO_UDP 17u
+#define IPV4_MIN_HEADER 20u
+#define TCP_MIN_HEADER 20u
+#define TCP_CSUM_OFFSET 16u
+#define UDP_CSUM_OFFSET 6u
+#define TCP_FLAG_RST 0x04u
+#define IPV4_FRAGMENT_BITS 0x3FFFu /* MF and the fragment offset */
+/* A checksum field never lies in the Ethernet or (shortest) IPv4 header. */
+#define CSUM_START_MIN (NET_ETH_HDR_LEN + IPV4_MIN_HEADER)
+
+/* What the virtualiser does with a client's transmit frame it has taken. */
+#define NET_VIRT_TX_IDLE 0   /* none taken */
+#define NET_VIRT_TX_SEND 1   /* checked, waits for DMA buffers and driver ring slots */
+#define NET_VIRT_TX_RETURN 2 /* sent or dropped: its buffers go back to the client */
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The IPv4 header length of an IPv4 frame whose header lies in its first
+ * `len` bytes, else 0. */
+static size_t ipv4_header_len(const uint8_t *f, size_t len)
+{
+    if (len < NET_ETH_HDR_LEN + IPV4_MIN_HEADER || be16(f + 12) != ETH_TYPE_IPV4 || (f[14] >> 4) != 4) {
+        return 0;
+    }
+    size_t ihl = (size_t)(f[14] & 0x0Fu) * 4;
+    return ihl >= IPV4_MIN_HEADER && NET_ETH_HDR_LEN + ihl <= len ? ihl : 0;
+}
+
+/* The bytes of the Ethernet, IPv4 and TCP headers of a TCP/IPv4 frame whose
+ * headers all lie in its first `len` bytes, else 0. */
+static size_t tcp_headers_len(const uint8_t *f, size_t len)
+{
+    size_t ihl = ipv4_header_len(f, len);
+    if (ihl == 0 || f[NET_ETH_HDR_LEN + 9] != IP_PROTO_TCP || NET_ETH_HDR_LEN + ihl + TCP_MIN_HEADER > len) {
+        return 0;
+    }
+    size_t doff = (size_t)(f[NET_ETH_HDR_LEN + ihl + 12] >> 4) * 4;
+    return doff >= TCP_MIN_HEADER && NET_ETH_HDR_LEN + ihl + doff <= len ? NET_ETH_HDR_LEN + ihl + doff : 0;
+}
+
+/* The rules of ddf/net.h that a frame's descriptors alone decide (private
+ * copies d[0..n-1], `total` bytes in all): known flags, a chain only with
+ * GSO, GSO only with CSUM_PARTIAL, a gso_size and at most NET_MAX_GSO_FRAME
+ * bytes, no empty piece after the first, the checksum field in the first
+ * piece and past the Ethernet and IPv4 headers. */
+static bool offload_meta_ok(const net_buff_desc_t *d, uint32_t n, uint32_t total)
+{
+    uint32_t flags = d[0].flags & ~NET_DESC_MORE;
+    bool gso = (flags & NET_DESC_GSO_TCPV4) != 0, partial = (flags & NET_DESC_CSUM_PARTIAL) != 0;
+    if ((flags & ~(uint32_t)NET_DESC_KNOWN_FLAGS) != 0 || (n > 1 && !gso) ||
+        (gso && (!partial || d[0].gso_size == 0 || total > NET_MAX_GSO_FRAME))) {
+        return false;
+    }
+    for (uint32_t j = 1; j < n; j++) {
+        if (d[j].len == 0) {
+            return false;
+        }
+    }
+    return !partial ||
+           (d[0].csum_start >= CSUM_START_MIN && (uint32_t)d[0].csum_start + d[0].csum_offset + 2 <= d[0].len);
+}
+
+/* ----------------------------------------------------------- receive -- */
+
 /* Lends idle receive buffers to the driver while its free ring has room. */
 static void refill_driver_rx(net_virt_t *v)
 {
@@ -207,38 +289,111 @@ static void refill_driver_rx(net_virt_t *v)
     }
 }
 
-/* Copies one frame into a buffer client `i` offered; drops it if there is none. */
-static void deliver(net_virt_t *v, uint32_t i, const uint8_t *frame, uint16_t len)
+/* Makes sure client `c` has offered at least `k` good receive buffers,
+ * taking them from its free ring into its spares. Descriptors naming memory
+ * the client does not have are counted and forgotten. */
+static bool take_rx_spares(net_virt_client_t *c, uint32_t k)
+{
+    while (c->rx_spare_count < k) {
+        net_buff_desc_t d;
+        ddf_ring_err_t err = net_dequeue_free(&c->rx, &d);
+        if (err != DDF_RING_OK) {
+            c->broken = c->broken || err == DDF_RING_CORRUPT;
+            return false;
+        }
+        if (net_desc_valid(&d, c->rx_data_size)) {
+            c->rx_spare[c->rx_spare_count++] = d.offset;
+        } else {
+            c->bad_descs++;
+        }
+    }
+    return true;
+}
+
+/* Copies the frame in v->src[0..n-1] (`total` bytes) into the first `k`
+ * spares of client `c`, NET_BUFFER_SIZE bytes each but the last, filling
+ * v->dst and v->out. */
+static void copy_to_client(net_virt_t *v, const net_virt_client_t *c, uint32_t n, uint32_t total, uint32_t k)
+{
+    uint32_t s = 0;
+    size_t at = 0;
+    for (uint32_t j = 0; j < k; j++) {
+        uint8_t *dst = c->rx_data + c->rx_spare[j];
+        size_t want = total - j * NET_BUFFER_SIZE;
+        want = want < NET_BUFFER_SIZE ? want : NET_BUFFER_SIZE;
+        size_t got = 0;
+        while (got < want && s < n) {
+            size_t chunk = v->src[s].len - at;
+            chunk = chunk < want - got ? chunk : want - got;
+            memcpy(dst + got, v->src[s].bytes + at, chunk);
+            got += chunk;
+            at += chunk;
+            if (at == v->src[s].len) {
+                s++;
+                at = 0;
+            }
+        }
+        v->dst[j] = (net_piece_t){dst, want};
+        v->out[j] = (net_buff_desc_t){.offset = c->rx_spare[j], .len = (uint16_t)want};
+    }
+}
+
+/* Delivers the checked frame in v->frame / v->src (n pieces, `total` bytes)
+ * to client `i`: whole or not at all. */
+static void deliver(net_virt_t *v, uint32_t i, uint32_t n, uint32_t total)
 {
     net_virt_client_t *c = &v->clients[i];
-    net_buff_desc_t d;
-    /* A full active ring means the client has stopped reading: drop, don't wait. */
+    const net_buff_desc_t *meta = &v->frame[0];
     if (c->disabled) {
         return;
     }
-    if (c->broken || ddf_ring_full(&c->rx.active)) {
+    if (c->broken) {
         c->rx_dropped++;
         return;
     }
-    for (;;) {
-        ddf_ring_err_t err = net_dequeue_free(&c->rx, &d);
-        if (err != DDF_RING_OK) {
-            c->broken = err == DDF_RING_CORRUPT;
-            c->rx_dropped++;
-            return;
-        }
-        if (net_desc_valid(&d, c->rx_data_size)) {
-            break;
-        }
-        c->bad_descs++; /* the client named memory it does not have: its buffer is lost */
-    }
-    memcpy(c->rx_data + d.offset, frame, len);
-    if (c->filtered && c->grant.dhcp) {
-        (void)net_dhcp_snoop_rx(&c->dhcp, &c->grant, frame, len);
-    }
-    if (net_enqueue_active(&c->rx, d.offset, len) != DDF_RING_OK) {
-        c->broken = true;
+    uint32_t offloads = net_rx_offloads(&c->rx);
+    uint32_t flags = meta->flags & (NET_DESC_CSUM_PARTIAL | NET_DESC_CSUM_VALID | NET_DESC_GSO_TCPV4);
+    const uint32_t gso_needs = NET_OFFLOAD_RX_GSO | NET_OFFLOAD_RX_CSUM;
+    if ((flags & NET_DESC_GSO_TCPV4) != 0 && (offloads & gso_needs) != gso_needs) {
+        c->rx_gso_refused++;
         return;
+    }
+    uint32_t k = (total + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    /* A full active ring means the client has stopped reading: drop, don't wait. */
+    ddf_ring_err_t err = ddf_ring_reserve_n(&c->rx.active, k);
+    if (err != DDF_RING_OK || !take_rx_spares(c, k)) {
+        c->broken = c->broken || err == DDF_RING_CORRUPT;
+        c->rx_dropped++;
+        return;
+    }
+    copy_to_client(v, c, n, total, k);
+    if ((offloads & NET_OFFLOAD_RX_CSUM) == 0) {
+        /* The field lies in the first piece (offload_meta_ok), which the
+         * client's copy only makes longer, so this cannot fail. */
+        if ((flags & NET_DESC_CSUM_PARTIAL) != 0 &&
+            net_csum_complete(v->dst, k, meta->csum_start, meta->csum_offset)) {
+            c->rx_csum_completed++;
+        }
+        flags &= ~(uint32_t)(NET_DESC_CSUM_PARTIAL | NET_DESC_CSUM_VALID);
+    }
+    v->out[0].flags = (uint16_t)flags;
+    if ((flags & NET_DESC_CSUM_PARTIAL) != 0) {
+        v->out[0].csum_start = meta->csum_start;
+        v->out[0].csum_offset = meta->csum_offset;
+    }
+    if ((flags & NET_DESC_GSO_TCPV4) != 0) {
+        v->out[0].gso_size = meta->gso_size;
+    }
+    if (n == 1 && c->filtered && c->grant.dhcp) {
+        (void)net_dhcp_snoop_rx(&c->dhcp, &c->grant, v->src[0].bytes, total);
+    }
+    if (net_enqueue_chain(&c->rx, v->out, k) != DDF_RING_OK) {
+        c->broken = true; /* room was there a moment ago: the client moved our index */
+        return;
+    }
+    c->rx_spare_count -= k;
+    for (uint32_t j = 0; j < c->rx_spare_count; j++) { /* oldest first; PDs have no memmove */
+        c->rx_spare[j] = c->rx_spare[j + k];
     }
     c->rx_frames++;
     v->notify_clients_rx |= 1u << i;
@@ -247,7 +402,7 @@ static void deliver(net_virt_t *v, uint32_t i, const uint8_t *frame, uint16_t le
 /* A cheap look at the shared buffer: IPv4, UDP, destination port 68 (with
  * the shortest header; options only make it a full parse of the copy). The
  * decision that matters is made on the private copy. */
-static bool may_be_dhcp_reply(const uint8_t *frame, uint16_t len)
+static bool may_be_dhcp_reply(const uint8_t *frame, size_t len)
 {
     if (len < 14 + 20 + 8 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 17) {
         return false;
@@ -256,42 +411,84 @@ static bool may_be_dhcp_reply(const uint8_t *frame, uint16_t len)
     return at + 2 <= len && frame[at] == 0 && frame[at + 1] == 68;
 }
 
-static void demux_rx(net_virt_t *v)
+/* A whole frame from the driver, its buffers taken back: checked, then
+ * delivered to the clients it is addressed to. */
+static void demux_frame(net_virt_t *v, uint32_t n, uint32_t total)
 {
-    net_buff_desc_t d;
-    while (net_dequeue_active(&v->drv_rx, &d) == DDF_RING_OK) {
-        uint64_t b = d.offset / NET_BUFFER_SIZE;
-        if (d.offset % NET_BUFFER_SIZE != 0 || b >= v->rx_bufs || !v->rx_at_driver[b]) {
-            v->bad_driver_descs++;
-            continue;
+    const net_buff_desc_t *first = &v->frame[0];
+    if (first->len < NET_MIN_FRAME) {
+        v->bad_driver_descs++;
+        return;
+    }
+    bool gso = (first->flags & NET_DESC_GSO_TCPV4) != 0;
+    if (!offload_meta_ok(v->frame, n, total) || (gso && tcp_headers_len(v->src[0].bytes, first->len) == 0)) {
+        v->rx_bad_offload++;
+        return;
+    }
+    if (n == 1 && v->any_dhcp && may_be_dhcp_reply(v->src[0].bytes, first->len)) {
+        /* The lease is learned from what the client receives: both come
+         * from one private copy the driver cannot change. */
+        memcpy(v->snoop_copy, v->src[0].bytes, first->len);
+        v->src[0].bytes = v->snoop_copy;
+    }
+    const uint8_t *head = v->src[0].bytes;
+    bool to_all = (head[0] & 1u) != 0; /* broadcast or multicast */
+    if (to_all && gso) {
+        v->rx_gso_to_all++;
+        return;
+    }
+    bool owned = false;
+    for (uint32_t i = 0; i < v->client_count; i++) {
+        if (!v->clients[i].disabled && (to_all || mac_equal(head, v->clients[i].mac))) {
+            deliver(v, i, n, total);
+            owned = true;
         }
-        v->rx_at_driver[b] = false;
-        uint16_t len = d.len;
-        const uint8_t *frame = v->rx_dma + d.offset;
-        if (len >= NET_MIN_FRAME && len <= NET_BUFFER_SIZE) {
-            if (v->any_dhcp && may_be_dhcp_reply(frame, len)) {
-                /* The lease is learned from what the client receives: both
-                 * come from one private copy the driver cannot change. */
-                memcpy(v->snoop_copy, frame, len);
-                frame = v->snoop_copy;
-            }
-            bool to_all = (frame[0] & 1u) != 0; /* broadcast or multicast */
-            bool owned = false;
-            for (uint32_t i = 0; i < v->client_count; i++) {
-                if (!v->clients[i].disabled && (to_all || mac_equal(frame, v->clients[i].mac))) {
-                    deliver(v, i, frame, len);
-                    owned = true;
-                }
-            }
-            if (!owned) {
-                v->rx_no_owner++;
-            }
-        } else {
-            v->bad_driver_descs++;
-        }
-        v->rx_idle[v->rx_idle_count++] = (uint32_t)b;
+    }
+    if (!owned) {
+        v->rx_no_owner++;
     }
 }
+
+static void demux_rx(net_virt_t *v)
+{
+    const uint64_t region = (uint64_t)v->rx_bufs * NET_BUFFER_SIZE;
+    uint32_t taken[NET_MAX_CHAIN];
+    for (;;) {
+        uint32_t n = 0;
+        ddf_ring_err_t err = net_dequeue_frame(&v->drv_rx, v->frame, &n);
+        if (n == 0) {
+            return; /* empty, or a ring that lies (then it stays so) */
+        }
+        bool whole = err == DDF_RING_OK;
+        if (!whole) {
+            v->rx_broken_chains++;
+        }
+        /* Each piece must name bytes inside one buffer we lent; each such
+         * buffer comes back here, whatever becomes of the frame. */
+        uint32_t count = 0, total = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            const net_buff_desc_t *d = &v->frame[j];
+            uint64_t b = net_desc_buffer(d) / NET_BUFFER_SIZE;
+            if (!net_desc_bytes_valid(d, region) || !v->rx_at_driver[b]) {
+                v->bad_driver_descs++;
+                whole = false;
+                continue;
+            }
+            v->rx_at_driver[b] = false;
+            taken[count++] = (uint32_t)b;
+            v->src[j] = (net_piece_t){v->rx_dma + d->offset, d->len};
+            total += d->len;
+        }
+        if (whole) {
+            demux_frame(v, n, total);
+        }
+        for (uint32_t j = 0; j < count; j++) {
+            v->rx_idle[v->rx_idle_count++] = taken[j];
+        }
+    }
+}
+
+/* ---------------------------------------------------------- transmit -- */
 
 /* Takes back transmit buffers the driver has sent. */
 static void reclaim_tx(net_virt_t *v)
@@ -308,64 +505,248 @@ static void reclaim_tx(net_virt_t *v)
     }
 }
 
-/* Sends at most one frame of client `i`; true if it took a descriptor. */
-static bool transmit_one(net_virt_t *v, uint32_t i)
+/* Checks client `c`'s taken frame on its descriptors alone; true when it may
+ * be sent. A refusal is counted. */
+static bool tx_descs_ok(const net_virt_t *v, net_virt_client_t *c)
 {
-    net_virt_client_t *c = &v->clients[i];
-    net_buff_desc_t d;
-    if (c->broken || c->disabled || v->tx_idle_count == 0 || ddf_ring_full(&v->drv_tx.active) ||
-        ddf_ring_full(&c->tx.free)) {
+    const net_buff_desc_t *d = c->tx_pend;
+    uint32_t n = c->tx_pend_count, total = 0;
+    bool mine = true;
+    for (uint32_t j = 0; j < n; j++) {
+        if (net_desc_valid(&d[j], c->tx_data_size)) {
+            total += d[j].len;
+        } else {
+            c->bad_descs++; /* not its memory: nothing to send, nothing to give back */
+            mine = false;
+        }
+    }
+    if (!mine) {
         return false;
     }
-    ddf_ring_err_t err = net_dequeue_active(&c->tx, &d);
-    if (err != DDF_RING_OK) {
+    if (!offload_meta_ok(d, n, total)) {
+        c->tx_bad_offload++;
+        return false;
+    }
+    bool gso = (d[0].flags & NET_DESC_GSO_TCPV4) != 0, partial = (d[0].flags & NET_DESC_CSUM_PARTIAL) != 0;
+    if (d[0].len < NET_MIN_FRAME || (!gso && total > NET_MAX_FRAME)) {
+        c->bad_descs++;
+        return false;
+    }
+    uint32_t needs = (partial ? NET_OFFLOAD_TX_CSUM : 0u) | (gso ? NET_OFFLOAD_TX_TSO4 : 0u);
+    if ((v->drv_tx_offloads & needs) != needs) {
+        c->tx_offload_refused++;
+        return false;
+    }
+    return true;
+}
+
+/* Takes the next frame of client `c` into its pending slot; false when it
+ * has none. A frame that may not be sent goes straight to being returned. */
+static bool take_tx_frame(const net_virt_t *v, net_virt_client_t *c)
+{
+    uint32_t n = 0;
+    ddf_ring_err_t err = net_dequeue_frame(&c->tx, c->tx_pend, &n);
+    if (n == 0) {
         c->broken = err == DDF_RING_CORRUPT;
         return false;
     }
-    if (!net_desc_valid(&d, c->tx_data_size)) {
-        c->bad_descs++; /* not its memory: nothing to send, nothing to give back */
+    c->tx_pend_count = n;
+    c->tx_pend_returned = 0;
+    c->tx_pend_state = NET_VIRT_TX_RETURN;
+    if (err != DDF_RING_OK) {
+        c->tx_broken_chains++;
+        c->broken = err == DDF_RING_CORRUPT;
+    } else if (tx_descs_ok(v, c)) {
+        c->tx_pend_state = NET_VIRT_TX_SEND;
+    }
+    return true;
+}
+
+/* Room at the driver for a frame of `n` pieces. */
+static bool driver_has_room(const net_virt_t *v, uint32_t n)
+{
+    return v->tx_idle_count >= n && ddf_ring_reserve_n(&v->drv_tx.active, n) == DDF_RING_OK;
+}
+
+/* The checks that need the frame's bytes, on the private copy `f` (its first
+ * piece, len0 bytes, of a frame of `total`): a GSO frame is one TCP/IPv4
+ * segment, unfragmented, no reset, whose IPv4 length is the whole frame's and
+ * whose checksum field is the TCP one; a granted client's CSUM_PARTIAL frame
+ * has the field where the TCP or UDP checksum is, so the device's write
+ * cannot change the ports the filter checks. */
+static bool tx_offload_bytes_ok(const net_virt_client_t *c, const net_buff_desc_t *m, const uint8_t *f,
+                                size_t len0, uint32_t total)
+{
+    if ((m->flags & NET_DESC_GSO_TCPV4) != 0) {
+        if (tcp_headers_len(f, len0) == 0) {
+            return false;
+        }
+        size_t ihl = ipv4_header_len(f, len0);
+        const uint8_t *ip = f + NET_ETH_HDR_LEN;
+        return (be16(ip + 6) & IPV4_FRAGMENT_BITS) == 0 && be16(ip + 2) == total - NET_ETH_HDR_LEN &&
+               (ip[ihl + 13] & TCP_FLAG_RST) == 0 && m->csum_start == NET_ETH_HDR_LEN + ihl &&
+               m->csum_offset == TCP_CSUM_OFFSET;
+    }
+    if ((m->flags & NET_DESC_CSUM_PARTIAL) == 0 || !c->filtered) {
         return true;
     }
-    if (d.len >= NET_MIN_FRAME && d.len <= NET_MAX_FRAME) {
-        uint32_t b = v->tx_idle[--v->tx_idle_count];
-        uint8_t *out = v->tx_dma + (uint64_t)b * NET_BUFFER_SIZE;
-        memcpy(out, c->tx_data + d.offset, d.len);
-        memcpy(out + NET_MAC_LEN, c->mac, NET_MAC_LEN);
-        if (c->filtered && net_filter_tx(&c->grant, out, d.len) != NET_FILTER_PASS) {
-            /* Checked on our copy, which the client cannot change any more. */
-            v->tx_idle[v->tx_idle_count++] = b;
-            c->tx_filtered++;
-        } else {
-            if (c->filtered && c->grant.dhcp) {
-                net_dhcp_snoop_tx(&c->dhcp, &c->grant, out, d.len);
-            }
-            (void)net_enqueue_active(&v->drv_tx, (uint64_t)b * NET_BUFFER_SIZE, d.len); /* room checked above */
-            v->tx_at_driver[b] = true;
-            v->notify_drv_tx = true;
-            c->tx_frames++;
+    size_t ihl = ipv4_header_len(f, len0);
+    if (ihl == 0 || (be16(f + NET_ETH_HDR_LEN + 6) & IPV4_FRAGMENT_BITS) != 0) {
+        return false;
+    }
+    uint8_t proto = f[NET_ETH_HDR_LEN + 9];
+    size_t field = proto == IP_PROTO_TCP ? TCP_CSUM_OFFSET : proto == IP_PROTO_UDP ? UDP_CSUM_OFFSET : 0;
+    return field != 0 && m->csum_start == NET_ETH_HDR_LEN + ihl && m->csum_offset == field;
+}
+
+/* The grant's filter on a private copy of the headers. A GSO frame's IPv4
+ * length is that of the whole frame; the filter is shown the headers alone,
+ * with the length made theirs. */
+static bool tx_filter_passes(net_virt_t *v, const net_virt_client_t *c, const uint8_t *f, size_t len0, bool gso)
+{
+    if (!c->filtered) {
+        return true;
+    }
+    if (!gso) {
+        return net_filter_tx(&c->grant, f, len0) == NET_FILTER_PASS;
+    }
+    size_t hlen = tcp_headers_len(f, len0);
+    if (hlen == 0 || hlen > sizeof v->hdr_copy) {
+        return false;
+    }
+    memcpy(v->hdr_copy, f, hlen);
+    v->hdr_copy[NET_ETH_HDR_LEN + 2] = (uint8_t)((hlen - NET_ETH_HDR_LEN) >> 8);
+    v->hdr_copy[NET_ETH_HDR_LEN + 3] = (uint8_t)(hlen - NET_ETH_HDR_LEN);
+    return net_filter_tx(&c->grant, v->hdr_copy, hlen) == NET_FILTER_PASS;
+}
+
+/* Copies client `c`'s checked frame into DMA buffers (room checked), forces
+ * its source MAC, checks the copy, and hands it to the driver or drops it. */
+static void send_frame(net_virt_t *v, net_virt_client_t *c)
+{
+    const net_buff_desc_t *d = c->tx_pend;
+    uint32_t n = c->tx_pend_count, total = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t off = (uint64_t)v->tx_idle[--v->tx_idle_count] * NET_BUFFER_SIZE;
+        memcpy(v->tx_dma + off, c->tx_data + d[j].offset, d[j].len);
+        v->out[j] = (net_buff_desc_t){.offset = off, .len = d[j].len};
+        total += d[j].len;
+    }
+    uint8_t *first = v->tx_dma + v->out[0].offset;
+    memcpy(first + NET_MAC_LEN, c->mac, NET_MAC_LEN);
+    bool gso = (d[0].flags & NET_DESC_GSO_TCPV4) != 0;
+    /* Checked on our copy, which the client cannot change any more. */
+    bool ok = tx_offload_bytes_ok(c, &d[0], first, d[0].len, total);
+    if (!ok) {
+        c->tx_bad_offload++;
+    } else if (!tx_filter_passes(v, c, first, d[0].len, gso)) {
+        c->tx_filtered++;
+        ok = false;
+    }
+    if (!ok) {
+        for (uint32_t j = 0; j < n; j++) {
+            v->tx_idle[v->tx_idle_count++] = (uint32_t)(v->out[j].offset / NET_BUFFER_SIZE);
         }
-    } else {
-        c->bad_descs++;
+        return;
     }
-    if (net_enqueue_free(&c->tx, d.offset, 0) != DDF_RING_OK) {
-        c->broken = true;
+    if (n == 1 && c->filtered && c->grant.dhcp) {
+        net_dhcp_snoop_tx(&c->dhcp, &c->grant, first, d[0].len);
     }
-    v->notify_clients_tx |= 1u << i;
-    return true;
+    /* CSUM_VALID means nothing on transmit and is not passed on. */
+    v->out[0].flags = (uint16_t)(d[0].flags & (NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4));
+    if ((d[0].flags & NET_DESC_CSUM_PARTIAL) != 0) {
+        v->out[0].csum_start = d[0].csum_start;
+        v->out[0].csum_offset = d[0].csum_offset;
+    }
+    if (gso) {
+        v->out[0].gso_size = d[0].gso_size;
+    }
+    (void)net_enqueue_chain(&v->drv_tx, v->out, n); /* room checked (driver_has_room) */
+    for (uint32_t j = 0; j < n; j++) {
+        v->tx_at_driver[v->out[j].offset / NET_BUFFER_SIZE] = true;
+    }
+    v->notify_drv_tx = true;
+    c->tx_frames++;
+}
+
+/* Gives client `i` back the buffers of its finished frame (those in its
+ * region); true if any went back. A full free ring keeps the rest for later. */
+static bool return_tx_buffers(net_virt_t *v, uint32_t i)
+{
+    net_virt_client_t *c = &v->clients[i];
+    bool any = false;
+    while (c->tx_pend_returned < c->tx_pend_count) {
+        const net_buff_desc_t *d = &c->tx_pend[c->tx_pend_returned];
+        if (net_desc_valid(d, c->tx_data_size)) {
+            ddf_ring_err_t err = net_enqueue_free(&c->tx, d->offset, 0);
+            if (err != DDF_RING_OK) {
+                c->broken = err == DDF_RING_CORRUPT;
+                break;
+            }
+            any = true;
+        }
+        c->tx_pend_returned++;
+    }
+    if (c->tx_pend_returned == c->tx_pend_count) {
+        c->tx_pend_state = NET_VIRT_TX_IDLE;
+        v->notify_clients_tx |= 1u << i;
+    }
+    return any;
+}
+
+/* Works on at most one frame of client `i`; true if anything moved. */
+static bool transmit_one(net_virt_t *v, uint32_t i)
+{
+    net_virt_client_t *c = &v->clients[i];
+    bool progress = false;
+    if (c->broken || c->disabled) {
+        return false;
+    }
+    if (c->tx_pend_state == NET_VIRT_TX_IDLE) {
+        if (!take_tx_frame(v, c)) {
+            return false;
+        }
+        progress = true;
+    }
+    if (c->tx_pend_state == NET_VIRT_TX_SEND) {
+        if (!driver_has_room(v, c->tx_pend_count)) {
+            return progress;
+        }
+        send_frame(v, c);
+        c->tx_pend_state = NET_VIRT_TX_RETURN;
+        progress = true;
+    }
+    if (c->tx_pend_state == NET_VIRT_TX_RETURN && !c->broken) {
+        progress = return_tx_buffers(v, i) || progress;
+    }
+    return progress;
 }
 
 static void transmit(net_virt_t *v)
 {
-    bool progress = true;
+    const uint32_t count = (uint32_t)v->client_count;
+    bool progress = count != 0;
     while (progress) {
         progress = false;
-        for (uint32_t k = 0; k < v->client_count; k++) {
-            uint32_t i = (v->next_tx_client + k) % (uint32_t)v->client_count;
-            if (transmit_one(v, i)) {
+        for (uint32_t k = 0; k < count; k++) {
+            if (transmit_one(v, (v->next_tx_client + k) % count)) {
                 progress = true;
             }
         }
-        v->next_tx_client = (v->next_tx_client + 1) % (uint32_t)v->client_count;
+        v->next_tx_client = (v->next_tx_client + 1) % count;
+    }
+}
+
+/* True when transmit_one would make progress on client `c` now. */
+static bool tx_ready(const net_virt_t *v, const net_virt_client_t *c)
+{
+    switch (c->tx_pend_state) {
+    case NET_VIRT_TX_SEND:
+        return driver_has_room(v, c->tx_pend_count);
+    case NET_VIRT_TX_RETURN:
+        return !ddf_ring_full(&c->tx.free);
+    default:
+        return !ddf_ring_empty(&c->tx.active);
     }
 }
 
@@ -374,20 +755,32 @@ static void transmit(net_virt_t *v)
 static bool request_signals(net_virt_t *v)
 {
     bool again = false;
-    bool can_send = v->tx_idle_count > 0 && !ddf_ring_full(&v->drv_tx.active);
     for (uint32_t i = 0; i < v->client_count; i++) {
         net_virt_client_t *c = &v->clients[i];
         if (c->broken || c->disabled) {
             continue;
         }
         net_request_signal_active(&c->tx);
-        if (can_send && !ddf_ring_empty(&c->tx.active) && !ddf_ring_full(&c->tx.free)) {
+        if (tx_ready(v, c)) {
             again = true;
         }
     }
     net_request_signal_active(&v->drv_rx);
     net_request_signal_free(&v->drv_tx);
     return again || !ddf_ring_empty(&v->drv_rx.active) || !ddf_ring_empty(&v->drv_tx.free);
+}
+
+/* The offload words: what we take from the driver on receive, and the
+ * driver's transmit word, read once here, passed on to every client. */
+static void publish_offloads(net_virt_t *v)
+{
+    net_set_rx_offloads(&v->drv_rx, NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_GSO);
+    v->drv_tx_offloads = net_tx_offloads(&v->drv_tx);
+    for (uint32_t i = 0; i < v->client_count; i++) {
+        if (!v->clients[i].disabled) {
+            net_set_tx_offloads(&v->clients[i].tx, v->drv_tx_offloads);
+        }
+    }
 }
 
 void net_virt_poll(net_virt_t *v)
@@ -397,6 +790,7 @@ void net_virt_poll(net_virt_t *v)
     if (v->client_count == 0) {
         return;
     }
+    publish_offloads(v);
     /* Sleep only after asking for signals and finding nothing new. Each pass
      * consumes what there is; nothing else runs meanwhile on our CPU, so a
      * second pass is rare and a 64th would mean rings that lie. */

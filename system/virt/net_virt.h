@@ -30,6 +30,38 @@
  * Ethernet client: its MAC comes from the configuration and nothing but the
  * source MAC is enforced.
  *
+ * Frames of several buffers and offloads (ddf/net.h). The virtualiser takes
+ * NET_OFFLOAD_RX_CSUM and NET_OFFLOAD_RX_GSO from the driver (it says so on
+ * the driver's receive free ring) and passes on to every client, on the
+ * client's transmit free ring, the driver's transmit offload word as it reads
+ * it at the start of each poll.
+ *   Receive: a frame from the driver (a chain whose pieces may start inside
+ *   their buffers) is checked whole, then copied into the client's buffers
+ *   from offset 0, NET_BUFFER_SIZE bytes a piece, all or nothing: a client
+ *   short of buffers loses the frame, never part of it. Buffers the client
+ *   offered beyond what one frame needed stay with the virtualiser for the
+ *   next frame (at most NET_MAX_CHAIN per client). Per client and frame it
+ *   reads the client's receive offload word: a GSO frame goes only to a
+ *   client with RX_GSO and RX_CSUM (GSO always comes with CSUM_PARTIAL), else
+ *   it is dropped and counted; a CSUM_PARTIAL frame for a client without
+ *   RX_CSUM has its checksum completed in software on the client's copy and
+ *   arrives without the flag, and CSUM_VALID is not passed to such a client.
+ *   A GSO frame to a broadcast or multicast address is dropped.
+ *   Transmit: one frame (not buffer) per client per pass. The frame's
+ *   descriptors are taken whole; if the driver lacks the DMA buffers or ring
+ *   slots for it, it waits in the virtualiser (one per client) until it has
+ *   them. Checked before it is copied: every piece in the client's region,
+ *   known flags only, a chain only with GSO_TCPV4, GSO only with
+ *   CSUM_PARTIAL, lengths (NET_MAX_FRAME, or NET_MAX_GSO_FRAME for GSO), the
+ *   checksum field inside the first piece and past the IPv4 header's start.
+ *   Checked on the private copy: for GSO, Ethernet + IPv4 + TCP headers in
+ *   the first piece, not a fragment, no RST, IPv4 total length that of the
+ *   whole frame, the checksum field the TCP one, gso_size >= 1; for a granted
+ *   client's CSUM_PARTIAL frame, the field is the TCP or UDP checksum of an
+ *   unfragmented IPv4 packet (so the device's write cannot change what the
+ *   filter checked). A frame needing an offload the driver does not offer is
+ *   dropped and counted. The filter sees a private copy of the headers.
+ *
  * Clients therefore never see any buffer but their own, and the device only
  * ever sees the virtualiser's DMA buffers. Every descriptor from a client or
  * from the driver is checked (offset, alignment, length, ownership) before use.
@@ -41,11 +73,12 @@
 #include <stdint.h>
 
 #include "ddf/net.h"
+#include "ddf/net_csum.h"
 #include "system/net/net_config.h"
 #include "system/net/net_filter.h"
 
 #define NET_VIRT_MAX_CLIENTS 8
-#define NET_VIRT_MAX_BUFFERS 512   /* DMA buffers per direction */
+#define NET_VIRT_MAX_BUFFERS 1024  /* DMA buffers per direction (a 64 KiB frame is 33) */
 #define NET_VIRT_DEFAULT_CAPACITY 64u /* a client's ring capacity when nothing says */
 
 typedef struct {
@@ -74,8 +107,23 @@ typedef struct {
     uint8_t *rx_data; uint64_t rx_data_size;
     uint8_t *tx_data; uint64_t tx_data_size;
     uint8_t mac[NET_MAC_LEN];
-    uint64_t rx_frames, rx_dropped, tx_frames, bad_descs;
+    uint64_t rx_frames, tx_frames;
+    uint64_t rx_dropped;                       /* no buffers or no ring room: the whole frame lost */
+    uint64_t bad_descs;                        /* descriptors naming memory not its own, bad lengths */
     uint64_t tx_filtered;                      /* frames its grant does not allow */
+    uint64_t rx_gso_refused;                   /* GSO frames for it without RX_GSO and RX_CSUM */
+    uint64_t rx_csum_completed;                /* CSUM_PARTIAL frames completed here for it */
+    uint64_t tx_broken_chains;                 /* chains cut short or too long */
+    uint64_t tx_bad_offload;                   /* frames breaking the offload rules (net.h) */
+    uint64_t tx_offload_refused;               /* frames needing an offload the driver lacks */
+    /* Receive buffers it offered, taken from its free ring, not yet used. */
+    uint64_t rx_spare[NET_MAX_CHAIN];
+    uint32_t rx_spare_count;
+    /* The frame taken from its transmit ring and not finished with. */
+    net_buff_desc_t tx_pend[NET_MAX_CHAIN];
+    uint32_t tx_pend_count;
+    uint32_t tx_pend_returned;                 /* pieces already given back */
+    uint8_t tx_pend_state;                     /* NET_VIRT_TX_* (net_virt.c) */
     bool broken;                               /* its rings were found corrupt */
     bool filtered;                             /* has a grant, enforced on transmit */
     bool disabled;                             /* its grant was bad: served not at all */
@@ -99,8 +147,18 @@ typedef struct {
     net_virt_client_t clients[NET_VIRT_MAX_CLIENTS];
     uint32_t next_tx_client;
     uint64_t rx_no_owner, bad_driver_descs;
+    uint64_t rx_broken_chains;                 /* from the driver: cut short or too long */
+    uint64_t rx_bad_offload;                   /* from the driver: breaking the offload rules */
+    uint64_t rx_gso_to_all;                    /* GSO frames to a broadcast/multicast address */
+    uint32_t drv_tx_offloads;                  /* the driver's word, read at the start of a poll */
     bool any_dhcp;                             /* some client has ip=dhcp */
     uint8_t snoop_copy[NET_BUFFER_SIZE];       /* private copy of a DHCP reply */
+    /* Scratch for one frame (a PD's stack is one page). */
+    net_buff_desc_t frame[NET_MAX_CHAIN];      /* as taken from the driver */
+    net_piece_t src[NET_MAX_CHAIN];            /* its bytes */
+    net_piece_t dst[NET_MAX_CHAIN];            /* a client's copy, or the DMA copy */
+    net_buff_desc_t out[NET_MAX_CHAIN];        /* what is published */
+    uint8_t hdr_copy[NET_ETH_HDR_LEN + 60 + 60]; /* GSO headers (longest IPv4 and TCP) for the filter */
     /* Outputs of the last poll. */
     bool notify_drv_rx, notify_drv_tx;
     uint32_t notify_clients_rx, notify_clients_tx;  /* bit i: client i */

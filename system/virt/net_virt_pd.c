@@ -27,9 +27,14 @@
 #define NET_VIRT_PD_CLIENT_DATA_SIZE 0x20000u
 #define NET_VIRT_PD_GRANT_SIZE 0x1000u
 
-/* Patched by the builder, so kept in .data, in the ELF file. */
+/* Patched by the builder, so kept in .data, in the ELF file. The sizes of
+ * the driver's queues and of the DMA regions come from setvar_size
+ * (net_drv_rx_size, net_drv_tx_size, net_rx_dma_size, net_tx_dma_size) when
+ * the description gives them, else the defaults above. */
 #define NET_VIRT_DATA __attribute__((section(".data")))
 uintptr_t net_drv_rx NET_VIRT_DATA, net_drv_tx NET_VIRT_DATA, net_rx_dma NET_VIRT_DATA, net_tx_dma NET_VIRT_DATA;
+uint64_t net_drv_rx_size NET_VIRT_DATA, net_drv_tx_size NET_VIRT_DATA, net_rx_dma_size NET_VIRT_DATA,
+    net_tx_dma_size NET_VIRT_DATA;
 
 #define NET_VIRT_SLOT(i)                                                                                    \
     uintptr_t net_c##i##_rx NET_VIRT_DATA, net_c##i##_tx NET_VIRT_DATA, net_c##i##_rx_data NET_VIRT_DATA,   \
@@ -88,14 +93,14 @@ void init(void)
                                                .capacity = NET_VIRT_PD_CLIENT_CAP};
     static net_virt_cfg_t cfg;
     cfg.drv_rx_region = (void *)net_drv_rx;
-    cfg.drv_rx_region_size = NET_VIRT_PD_QUEUE_SIZE;
+    cfg.drv_rx_region_size = net_drv_rx_size != 0 ? net_drv_rx_size : NET_VIRT_PD_QUEUE_SIZE;
     cfg.drv_tx_region = (void *)net_drv_tx;
-    cfg.drv_tx_region_size = NET_VIRT_PD_QUEUE_SIZE;
+    cfg.drv_tx_region_size = net_drv_tx_size != 0 ? net_drv_tx_size : NET_VIRT_PD_QUEUE_SIZE;
     cfg.drv_capacity = NET_VIRT_PD_DRIVER_CAP;
     cfg.rx_dma = (uint8_t *)net_rx_dma;
-    cfg.rx_dma_size = NET_VIRT_PD_DMA_SIZE;
+    cfg.rx_dma_size = net_rx_dma_size != 0 ? net_rx_dma_size : NET_VIRT_PD_DMA_SIZE;
     cfg.tx_dma = (uint8_t *)net_tx_dma;
-    cfg.tx_dma_size = NET_VIRT_PD_DMA_SIZE;
+    cfg.tx_dma_size = net_tx_dma_size != 0 ? net_tx_dma_size : NET_VIRT_PD_DMA_SIZE;
     size_t bad = 0;
     switch (net_virt_slots_config(slots, &defaults, &cfg, &bad)) {
     case NET_VIRT_SLOTS_OK:
@@ -132,7 +137,8 @@ void init(void)
 
 #ifdef NET_VIRT_PD_STATS
 /* Test builds: the counters on the console whenever a client's drop count
- * changed, and after every NET_VIRT_PD_STATS delivered frames. */
+ * (lost for want of buffers, or for an offload rule) changed, and after
+ * every NET_VIRT_PD_STATS delivered frames. */
 static void put_counter(const char *name, uint64_t v)
 {
     microkit_dbg_puts(name);
@@ -144,7 +150,8 @@ static void stats(void)
     static uint64_t last_drops, last_frames;
     uint64_t drops = 0, frames = 0;
     for (uint32_t i = 0; i < virt.client_count; i++) {
-        drops += virt.clients[i].rx_dropped;
+        const net_virt_client_t *c = &virt.clients[i];
+        drops += c->rx_dropped + c->rx_gso_refused + c->tx_broken_chains + c->tx_bad_offload + c->tx_offload_refused;
         frames += virt.clients[i].rx_frames;
     }
     if (drops == last_drops && frames - last_frames < NET_VIRT_PD_STATS) {
@@ -162,6 +169,20 @@ static void stats(void)
     }
     for (uint32_t i = 0; i < virt.client_count; i++) {
         put_counter(" | filtered ", virt.clients[i].tx_filtered);
+    }
+    microkit_dbg_puts("\n");
+    /* The offload counters, on a line of their own (tests match the one above). */
+    put_counter("net_virt: offloads: driver-tx ", virt.drv_tx_offloads);
+    put_counter(" rx-broken-chains ", virt.rx_broken_chains);
+    put_counter(" rx-bad-offload ", virt.rx_bad_offload);
+    put_counter(" rx-gso-to-all ", virt.rx_gso_to_all);
+    for (uint32_t i = 0; i < virt.client_count; i++) {
+        const net_virt_client_t *c = &virt.clients[i];
+        put_counter(" | rx-gso-refused ", c->rx_gso_refused);
+        put_counter(" rx-csum-done ", c->rx_csum_completed);
+        put_counter(" tx-broken-chains ", c->tx_broken_chains);
+        put_counter(" tx-bad-offload ", c->tx_bad_offload);
+        put_counter(" tx-offload-refused ", c->tx_offload_refused);
     }
     microkit_dbg_puts("\n");
 }
