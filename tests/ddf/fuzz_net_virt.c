@@ -11,6 +11,16 @@
  * reply into a driver buffer), and client 0's frames must pass its grant with
  * whatever lease was learned. The input is also fed to the DHCP reply parser
  * directly, as a frame.
+ *
+ * Offloads: the script also sets the offload words (the driver's transmit
+ * word, each client's receive word), and the driver and the clients publish
+ * chains with any flags and metadata, whole or broken. What the virtualiser
+ * publishes must keep ddf/net.h's rules: a chain only with GSO, GSO only
+ * with CSUM_PARTIAL and only to a peer that offered it, known flags, the
+ * checksum field in the first piece, client pieces from their buffer's start
+ * and full but the last; a granted client's GSO frame passes its filter on
+ * its headers. Every client frame the virtualiser has taken is at most
+ * NET_MAX_CHAIN pieces, and so are the spare receive buffers it holds.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,8 +42,22 @@ static net_virt_t virt;
 static const char grant0_dhcp[] = "mac=02:00:00:00:00:01 ip=dhcp tcp=7 udp=53";
 static const char grant1[] = "mac=02:00:00:00:00:02 ip=10.0.2.16/24 tcp=7,8000-8010 udp=53";
 
+/* Offload words ever set during the current input. */
+static uint32_t drv_offered_ever, cli_rx_offered_ever[2];
+
 static void check_invariants(void)
 {
+    for (int i = 0; i < 2; i++) {
+        if (virt.clients[i].rx_spare_count > NET_MAX_CHAIN || virt.clients[i].tx_pend_count > NET_MAX_CHAIN ||
+            virt.clients[i].tx_pend_returned > virt.clients[i].tx_pend_count) {
+            abort();
+        }
+        for (uint32_t k = 0; k < virt.clients[i].rx_spare_count; k++) {
+            if (virt.clients[i].rx_spare[k] % NET_BUFFER_SIZE != 0 || virt.clients[i].rx_spare[k] >= DATA) {
+                abort();
+            }
+        }
+    }
     uint32_t lent = 0;
     for (uint32_t b = 0; b < virt.rx_bufs; b++) {
         lent += virt.rx_at_driver[b];
@@ -63,6 +87,76 @@ static uint64_t take64(const uint8_t **p, size_t *n)
     *p += k;
     *n -= k;
     return v;
+}
+
+/* The metadata of a frame published by the virtualiser (d[0..n-1], `total`
+ * bytes, `first` its first piece's bytes) keeps ddf/net.h's rules, given
+ * the offloads its receiver ever offered (`gso_ok`, `partial_ok`). */
+static void check_published(const net_buff_desc_t *d, uint32_t n, uint32_t total, bool gso_ok, bool partial_ok,
+                            bool valid_ok)
+{
+    uint32_t flags = d[0].flags & ~NET_DESC_MORE;
+    bool gso = (flags & NET_DESC_GSO_TCPV4) != 0, partial = (flags & NET_DESC_CSUM_PARTIAL) != 0;
+    if ((flags & ~(uint32_t)NET_DESC_KNOWN_FLAGS) != 0 || (n > 1 && !gso) || (gso && (!partial || !gso_ok)) ||
+        (partial && !partial_ok) || ((flags & NET_DESC_CSUM_VALID) != 0 && !valid_ok) ||
+        total > (gso ? NET_MAX_GSO_FRAME : NET_BUFFER_SIZE) || total < NET_MIN_FRAME ||
+        (partial && (uint32_t)d[0].csum_start + d[0].csum_offset + 2 > d[0].len)) {
+        abort();
+    }
+    for (uint32_t j = 1; j < n; j++) {
+        if ((d[j].flags & ~NET_DESC_MORE) != 0) {
+            abort();
+        }
+    }
+}
+
+/* A frame client 1 (granted) got out: its grant passes it, GSO on its
+ * headers, and a CSUM_PARTIAL field is the TCP or UDP checksum. */
+static void check_granted(const net_buff_desc_t *d, const uint8_t *f)
+{
+    static uint8_t hdr[256];
+    const net_config_t *g = &virt.clients[1].grant;
+    size_t len = d[0].len;
+    if ((d[0].flags & NET_DESC_GSO_TCPV4) == 0) {
+        if (net_filter_tx(g, f, len) != NET_FILTER_PASS) {
+            abort();
+        }
+    } else {
+        size_t ihl = (size_t)(f[14] & 0x0F) * 4;
+        size_t hlen = 14 + ihl + (size_t)(f[14 + ihl + 12] >> 4) * 4;
+        if (hlen > len || hlen > sizeof hdr) {
+            abort();
+        }
+        memcpy(hdr, f, hlen);
+        hdr[16] = (uint8_t)((hlen - 14) >> 8);
+        hdr[17] = (uint8_t)(hlen - 14);
+        if (net_filter_tx(g, hdr, hlen) != NET_FILTER_PASS) {
+            abort();
+        }
+    }
+    if ((d[0].flags & NET_DESC_CSUM_PARTIAL) != 0) {
+        size_t ihl = (size_t)(f[14] & 0x0F) * 4;
+        if (d[0].csum_start != 14 + ihl || (d[0].csum_offset != (f[23] == 6 ? 16 : f[23] == 17 ? 6 : 255))) {
+            abort();
+        }
+    }
+}
+
+/* Metadata from the input: raw, or (bit 41) what a TCP/IPv4 sender would
+ * write, with or without GSO (bit 42), so that good frames are common. */
+static void plausible_meta(net_buff_desc_t *d, uint64_t meta)
+{
+    if ((meta >> 41 & 1) != 0) {
+        d->flags = (uint16_t)(NET_DESC_CSUM_PARTIAL | ((meta >> 42 & 1) != 0 ? NET_DESC_GSO_TCPV4 : 0));
+        d->csum_start = 34;
+        d->csum_offset = 16;
+        d->gso_size = 1448;
+        return;
+    }
+    d->flags = (uint16_t)(meta & 0x1F);
+    d->csum_start = (uint8_t)(meta >> 8);
+    d->csum_offset = (uint8_t)(meta >> 16);
+    d->gso_size = (uint16_t)(meta >> 24);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -114,6 +208,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)net_attach(&cli_tx[i], cli_tx_region[i], sizeof(cli_tx_region[i]), CAP, true, false);
     }
     net_virt_poll(&virt);
+    drv_offered_ever = 0;
+    cli_rx_offered_ever[0] = cli_rx_offered_ever[1] = 0;
     while (size > 0) {
         uint8_t op = *data++;
         size--;
@@ -146,17 +242,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: /* driver returns a raw receive descriptor */
             (void)net_enqueue_active(&drv_rx, take64(&data, &size), (uint16_t)take64(&data, &size));
             break;
-        case 5: /* driver sends what it has; client 1's frames must obey its grant */
-            while (net_dequeue_active(&drv_tx, &d) == DDF_RING_OK) {
-                if (d.offset <= DATA - NET_BUFFER_SIZE && d.len <= NET_BUFFER_SIZE &&
-                    memcmp(tx_dma + d.offset + 6, macs[1], 6) == 0 &&
-                    net_filter_tx(&virt.clients[1].grant, tx_dma + d.offset, d.len) != NET_FILTER_PASS) {
-                    abort();
+        case 5: { /* driver sends what it has; client 1's frames must obey its grant */
+            net_buff_desc_t f[NET_MAX_CHAIN];
+            uint32_t n = 0;
+            ddf_ring_err_t err;
+            while ((err = net_dequeue_frame(&drv_tx, f, &n)) != DDF_RING_EMPTY && n > 0) {
+                if (err != DDF_RING_OK) {
+                    abort(); /* the virtualiser publishes whole chains only */
+                }
+                uint32_t total = 0;
+                for (uint32_t j = 0; j < n; j++) {
+                    if (f[j].offset % NET_BUFFER_SIZE != 0 || f[j].offset >= DATA || f[j].len > NET_BUFFER_SIZE) {
+                        abort(); /* the virtualiser names only whole DMA buffers */
+                    }
+                    total += f[j].len;
+                }
+                check_published(f, n, total, (drv_offered_ever & NET_OFFLOAD_TX_TSO4) != 0,
+                                (drv_offered_ever & NET_OFFLOAD_TX_CSUM) != 0, false);
+                d = f[0];
+                if (memcmp(tx_dma + d.offset + 6, macs[1], 6) == 0) {
+                    check_granted(&d, tx_dma + d.offset);
                 }
                 /* Client 0 with ip=dhcp: its lease at the time it was sent
                  * may have changed since, so only what no lease allows. */
-                if (dhcp0 && d.offset <= DATA - NET_BUFFER_SIZE && d.len <= NET_BUFFER_SIZE &&
-                    memcmp(tx_dma + d.offset + 6, macs[0], 6) == 0) {
+                if (dhcp0 && n == 1 && memcmp(tx_dma + d.offset + 6, macs[0], 6) == 0) {
                     net_config_t g = virt.clients[0].grant;
                     net_filter_verdict_t now = net_filter_tx(&g, tx_dma + d.offset, d.len);
                     g.ip = 0;
@@ -165,17 +274,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                     }
                 }
-                (void)net_enqueue_free(&drv_tx, d.offset, 0);
+                for (uint32_t j = 0; j < n; j++) {
+                    (void)net_enqueue_free(&drv_tx, f[j].offset, 0);
+                }
             }
             break;
+        }
         case 6: /* driver returns a raw transmit descriptor */
             (void)net_enqueue_free(&drv_tx, take64(&data, &size), 0);
             break;
-        case 7: /* client reads what it got */
-            while (net_dequeue_active(&cli_rx[c], &d) == DDF_RING_OK) {
-                (void)net_enqueue_free(&cli_rx[c], d.offset, 0);
+        case 7: { /* client reads what it got: whole frames from buffer starts, as offered */
+            net_buff_desc_t f[NET_MAX_CHAIN];
+            uint32_t n = 0;
+            while (net_dequeue_frame(&cli_rx[c], f, &n) != DDF_RING_EMPTY && n > 0) {
+                uint32_t total = 0;
+                for (uint32_t j = 0; j < n; j++) {
+                    if (f[j].offset % NET_BUFFER_SIZE != 0 || f[j].offset >= DATA ||
+                        (j + 1 < n && f[j].len != NET_BUFFER_SIZE)) {
+                        abort();
+                    }
+                    total += f[j].len;
+                }
+                uint32_t offered = cli_rx_offered_ever[c];
+                check_published(f, n, total, (offered & NET_OFFLOAD_RX_GSO) != 0,
+                                (offered & NET_OFFLOAD_RX_CSUM) != 0, (offered & NET_OFFLOAD_RX_CSUM) != 0);
+                for (uint32_t j = 0; j < n; j++) {
+                    (void)net_enqueue_free(&cli_rx[c], f[j].offset, 0);
+                }
             }
             break;
+        }
         case 8: { /* client writes 8 bytes into its transmit data */
             uint64_t at = take64(&data, &size) % (DATA - 8);
             uint64_t v = take64(&data, &size);
@@ -212,6 +340,83 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 f[42 + 242] = (uint8_t)(v >> 32);    /* message type */
             }
             (void)net_enqueue_active(&drv_rx, d.offset, 14 + 284);
+            break;
+        }
+        case 11: { /* the driver publishes a chain: flags, metadata, pieces from input */
+            uint64_t meta = take64(&data, &size);
+            uint32_t n = 1 + ((op >> 5) & 3);
+            net_buff_desc_t f[4];
+            uint32_t k = 0;
+            for (; k < n && net_dequeue_free(&drv_rx, &f[k]) == DDF_RING_OK; k++) {
+                uint64_t v = take64(&data, &size);
+                uint64_t skip = k == 0 && (v & 0x800) != 0 ? 12 : 0;
+                if (f[k].offset <= DATA - NET_BUFFER_SIZE && f[k].offset % NET_BUFFER_SIZE == 0 && k == 0 &&
+                    (v & 0x1000) != 0) {
+                    uint8_t *b = rx_dma + f[k].offset + skip;
+                    static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 0x80, 0x00, 0, 0, 0, 0, 64, 6, 0, 0,
+                                                  10, 0, 2, 2, 10, 0, 2, 16};
+                    memcpy(b, macs[(op >> 7) + (v >> 13 & 1)], 6);
+                    memcpy(b + 12, hdr, sizeof hdr);
+                    b[14 + 20 + 12] = (uint8_t)(v >> 16);  /* TCP data offset */
+                    b[16] = (uint8_t)(v >> 24);            /* IPv4 length */
+                }
+                f[k].offset += skip;
+                f[k].len = (uint16_t)(v & 0x7FF);
+                f[k].flags = 0;
+            }
+            if (k == 0) {
+                break;
+            }
+            plausible_meta(&f[0], meta);
+            if ((meta >> 40 & 1) != 0) { /* broken: every piece says more follows */
+                for (uint32_t j = 0; j < k; j++) {
+                    uint32_t slot;
+                    if (ddf_ring_reserve(&drv_rx.active, &slot) == DDF_RING_OK) {
+                        f[j].flags |= NET_DESC_MORE;
+                        drv_rx.active_slots[slot] = f[j];
+                        ddf_ring_publish(&drv_rx.active);
+                    }
+                }
+            } else {
+                (void)net_enqueue_chain(&drv_rx, f, k);
+            }
+            break;
+        }
+        case 12: { /* a client publishes a chain of its buffers, with metadata from input */
+            uint64_t meta = take64(&data, &size);
+            uint32_t n = 1 + ((op >> 5) & 7);
+            net_buff_desc_t f[8];
+            for (uint32_t k = 0; k < n; k++) {
+                uint64_t v = take64(&data, &size);
+                f[k] = (net_buff_desc_t){.offset = (v % BUFS) * NET_BUFFER_SIZE,
+                                         .len = (uint16_t)((v >> 8) % (NET_BUFFER_SIZE + 1))};
+            }
+            plausible_meta(&f[0], meta);
+            (void)net_enqueue_chain(&cli_tx[c], f, n);
+            break;
+        }
+        case 13: { /* offload words: the driver's transmit word, a client's receive word */
+            uint64_t v = take64(&data, &size);
+            net_set_tx_offloads(&drv_tx, (uint32_t)(v & 0xFF));
+            drv_offered_ever |= (uint32_t)(v & 0xFF);
+            net_set_rx_offloads(&cli_rx[c], (uint32_t)(v >> 8 & 0xFF));
+            cli_rx_offered_ever[c] |= (uint32_t)(v >> 8 & 0xFF);
+            break;
+        }
+        case 14: { /* a client writes a TCP/IPv4 header (as client 1's grant allows) at a slot */
+            uint8_t *f = cli_tx_data[c] + ((op >> 5) % BUFS) * NET_BUFFER_SIZE;
+            static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 0, 0, 0, 0, 0, 0, 64, 6, 0, 0,
+                                          10, 0, 2, 16, 10, 0, 2, 2, 0x1F, 0x40, 0, 80};
+            memcpy(f + 12, hdr, sizeof hdr);
+            uint64_t v = take64(&data, &size);
+            f[16] = (uint8_t)(v >> 8);   /* IPv4 length */
+            f[17] = (uint8_t)v;
+            f[20] = (uint8_t)(v >> 16) & 0x3F; /* fragment bits, sometimes */
+            f[34 + 12] = (uint8_t)(v >> 24);   /* data offset */
+            f[34 + 13] = (uint8_t)(v >> 32);   /* TCP flags */
+            if ((v >> 40 & 1) != 0) {
+                f[34] = (uint8_t)(v >> 48);    /* another source port */
+            }
             break;
         }
         default:
