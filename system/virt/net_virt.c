@@ -533,7 +533,9 @@ static bool tx_descs_ok(const net_virt_t *v, net_virt_client_t *c)
         return false;
     }
     uint32_t needs = (partial ? NET_OFFLOAD_TX_CSUM : 0u) | (gso ? NET_OFFLOAD_TX_TSO4 : 0u);
-    if ((v->drv_tx_offloads & needs) != needs) {
+    /* A chain longer than the driver's ring or our DMA pool would wait for
+     * room forever, and the client's queue behind it. */
+    if ((v->drv_tx_offloads & needs) != needs || n > v->drv_capacity || n > v->tx_bufs) {
         c->tx_offload_refused++;
         return false;
     }
