@@ -178,11 +178,11 @@ static void stats(void)
     put_counter(" rx-gso-to-all ", virt.rx_gso_to_all);
     for (uint32_t i = 0; i < virt.client_count; i++) {
         const net_virt_client_t *c = &virt.clients[i];
-        put_counter(" | rx-gso-refused ", c->rx_gso_refused);
+        put_counter(" | rx-gso-not-wanted ", c->rx_gso_refused);
         put_counter(" rx-csum-done ", c->rx_csum_completed);
         put_counter(" tx-broken-chains ", c->tx_broken_chains);
         put_counter(" tx-bad-offload ", c->tx_bad_offload);
-        put_counter(" tx-offload-refused ", c->tx_offload_refused);
+        put_counter(" tx-offload-not-offered ", c->tx_offload_refused);
     }
     microkit_dbg_puts("\n");
 }
