@@ -396,6 +396,7 @@ static void deliver(net_virt_t *v, uint32_t i, uint32_t n, uint32_t total)
         c->rx_spare[j] = c->rx_spare[j + k];
     }
     c->rx_frames++;
+    c->rx_gso_frames += (flags & NET_DESC_GSO_TCPV4) != 0;
     v->notify_clients_rx |= 1u << i;
 }
 
@@ -669,6 +670,7 @@ static void send_frame(net_virt_t *v, net_virt_client_t *c)
     }
     v->notify_drv_tx = true;
     c->tx_frames++;
+    c->tx_gso_frames += gso;
 }
 
 /* Gives client `i` back the buffers of its finished frame (those in its

@@ -113,6 +113,7 @@ typedef struct {
     uint64_t tx_filtered;                      /* frames its grant does not allow */
     uint64_t rx_gso_refused;                   /* GSO frames for it without RX_GSO and RX_CSUM */
     uint64_t rx_csum_completed;                /* CSUM_PARTIAL frames completed here for it */
+    uint64_t rx_gso_frames, tx_gso_frames;     /* GSO frames delivered to it, sent for it */
     uint64_t tx_broken_chains;                 /* chains cut short or too long */
     uint64_t tx_bad_offload;                   /* frames breaking the offload rules (net.h) */
     uint64_t tx_offload_refused;               /* frames needing an offload the driver lacks */

@@ -178,7 +178,9 @@ static void stats(void)
     put_counter(" rx-gso-to-all ", virt.rx_gso_to_all);
     for (uint32_t i = 0; i < virt.client_count; i++) {
         const net_virt_client_t *c = &virt.clients[i];
-        put_counter(" | rx-gso-not-wanted ", c->rx_gso_refused);
+        put_counter(" | rx-gso ", c->rx_gso_frames);
+        put_counter(" tx-gso ", c->tx_gso_frames);
+        put_counter(" rx-gso-not-wanted ", c->rx_gso_refused);
         put_counter(" rx-csum-done ", c->rx_csum_completed);
         put_counter(" tx-broken-chains ", c->tx_broken_chains);
         put_counter(" tx-bad-offload ", c->tx_bad_offload);

@@ -977,7 +977,8 @@ static void net_virt_gso_chain_reaches_gso_client_whole(void)
     CHECK(n == 10 && memcmp(got, big, 20000) == 0);
     CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.csum_start == 34 && m.csum_offset == 16 &&
           m.gso_size == 1448);
-    CHECK(virt.clients[0].rx_frames == 1 && virt.clients[0].rx_csum_completed == 0);
+    CHECK(virt.clients[0].rx_frames == 1 && virt.clients[0].rx_gso_frames == 1 &&
+          virt.clients[0].rx_csum_completed == 0);
     CHECK(rx_dma_all_at_driver());
     /* The largest frame there is: 33 pieces at the driver, 33 at the client. */
     make_tcp(big, NET_MAX_GSO_FRAME, mac[0], bcast, 0x0A0A0A0Au, 80, 4);
@@ -1169,7 +1170,7 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
           m.gso_size == 1448);
     CHECK(memcmp(got + 6, mac[0], 6) == 0); /* its own source MAC */
     CHECK(memcmp(got, big, 6) == 0 && memcmp(got + 12, big + 12, 30000 - 12) == 0);
-    CHECK(client_tx_returned(0) == 15 && virt.clients[0].tx_frames == 1);
+    CHECK(client_tx_returned(0) == 15 && virt.clients[0].tx_frames == 1 && virt.clients[0].tx_gso_frames == 1);
     /* Small pieces, and a single-piece GSO frame, are frames too. */
     make_tcp(big, 3000, bcast, mac[0], 0x0A0A0A0Au, 80, 12);
     CHECK(client_send_chain(0, 0, big, 3000, 1000, GSO_FLAGS, 34, 16, 536) == 3);
