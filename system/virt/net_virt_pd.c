@@ -148,7 +148,9 @@ static void put_counter(const char *name, uint64_t v)
 static void stats(void)
 {
     static uint64_t last_drops, last_frames;
-    uint64_t drops = 0, frames = 0;
+    uint64_t drops = virt.rx_no_owner + virt.bad_driver_descs + virt.rx_broken_chains + virt.rx_bad_offload +
+                     virt.rx_gso_to_all,
+             frames = 0;
     for (uint32_t i = 0; i < virt.client_count; i++) {
         const net_virt_client_t *c = &virt.clients[i];
         drops += c->rx_dropped + c->rx_gso_refused + c->tx_broken_chains + c->tx_bad_offload + c->tx_offload_refused;
