@@ -392,7 +392,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                          .len = (uint16_t)((v >> 8) % (NET_BUFFER_SIZE + 1))};
             }
             plausible_meta(&f[0], meta);
-            (void)net_enqueue_chain(&cli_tx[c], f, n);
+            if ((meta >> 43 & 1) != 0) { /* broken: every piece says more follows */
+                for (uint32_t k = 0; k < n; k++) {
+                    uint32_t slot;
+                    if (ddf_ring_reserve(&cli_tx[c].active, &slot) == DDF_RING_OK) {
+                        f[k].flags |= NET_DESC_MORE;
+                        cli_tx[c].active_slots[slot] = f[k];
+                        ddf_ring_publish(&cli_tx[c].active);
+                    }
+                }
+            } else {
+                (void)net_enqueue_chain(&cli_tx[c], f, n);
+            }
             break;
         }
         case 13: { /* offload words: the driver's transmit word, a client's receive word */
