@@ -1357,6 +1357,38 @@ static void net_virt_filters_granted_gso_and_csum(void)
     set_grant(1, NULL);
 }
 
+
+/* A chain longer than the driver's ring could ever take is refused at once,
+ * not left waiting with the client's queue behind it. */
+static void net_virt_chain_longer_than_driver_ring_refused(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, NULL);
+    net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
+                          .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
+                          .drv_capacity = 16, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                          .tx_dma_size = DATA, .client_count = 1};
+    cfg.clients[0] = (net_virt_client_cfg_t){
+        .rx_region = cli_rx_region[0], .rx_region_size = 4096, .tx_region = cli_tx_region[0],
+        .tx_region_size = 4096, .capacity = CAP, .rx_data = cli_rx_data[0], .rx_data_size = DATA,
+        .tx_data = cli_tx_data[0], .tx_data_size = DATA};
+    memcpy(cfg.clients[0].mac, mac[0], 6);
+    CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
+    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, 16, false, false) == DDF_RING_OK);
+    CHECK(net_attach(&cli_tx[0], cli_tx_region[0], 4096, CAP, true, false) == DDF_RING_OK);
+    net_set_tx_offloads(&drv_tx, NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+    net_virt_poll(&virt);
+    make_tcp(big, 40000, bcast, mac[0], 0x0A0A0A0Au, 80, 60);
+    CHECK(client_send_chain(0, 0, big, 40000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 20);
+    make_tcp(big + 40000, 20000, bcast, mac[0], 0x0A0A0A0Au, 80, 61);
+    CHECK(client_send_chain(0, 20, big + 40000, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 10);
+    net_virt_poll(&virt);
+    net_buff_desc_t m;
+    uint32_t n = 0;
+    CHECK(driver_take_frame(&m, &n) == 20000 && n == 10 && memcmp(got + 12, big + 40000 + 12, 20000 - 12) == 0);
+    CHECK(virt.clients[0].tx_offload_refused == 1 && client_tx_returned(0) == 30);
+}
+
 int main(void)
 {
     RUN("net_virt/demuxes-by-mac-and-broadcast", net_virt_demuxes_by_mac_and_broadcast);
@@ -1384,5 +1416,6 @@ int main(void)
     RUN("net_virt/refuses-frames-breaking-offload-rules", net_virt_refuses_frames_breaking_offload_rules);
     RUN("net_virt/frame-waits-for-driver-room", net_virt_frame_waits_for_driver_room);
     RUN("net_virt/filters-granted-gso-and-csum", net_virt_filters_granted_gso_and_csum);
+    RUN("net_virt/chain-longer-than-driver-ring-refused", net_virt_chain_longer_than_driver_ring_refused);
     return ddf_test_failures ? 1 : 0;
 }
