@@ -97,7 +97,7 @@ virtio_net_err_t virtio_net_init(virtio_net_t *vn, const virtio_net_cfg_t *cfg)
     if (virtio_pci_probe(cfg->pci, cfg->mmio, &vn->dev) != VIRTIO_OK) {
         return VIRTIO_NET_EDEVICE;
     }
-    uint64_t offered = offered_features(&vn->dev);
+    uint64_t offered = offered_features(&vn->dev) & ~cfg->features_off;
     if (virtio_negotiate(&vn->dev, wanted_features(offered, true)) != VIRTIO_OK) {
         return VIRTIO_NET_EDEVICE;
     }

@@ -72,6 +72,7 @@ typedef struct {
     uint8_t *rx_data; uint64_t rx_data_paddr; uint64_t rx_data_size;
     uint8_t *tx_data; uint64_t tx_data_paddr; uint64_t tx_data_size;
     uint16_t msix_vector;                              /* for both queues; 0xFFFF: none */
+    uint64_t features_off;                             /* VIRTIO_NET_F_* never to accept (0: all we know) */
 } virtio_net_cfg_t;
 
 /* A receive buffer the device filled, waiting for the rest of its packet or

@@ -57,6 +57,33 @@ static int out_count;
 
 static uint64_t pa(const void *p) { return (uint64_t)(uintptr_t)p; }
 
+/* A hostile device: random headers and lengths on receive (xorshift, fixed seed). */
+static bool random_rx;
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static int random_fill(vsim_buf_t *b)
+{
+    uint32_t written = rnd(8) == 0 ? rnd(VIRTIO_NET_HDR_LEN + 1) : rnd(NET_BUFFER_SIZE + 1);
+    for (uint32_t i = 0; i < VIRTIO_NET_HDR_LEN; i++) {
+        b->addr[i] = (uint8_t)rnd(256);
+    }
+    /* Mostly plausible values, so deep paths are reached too. */
+    b->addr[0] = (uint8_t)(rnd(4) == 0 ? rnd(256) : rnd(4));
+    b->addr[1] = (uint8_t)(rnd(4) == 0 ? rnd(256) : rnd(2));
+    b->addr[7] = (uint8_t)(rnd(2) == 0 ? 0 : b->addr[7]);
+    b->addr[9] = (uint8_t)(rnd(2) == 0 ? 0 : b->addr[9]);
+    b->addr[10] = (uint8_t)(rnd(4) == 0 ? rnd(256) : 1 + rnd(4));
+    b->addr[11] = (uint8_t)(rnd(8) == 0 ? rnd(256) : 0);
+    return (int)written;
+}
+
 static int net_handler(virtio_sim_t *s, unsigned q, vsim_buf_t *b, unsigned n)
 {
     (void)s;
@@ -77,6 +104,9 @@ static int net_handler(virtio_sim_t *s, unsigned q, vsim_buf_t *b, unsigned n)
         }
         out[out_count++].len = len;
         return 0;
+    }
+    if (random_rx && n == 1 && b[0].len == NET_BUFFER_SIZE) {
+        return random_fill(&b[0]);
     }
     if (!in.active || in.budget == 0 || n != 1 || !b[0].writable) {
         return -1; /* keep the buffer until a frame arrives */
@@ -103,6 +133,8 @@ static int net_handler(virtio_sim_t *s, unsigned q, vsim_buf_t *b, unsigned n)
     return (int)written;
 }
 
+static uint64_t features_off; /* the driver's configuration: features never to accept */
+
 static void setup_with(uint64_t features, uint16_t queue_max)
 {
     memset(&bus, 0, sizeof(bus));
@@ -121,7 +153,8 @@ static void setup_with(uint64_t features, uint16_t queue_max)
                           .rx_region_size = sizeof(rx_region), .tx_region = tx_region,
                           .tx_region_size = sizeof(tx_region), .capacity = CAP, .rx_data = rx_data,
                           .rx_data_paddr = pa(rx_data), .rx_data_size = sizeof(rx_data), .tx_data = tx_data,
-                          .tx_data_paddr = pa(tx_data), .tx_data_size = sizeof(tx_data), .msix_vector = 0xFFFF};
+                          .tx_data_paddr = pa(tx_data), .tx_data_size = sizeof(tx_data), .msix_vector = 0xFFFF,
+                          .features_off = features_off};
     CHECK(virtio_net_init(&vn, &c) == VIRTIO_NET_OK);
     memset(&in, 0, sizeof(in));
     in.budget = -1;
@@ -276,6 +309,12 @@ static void virtio_net_negotiates_offloads_only_with_their_dependencies(void)
     CHECK(vn.rx_slots == 16 && vn.tx_slots == 8);
     setup_with(ALL, 0);
     CHECK(vn.rx_slots == 128 && vn.tx_slots == 64);
+    /* Turned off by the configuration: as if not offered. */
+    features_off = VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_CSUM;
+    setup_with(ALL, 0);
+    features_off = 0;
+    CHECK(sim.driver_features ==
+          (VIRTIO_F_VERSION_1 | (ALL & ~(VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4))));
 }
 
 static void virtio_net_republishes_the_offload_word(void)
@@ -657,6 +696,94 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     CHECK(drain_free_tx() == queued);
 }
 
+static void virtio_net_survives_a_hostile_device_and_loses_no_buffer(void)
+{
+    setup_with(ALL, 0);
+    static bool with_driver[CAP];
+    memset(with_driver, 0, sizeof(with_driver));
+    for (uint32_t b = 0; b < CAP; b++) {
+        CHECK(net_enqueue_free(&virt_rx, (uint64_t)b * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+        with_driver[b] = true;
+    }
+    virtio_net_poll(&vn);
+    random_rx = true;
+    uint64_t frames = 0, pieces = 0;
+    for (int round = 0; round < 3000 && !vn.failed; round++) {
+        virtio_sim_process(&sim, 0);
+        virtio_net_poll(&vn);
+        net_buff_desc_t d[NET_MAX_CHAIN] = {0};
+        uint32_t n = 0;
+        ddf_ring_err_t err;
+        while ((err = net_dequeue_frame(&virt_rx, d, &n)) != DDF_RING_EMPTY) {
+            CHECK(err == DDF_RING_OK && n >= 1 && n <= NET_MAX_CHAIN);
+            uint32_t total = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                CHECK(net_desc_bytes_valid(&d[i], sizeof(rx_data)));
+                CHECK(d[i].len == 0 || d[i].offset % NET_BUFFER_SIZE == (i == 0 ? VIRTIO_NET_HDR_LEN : 0));
+                uint64_t b = net_desc_buffer(&d[i]) / NET_BUFFER_SIZE;
+                CHECK(b < CAP && with_driver[b]); /* never one it does not hold, never twice */
+                if (b < CAP) {
+                    with_driver[b] = false;
+                }
+                total += d[i].len;
+            }
+            if (d[0].len != 0) {
+                frames++;
+                pieces += n;
+                CHECK(total >= NET_MIN_FRAME && total <= NET_MAX_GSO_FRAME);
+                CHECK(n == 1 || (d[0].flags & NET_DESC_GSO_TCPV4));
+                CHECK(!(d[0].flags & NET_DESC_GSO_TCPV4) || d[0].gso_size > 0);
+                CHECK(!(d[0].flags & NET_DESC_CSUM_PARTIAL) ||
+                      (uint32_t)d[0].csum_start + d[0].csum_offset + 2u <= d[0].len);
+            }
+            for (uint32_t i = 0; i < n; i++) { /* offered again */
+                uint64_t b = net_desc_buffer(&d[i]) / NET_BUFFER_SIZE;
+                CHECK(net_enqueue_free(&virt_rx, b * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+                if (b < CAP) {
+                    with_driver[b] = true;
+                }
+            }
+        }
+    }
+    random_rx = false;
+    uint32_t held = 0;
+    for (uint32_t b = 0; b < CAP; b++) {
+        held += with_driver[b];
+    }
+    /* Every buffer is with the virtualiser, on the free ring, at the device or waiting in the driver. */
+    ddf_ring_err_t err;
+    uint32_t on_free = ddf_ring_count(&virt_rx.free, &err);
+    CHECK(!vn.failed && held == on_free + (vn.rx_slots - vn.rx_nfree));
+    CHECK(frames > 100 && pieces > frames && vn.rx_bad > 100); /* both paths were taken */
+}
+
+static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
+{
+    setup_with(ALL, 0);
+    /* The virtualiser's free ring full but for one slot, behind the driver's back. */
+    for (uint32_t i = 0; i < CAP - 1; i++) {
+        CHECK(ddf_ring_reserve_n(&vn.tx.free, 1) == DDF_RING_OK);
+        vn.tx.free_slots[ddf_ring_slot_ahead(&vn.tx.free, 0)] = (net_buff_desc_t){0};
+        ddf_ring_publish_n(&vn.tx.free, 1);
+    }
+    uint32_t len = tcp_frame(big, 3000);
+    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
+    uint32_t n = place_tx(big, len, 0, d);
+    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
+    d[0].csum_start = 34;
+    d[0].csum_offset = 16;
+    d[0].gso_size = 1448;
+    CHECK(n == 2 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    virtio_net_poll(&vn);
+    virtio_net_poll(&vn);
+    CHECK(out_count == 1 && vn.tx_frames == 1 && vn.tx_done_count == 1);
+    CHECK(drain_free_tx() == (int)CAP - 1);
+    virtio_net_poll(&vn);
+    net_buff_desc_t back[2] = {{0}};
+    CHECK(net_dequeue_free(&virt_tx, &back[0]) == DDF_RING_OK && net_dequeue_free(&virt_tx, &back[1]) == DDF_RING_OK);
+    CHECK(back[0].offset == 0 && back[1].offset == NET_BUFFER_SIZE && vn.tx_done_count == 0);
+}
+
 int main(void)
 {
     RUN("virtio_net/reads-mac-and-link", virtio_net_reads_mac_and_link);
@@ -678,5 +805,9 @@ int main(void)
     RUN("virtio_net/refuses-bad-frames-and-returns-every-buffer",
         virtio_net_refuses_bad_frames_and_returns_every_buffer);
     RUN("virtio_net/waits-for-descriptors-and-loses-nothing", virtio_net_waits_for_descriptors_and_loses_nothing);
+    RUN("virtio_net/returns-buffers-only-when-the-free-ring-has-room",
+        virtio_net_returns_buffers_only_when_the_free_ring_has_room);
+    RUN("virtio_net/survives-a-hostile-device-and-loses-no-buffer",
+        virtio_net_survives_a_hostile_device_and_loses_no_buffer);
     return ddf_test_failures ? 1 : 0;
 }
