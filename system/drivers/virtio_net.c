@@ -424,8 +424,8 @@ static bool transmit(virtio_net_t *vn)
         if (vn->tx_pending_n == 0) {
             uint32_t n;
             ddf_ring_err_t r = net_dequeue_frame(&vn->tx, vn->tx_pending, &n);
-            if (r == DDF_RING_INVALID) {
-                tx_refuse(vn, vn->tx_pending, n); /* a broken chain */
+            if (r != DDF_RING_OK && n > 0) {
+                tx_refuse(vn, vn->tx_pending, n); /* a broken chain (or a ring broken under it) */
                 continue;
             }
             if (r != DDF_RING_OK) {

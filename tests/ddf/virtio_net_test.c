@@ -661,8 +661,14 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
     d[1].offset += 4;
     CHECK(net_enqueue_chain(&virt_tx, d, 2) == DDF_RING_OK);
     queued++;
+    /* A chain cut short: MORE on the last descriptor published. */
+    CHECK(ddf_ring_reserve_n(&virt_tx.active, 1) == DDF_RING_OK);
+    virt_tx.active_slots[ddf_ring_slot_ahead(&virt_tx.active, 0)] =
+        (net_buff_desc_t){.offset = 50 * NET_BUFFER_SIZE, .len = 100, .flags = NET_DESC_MORE};
+    ddf_ring_publish_n(&virt_tx.active, 1);
+    queued++;
     virtio_net_poll(&vn);
-    CHECK(out_count == 0 && vn.tx_bad == 11 && vn.bad_descs == 1);
+    CHECK(out_count == 0 && vn.tx_bad == 12 && vn.bad_descs == 1);
     CHECK(drain_free_tx() == queued);
 }
 
