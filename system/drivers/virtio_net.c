@@ -195,9 +195,10 @@ static bool rx_packet(const virtio_net_t *vn, const uint8_t h[VIRTIO_NET_HDR_LEN
         return false;
     }
     if (gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-        /* Only TCPv4, only when negotiated, with its segment size and a checksum state. */
+        /* Only TCPv4, only when negotiated, with its segment size and NEEDS_CSUM (ddf/net.h: GSO always
+         * with CSUM_PARTIAL; the sum of a merged packet is not done). */
         if (gso_type != VIRTIO_NET_HDR_GSO_TCPV4 || !(features & VIRTIO_NET_F_GUEST_TSO4) || gso_size == 0 ||
-            flags == 0 || total > NET_MAX_GSO_FRAME) {
+            !(flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || total > NET_MAX_GSO_FRAME) {
             return false;
         }
         d[0].flags |= NET_DESC_GSO_TCPV4;
@@ -206,7 +207,7 @@ static bool rx_packet(const virtio_net_t *vn, const uint8_t h[VIRTIO_NET_HDR_LEN
         return false;
     }
     if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        if (csum_start > UINT8_MAX || csum_offset > UINT8_MAX ||
+        if (csum_start < NET_ETH_HDR_LEN + IPV4_MIN_HDR || csum_start > UINT8_MAX || csum_offset > UINT8_MAX ||
             (uint32_t)csum_start + csum_offset + 2u > d[0].len) {
             return false;
         }

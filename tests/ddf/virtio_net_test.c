@@ -443,7 +443,9 @@ static void virtio_net_drops_broken_packets_and_returns_their_buffers(void)
     expect_dropped(N, 4, 1448, 54, 16, 2, 3000, 2);           /* TCPv6 GSO */
     expect_dropped(N, T | 0x80, 1448, 34, 16, 2, 3000, 2);    /* ECN */
     expect_dropped(N, T, 0, 34, 16, 2, 3000, 2);              /* GSO without a segment size */
-    expect_dropped(0, T, 1448, 0, 0, 2, 3000, 2);             /* GSO without a checksum state */
+    expect_dropped(0, T, 1448, 0, 0, 2, 3000, 2);             /* GSO without NEEDS_CSUM */
+    expect_dropped(VIRTIO_NET_HDR_F_DATA_VALID, T, 1448, 0, 0, 2, 3000, 2); /* likewise */
+    expect_dropped(N, 0, 0, 20, 16, 1, 100, 1);               /* csum_start inside the IPv4 header */
     expect_dropped(4, 0, 0, 0, 0, 1, 60, 1);                  /* unknown flag */
     expect_dropped(N, 0, 0, 34, 16, 2, 3000, 2);              /* not GSO, two buffers */
     expect_dropped(0, 0, 0, 0, 0, 1, NET_MAX_FRAME + 1, 1);   /* not GSO, too long */
@@ -738,9 +740,13 @@ static void virtio_net_survives_a_hostile_device_and_loses_no_buffer(void)
                 pieces += n;
                 CHECK(total >= NET_MIN_FRAME && total <= NET_MAX_GSO_FRAME);
                 CHECK(n == 1 || (d[0].flags & NET_DESC_GSO_TCPV4));
-                CHECK(!(d[0].flags & NET_DESC_GSO_TCPV4) || d[0].gso_size > 0);
+                CHECK(!(d[0].flags & NET_DESC_GSO_TCPV4) ||
+                      (d[0].gso_size > 0 && (d[0].flags & NET_DESC_CSUM_PARTIAL)));
                 CHECK(!(d[0].flags & NET_DESC_CSUM_PARTIAL) ||
-                      (uint32_t)d[0].csum_start + d[0].csum_offset + 2u <= d[0].len);
+                      (d[0].csum_start >= 34 && (uint32_t)d[0].csum_start + d[0].csum_offset + 2u <= d[0].len));
+                for (uint32_t i = 1; i < n; i++) {
+                    CHECK(d[i].len > 0 && (d[i].flags & ~NET_DESC_MORE) == 0);
+                }
             }
             for (uint32_t i = 0; i < n; i++) { /* offered again */
                 uint64_t b = net_desc_buffer(&d[i]) / NET_BUFFER_SIZE;
