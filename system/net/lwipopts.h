@@ -21,7 +21,9 @@
 #define MEM_LIBC_MALLOC 0
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (1024 * 1024)
+/* With TCP segmentation offload a queued segment is up to 32 KiB
+ * (NET_STACK_TSO_MSS) in one heap block. */
+#define MEM_SIZE (2 * 1024 * 1024)
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_UDP_PCB 16
 #define MEMP_NUM_TCP_PCB 64
@@ -92,7 +94,8 @@ int net_stack_udp_port_allowed(unsigned port);
 #define TCP_SND_QUEUELEN 512
 #define TCP_SNDLOWAT (16 * 1024) /* lwIP keeps it in a u16_t */
 #define TCP_QUEUE_OOSEQ 1
-#define TCP_OOSEQ_MAX_PBUFS 64
+/* A merged receive segment (up to 64 KiB) is dozens of pool buffers. */
+#define TCP_OOSEQ_MAX_PBUFS 256
 #define LWIP_TCP_KEEPALIVE 1
 #define TCP_KEEPIDLE_DEFAULT 60000
 #define TCP_KEEPINTVL_DEFAULT 10000
@@ -117,8 +120,13 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
 #define ETH_PAD_SIZE 0
 
-/* Checksums are computed and checked in software: the L2 path does not
- * offload them, and a hostile peer's bad checksum must be caught here. */
+/* Checksums are computed and checked here, except that a received frame
+ * whose TCP/UDP checksum the device vouched for (ddf/net.h flags) is not
+ * checked again: net_stack_input_frame turns the check off per frame
+ * (LWIP_CHECKSUM_CTRL_PER_NETIF). Transmitted checksums are computed while
+ * the data is copied in (LWIP_CHECKSUM_ON_COPY), so cheaply that only
+ * segments the device must cut (TSO) are left to it. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
 #define CHECKSUM_GEN_TCP 1

@@ -8,6 +8,11 @@
  */
 #include "system/net/net_link.h"
 
+/* The offloads we accept on receive: merged segments and the device's
+ * checksum flags (net_stack_input_frame). Published again at every batch,
+ * since the virtualiser may initialise the rings after we start. */
+#define NET_LINK_RX_OFFLOADS (NET_OFFLOAD_RX_CSUM | NET_OFFLOAD_RX_GSO)
+
 static size_t buffer_count(size_t data_size)
 {
     size_t n = data_size / NET_BUFFER_SIZE;
@@ -69,6 +74,7 @@ int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_reg
     l->capacity = capacity;
     l->now_ns = now_ns;
     l->clock_ctx = clock_ctx;
+    net_set_rx_offloads(&l->rx, NET_LINK_RX_OFFLOADS);
 
     /* A first start has published nothing yet. After a restart the rings
      * already hold our buffers: rx buffers are all with the virtualiser (we
@@ -103,46 +109,74 @@ static void collect_tx(net_link_t *l);
 
 /* Called from inside lwIP: may collect returned buffers but must never feed
  * received frames to the stack (that would re-enter lwIP). */
-static uint8_t *link_tx_buffer(void *ctx, size_t len)
+static size_t link_tx_reserve(void *ctx, size_t len, uint8_t *buf[NET_MAX_CHAIN])
 {
     net_link_t *l = ctx;
-    if (len > NET_BUFFER_SIZE || l->corrupt) {
-        return NULL;
+    size_t n = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    if (n == 0 || n > NET_MAX_CHAIN || l->corrupt || l->tx_reserved_count != 0) {
+        return 0;
     }
-    if (l->tx_free_count == 0) {
+    if (l->tx_free_count < n) {
         /* Ask to be told when buffers come back, then re-check. */
         ddf_ring_request_signal(&l->tx.free);
         collect_tx(l);
-        if (l->tx_free_count == 0) {
-            return NULL;
+        if (l->tx_free_count < n) {
+            return 0;
         }
         ddf_ring_cancel_signal(&l->tx.free);
     }
-    if (ddf_ring_full(&l->tx.active)) {
-        return NULL;
+    if (ddf_ring_reserve_n(&l->tx.active, (uint32_t)n) != DDF_RING_OK) {
+        return 0;
     }
-    uint64_t off = l->tx_free[--l->tx_free_count];
-    l->tx_owned[off / NET_BUFFER_SIZE] = false;
-    l->tx_reserved = true;
-    l->tx_reserved_offset = off;
-    return l->tx_data + off;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t off = l->tx_free[--l->tx_free_count];
+        l->tx_owned[off / NET_BUFFER_SIZE] = false;
+        l->tx_reserved[i] = off;
+        buf[i] = l->tx_data + off;
+    }
+    l->tx_reserved_count = n;
+    return n;
 }
 
-static void link_tx_commit(void *ctx, size_t len)
+static void link_tx_commit(void *ctx, size_t len, const net_buff_desc_t *meta)
 {
     net_link_t *l = ctx;
-    if (!l->tx_reserved) {
-        return;
+    size_t n = l->tx_reserved_count;
+    size_t used = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    l->tx_reserved_count = 0;
+    net_buff_desc_t d[NET_MAX_CHAIN];
+    if (used <= n && used > 0) {
+        for (size_t i = 0; i < used; i++) {
+            size_t rest = len - i * NET_BUFFER_SIZE;
+            d[i] = (net_buff_desc_t){.offset = l->tx_reserved[i],
+                                     .len = (uint16_t)(rest < NET_BUFFER_SIZE ? rest : NET_BUFFER_SIZE)};
+        }
+        if (meta != NULL) {
+            d[0].flags = meta->flags & (NET_DESC_KNOWN_FLAGS & ~NET_DESC_MORE);
+            d[0].csum_start = meta->csum_start;
+            d[0].csum_offset = meta->csum_offset;
+            d[0].gso_size = meta->gso_size;
+        }
+        if (net_enqueue_chain(&l->tx, d, (uint32_t)used) == DDF_RING_OK) {
+            l->notify_tx = true;
+        } else {
+            used = 0; /* no room after all (tx_reserve checked): keep them */
+        }
+    } else {
+        used = 0;
     }
-    l->tx_reserved = false;
-    uint64_t off = l->tx_reserved_offset;
-    if (len == 0 || net_enqueue_active(&l->tx, off, (uint16_t)len) != DDF_RING_OK) {
-        /* Nothing to send (or no room, which tx_buffer checked): keep it. */
+    /* Buffers reserved but not sent are ours again. */
+    for (size_t i = used; i < n; i++) {
+        uint64_t off = l->tx_reserved[i];
         l->tx_owned[off / NET_BUFFER_SIZE] = true;
         l->tx_free[l->tx_free_count++] = off;
-        return;
     }
-    l->notify_tx = true;
+}
+
+static uint32_t link_tx_offloads(void *ctx)
+{
+    net_link_t *l = ctx;
+    return net_tx_offloads(&l->tx);
 }
 
 static uint64_t link_now(void *ctx)
@@ -155,8 +189,9 @@ net_link_ops_t net_link_ops(net_link_t *l)
 {
     return (net_link_ops_t){
         .ctx = l,
-        .tx_buffer = link_tx_buffer,
+        .tx_reserve = link_tx_reserve,
         .tx_commit = link_tx_commit,
+        .tx_offloads = link_tx_offloads,
         .now_ns = link_now,
     };
 }
@@ -183,20 +218,35 @@ static void collect_tx(net_link_t *l)
 size_t net_link_process(net_link_t *l)
 {
     size_t frames = 0;
-    net_buff_desc_t d;
+    net_buff_desc_t d[NET_MAX_CHAIN];
+    uint32_t n;
     ddf_ring_err_t err;
     collect_tx(l);
-    while ((err = net_dequeue_active(&l->rx, &d)) == DDF_RING_OK) {
-        if (!net_desc_valid(&d, l->rx_data_size)) {
-            /* An offset we never gave out: it names nothing of ours, so
-             * there is nothing to give back. */
-            l->bad_descriptors++;
-            continue;
+    while ((err = net_dequeue_frame(&l->rx, d, &n)) == DDF_RING_OK || err == DDF_RING_INVALID) {
+        const uint8_t *piece[NET_MAX_CHAIN];
+        size_t piece_len[NET_MAX_CHAIN];
+        bool whole = err == DDF_RING_OK;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!net_desc_valid(&d[i], l->rx_data_size)) {
+                /* An offset we never gave out: it names nothing of ours,
+                 * so there is nothing to give back. */
+                l->bad_descriptors++;
+                whole = false;
+                continue;
+            }
+            piece[i] = l->rx_data + d[i].offset;
+            piece_len[i] = d[i].len;
         }
-        net_stack_input(l->rx_data + d.offset, d.len);
-        frames++;
-        if (net_enqueue_free(&l->rx, d.offset, 0) == DDF_RING_OK) {
-            l->notify_rx = true;
+        if (whole) {
+            net_stack_input_frame(piece, piece_len, n, d[0].flags);
+            frames++;
+        } else if (err == DDF_RING_INVALID) {
+            l->broken_frames++;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (net_desc_valid(&d[i], l->rx_data_size) && net_enqueue_free(&l->rx, d[i].offset, 0) == DDF_RING_OK) {
+                l->notify_rx = true;
+            }
         }
     }
     if (err == DDF_RING_CORRUPT) {
@@ -210,6 +260,7 @@ bool net_link_finish(net_link_t *l, bool *notify_rx, bool *notify_tx)
     /* The signalling rule (ddf/net.h): notify only when the virtualiser
      * asked. It waits on our transmit active ring, so a frame we queued is
      * announced; it never waits for receive buffers, so those are not. */
+    net_set_rx_offloads(&l->rx, NET_LINK_RX_OFFLOADS);
     *notify_rx = net_free_should_notify(&l->rx);
     *notify_tx = net_active_should_notify(&l->tx);
     l->notify_rx = false;

@@ -43,12 +43,13 @@ typedef struct {
     uint64_t tx_free[NET_LINK_MAX_BUFFERS];
     size_t tx_free_count;
     bool tx_owned[NET_LINK_MAX_BUFFERS];
-    bool tx_reserved;
-    uint64_t tx_reserved_offset;
+    uint64_t tx_reserved[NET_MAX_CHAIN]; /* handed to the stack by tx_reserve, not yet committed */
+    size_t tx_reserved_count;
     bool notify_rx, notify_tx;  /* produced since the last finish (informational) */
     uint64_t (*now_ns)(void *ctx);
     void *clock_ctx;
     uint64_t bad_descriptors;
+    uint64_t broken_frames;     /* chains the virtualiser cut short (dropped) */
     bool corrupt;               /* the virtualiser broke a ring */
 } net_link_t;
 

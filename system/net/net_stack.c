@@ -22,6 +22,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/inet_chksum.h"
+#include "lwip/ip4_frag.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/raw.h"
@@ -31,6 +32,7 @@
 
 #define NET_ETH_HEADER 14
 #define NET_MTU 1500
+#define NET_IP_MAX 65535 /* netif->mtu: see net_ip_output */
 #define NET_SMALL_FRAME 128
 
 static struct netif net_if;
@@ -85,33 +87,135 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
                           lwip_ntohl(ip4_addr_get_u32(remote_ip)), remote_port, now);
 }
 
+/*
+ * A TCP segment longer than the MTU (the connection uses TCP segmentation
+ * offload, net_stack_tcp_offload): the device cuts it into segments of the
+ * wire's size and completes each checksum, so its checksum field must hold
+ * the pseudo-header sum (ddf/net.h, NET_DESC_CSUM_PARTIAL) and the metadata
+ * says where the headers end. Works on our own copy of the frame.
+ */
+static bool tso_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
+{
+    if (len < NET_ETH_HEADER + 40 || frame[12] != 0x08 || frame[13] != 0x00) {
+        return false;
+    }
+    const uint8_t *ip = frame + NET_ETH_HEADER;
+    size_t ihl = (size_t)(ip[0] & 0x0Fu) * 4;
+    if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || len < NET_ETH_HEADER + ihl + 20) {
+        return false;
+    }
+    size_t thl = (size_t)(ip[ihl + 12] >> 4) * 4;
+    size_t l4_len = len - NET_ETH_HEADER - ihl;
+    if (thl < 20 || l4_len < thl + 1 || NET_MTU < ihl + thl + 1 || NET_ETH_HEADER + ihl + thl > NET_BUFFER_SIZE) {
+        return false;
+    }
+    uint32_t sum = 6u + (uint32_t)l4_len;
+    for (size_t i = 12; i < 20; i += 2) {
+        sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFFu) + (sum >> 16);
+    }
+    uint8_t *field = frame + NET_ETH_HEADER + ihl + 16;
+    field[0] = (uint8_t)(sum >> 8);
+    field[1] = (uint8_t)sum;
+    *meta = (net_buff_desc_t){.flags = NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL,
+                              .csum_start = (uint8_t)(NET_ETH_HEADER + ihl),
+                              .csum_offset = 16,
+                              .gso_size = (uint16_t)(NET_MTU - ihl - thl)};
+    return true;
+}
+
+static uint32_t link_tx_offloads(void)
+{
+    return net_link.tx_offloads != NULL ? net_link.tx_offloads(net_link.ctx) : 0;
+}
+
 static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
 {
     (void)netif;
     size_t len = p->tot_len;
-    if (len > NET_STACK_MAX_FRAME) {
-        return ERR_BUF;
+    bool gso = len > NET_ETH_HEADER + NET_MTU;
+    if (gso && (link_tx_offloads() & (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) !=
+                   (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) {
+        /* The link took TSO back (its server restarted without it): TCP
+         * retransmits, and the segment is lost each time. */
+        net_stats.tx_no_offload++;
+        return ERR_IF;
     }
-    uint8_t *buf = net_link.tx_buffer(net_link.ctx, len);
-    if (buf == NULL) {
+    uint8_t *buf[NET_MAX_CHAIN];
+    size_t n = len <= (size_t)NET_MAX_CHAIN * NET_BUFFER_SIZE ? net_link.tx_reserve(net_link.ctx, len, buf) : 0;
+    if (n == 0) {
         net_stats.tx_no_buffer++;
         net_output_deferred = true;
         return ERR_MEM;
     }
-    if (pbuf_copy_partial(p, buf, p->tot_len, 0) != p->tot_len) {
-        /* Cannot happen for a well-formed pbuf chain; send nothing. */
-        net_link.tx_commit(net_link.ctx, 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t off = i * NET_BUFFER_SIZE;
+        size_t piece = len - off < NET_BUFFER_SIZE ? len - off : NET_BUFFER_SIZE;
+        if (pbuf_copy_partial(p, buf[i], (u16_t)piece, (u16_t)off) != piece) {
+            /* Cannot happen for a well-formed pbuf chain; send nothing. */
+            net_link.tx_commit(net_link.ctx, 0, NULL);
+            return ERR_BUF;
+        }
+    }
+    net_buff_desc_t meta = {0};
+    if (gso && !tso_prepare(buf[0], len, &meta)) {
+        net_link.tx_commit(net_link.ctx, 0, NULL); /* only TCP is ever this long */
         return ERR_BUF;
     }
     /* Remember whom we asked (from our own copy, in our own memory). */
-    if (len >= NET_ETH_HEADER + 28 && buf[12] == 0x08 && buf[13] == 0x06 && buf[21] == 1) {
-        net_arp_asked[net_arp_asked_next].ip = lwip_htonl(read_be32(buf + NET_ETH_HEADER + 24));
+    uint8_t *f = buf[0];
+    if (len >= NET_ETH_HEADER + 28 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 1) {
+        net_arp_asked[net_arp_asked_next].ip = lwip_htonl(read_be32(f + NET_ETH_HEADER + 24));
         net_arp_asked[net_arp_asked_next].at_ms = sys_now();
         net_arp_asked_next = (net_arp_asked_next + 1) % NET_ARP_ASKED;
     }
-    net_link.tx_commit(net_link.ctx, len);
+    net_link.tx_commit(net_link.ctx, len, gso ? &meta : NULL);
     net_stats.tx_frames++;
     return ERR_OK;
+}
+
+/*
+ * lwIP never splits a queued segment to fit the congestion window, so a
+ * connection whose window is smaller than one segment waits for ever. Its
+ * window never falls below one segment once it holds one (a timeout sets it
+ * to pcb->mss, fast recovery to more), so only the initial window needs
+ * raising: to one offload segment (16 KiB, about the 10 segments of RFC
+ * 6928's initial window).
+ */
+void net_stack_tcp_offload(struct tcp_pcb *pcb)
+{
+    /* Only where the peer takes segments as large as our MTU gives: the
+     * device cuts at NET_MTU, so a smaller peer MSS could not be kept. */
+    if (pcb != NULL && pcb->state == ESTABLISHED && pcb->mss >= TCP_MSS &&
+        (link_tx_offloads() & (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) ==
+            (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) {
+        pcb->mss = NET_STACK_TSO_MSS;
+        if (pcb->cwnd < pcb->mss) {
+            pcb->cwnd = pcb->mss;
+        }
+    }
+}
+
+/*
+ * IP output. lwIP fragments every packet longer than netif->mtu before it
+ * reaches the netif, which would also cut up the TCP segments we want the
+ * device to cut (TSO). So the netif's MTU is IP's largest packet, TCP's MSS
+ * still comes from TCP_MSS (the wire's), and the wire's MTU is kept here:
+ * a TCP segment longer than it goes out whole for the device to segment (it
+ * exists only on connections net_stack_tcp_offload enabled), anything else
+ * longer than it is fragmented by lwIP at NET_MTU.
+ */
+static err_t net_ip_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *dest)
+{
+    if (p->tot_len <= NET_MTU || (p->len >= 20 && ((const uint8_t *)p->payload)[9] == IP_PROTO_TCP)) {
+        return etharp_output(netif, p, dest);
+    }
+    netif->mtu = NET_MTU;
+    err_t err = ip4_frag(p, netif, dest);
+    netif->mtu = NET_IP_MAX;
+    return err;
 }
 
 static void net_status_changed(struct netif *netif)
@@ -129,13 +233,13 @@ static err_t net_netif_init(struct netif *netif)
 {
     netif->name[0] = 'e';
     netif->name[1] = 'n';
-    netif->mtu = NET_MTU;
+    netif->mtu = NET_IP_MAX;
     netif->hwaddr_len = ETH_HWADDR_LEN;
     for (int i = 0; i < ETH_HWADDR_LEN; i++) {
         netif->hwaddr[i] = net_cfg.mac[i];
     }
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
-    netif->output = etharp_output;
+    netif->output = net_ip_output;
     netif->linkoutput = net_linkoutput;
     return ERR_OK;
 }
@@ -150,7 +254,7 @@ net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link)
     if (net_started) {
         return NET_ERR_STATE;
     }
-    if (cfg == NULL || link == NULL || link->tx_buffer == NULL || link->tx_commit == NULL ||
+    if (cfg == NULL || link == NULL || link->tx_reserve == NULL || link->tx_commit == NULL ||
         link->now_ns == NULL || !cfg->has_mac || (cfg->mac[0] & 1)) {
         return NET_ERR_CONFIG;
     }
@@ -271,8 +375,9 @@ static arp_verdict_t arp_check(const uint8_t *frame, size_t len)
 static void arp_answer(const uint8_t *frame)
 {
     const uint8_t *arp = frame + NET_ETH_HEADER;
-    uint8_t *out = net_link.tx_buffer(net_link.ctx, NET_ETH_HEADER + 28);
-    if (out != NULL) {
+    uint8_t *buf[NET_MAX_CHAIN];
+    if (net_link.tx_reserve(net_link.ctx, NET_ETH_HEADER + 28, buf) == 1) {
+        uint8_t *out = buf[0];
         const uint8_t *ours = (const uint8_t *)&ip4_addr_get_u32(netif_ip4_addr(&net_if));
         for (int i = 0; i < 6; i++) {
             out[i] = arp[8 + i];      /* to the asker */
@@ -297,7 +402,7 @@ static void arp_answer(const uint8_t *frame)
             r[14 + i] = ours[i]; /* network byte order in memory */
             r[24 + i] = arp[14 + i];
         }
-        net_link.tx_commit(net_link.ctx, NET_ETH_HEADER + 28);
+        net_link.tx_commit(net_link.ctx, NET_ETH_HEADER + 28, NULL);
         net_stats.tx_frames++;
     } else {
         net_stats.tx_no_buffer++;
@@ -327,10 +432,30 @@ static void arp_answer(const uint8_t *frame)
 
 void net_stack_input(const uint8_t *frame, size_t len)
 {
+    const uint8_t *piece[1] = {frame};
+    size_t piece_len[1] = {len};
+    net_stack_input_frame(piece, piece_len, 1, 0);
+}
+
+/* An IPv4 fragment: its TCP/UDP checksum covers the whole datagram, which no
+ * device has seen, so no device's word about it counts. */
+static bool is_ip_fragment(const struct pbuf *p)
+{
+    return p->tot_len >= NET_ETH_HEADER + 20 && pbuf_get_at(p, 12) == 0x08 && pbuf_get_at(p, 13) == 0x00 &&
+           ((pbuf_get_at(p, NET_ETH_HEADER + 6) & 0x3Fu) != 0 || pbuf_get_at(p, NET_ETH_HEADER + 7) != 0);
+}
+
+void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags)
+{
     if (!net_started) {
         return;
     }
-    if (len < NET_ETH_HEADER || len > NET_STACK_MAX_FRAME) {
+    size_t len = 0;
+    for (size_t i = 0; i < n && i < NET_MAX_CHAIN; i++) {
+        len += piece_len[i] <= NET_BUFFER_SIZE ? piece_len[i] : NET_STACK_MAX_GSO_FRAME + 1;
+    }
+    size_t max = (flags & NET_DESC_GSO_TCPV4) ? NET_STACK_MAX_GSO_FRAME : NET_STACK_MAX_FRAME;
+    if (n == 0 || n > NET_MAX_CHAIN || len < NET_ETH_HEADER || len > max) {
         net_stats.rx_dropped_size++;
         return;
     }
@@ -347,13 +472,17 @@ void net_stack_input(const uint8_t *frame, size_t len)
         net_stats.rx_dropped_size++;
         return;
     }
-    if (pbuf_take(p, frame, (u16_t)len) != ERR_OK) {
-        pbuf_free(p);
-        return;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pbuf_take_at(p, piece[i], (u16_t)piece_len[i], (u16_t)at) != ERR_OK) {
+            pbuf_free(p);
+            return;
+        }
+        at += piece_len[i];
     }
     net_stats.rx_frames++;
-    /* A frame fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM block), so
-     * the copy is contiguous. */
+    /* A frame of one MTU fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM
+     * block), so an ARP packet's copy is contiguous. */
     if (p->next == NULL) {
         arp_verdict_t verdict = arp_check(p->payload, len);
         if (verdict != ARP_PASS) {
@@ -366,8 +495,21 @@ void net_stack_input(const uint8_t *frame, size_t len)
             return;
         }
     }
+    /* The device checked the TCP/UDP checksum, or the frame comes from the
+     * host's own stack with the sum not yet done (ddf/net.h): lwIP skips that
+     * check for this frame alone. lwIP is not re-entered, and the checksums
+     * it generates (ACKs sent from inside input) stay on. */
+    bool vouched = (flags & (NET_DESC_CSUM_VALID | NET_DESC_CSUM_PARTIAL)) != 0 && !is_ip_fragment(p);
+    if (vouched) {
+        NETIF_SET_CHECKSUM_CTRL(&net_if, NETIF_CHECKSUM_ENABLE_ALL & ~(NETIF_CHECKSUM_CHECK_TCP |
+                                                                        NETIF_CHECKSUM_CHECK_UDP));
+        net_stats.rx_checksum_offloaded++;
+    }
     if (net_if.input(p, &net_if) != ERR_OK) {
         pbuf_free(p);
+    }
+    if (vouched) {
+        NETIF_SET_CHECKSUM_CTRL(&net_if, NETIF_CHECKSUM_ENABLE_ALL);
     }
 }
 

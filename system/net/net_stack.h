@@ -28,15 +28,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ddf/net.h"
 #include "system/net/net_config.h"
 
 typedef struct {
     void *ctx;
-    /* A transmit buffer of at least `len` bytes, or NULL when none is free
+    /* Transmit buffers for a frame of `len` bytes: buf[i] receives bytes
+     * [i * NET_BUFFER_SIZE, (i + 1) * NET_BUFFER_SIZE) of it. Returns how
+     * many (len / NET_BUFFER_SIZE rounded up), or 0 when not enough are free
      * (the stack then retries on the next net_stack_poll()). */
-    uint8_t *(*tx_buffer)(void *ctx, size_t len);
-    /* Hands the buffer last returned by tx_buffer over with `len` bytes. */
-    void (*tx_commit)(void *ctx, size_t len);
+    size_t (*tx_reserve)(void *ctx, size_t len, uint8_t *buf[NET_MAX_CHAIN]);
+    /* Sends the frame in the buffers tx_reserve returned last: `len` bytes
+     * (0: nothing; the buffers stay the link's), with the offload metadata
+     * of ddf/net.h in `meta` (flags, csum_*, gso_size; NULL for none). */
+    void (*tx_commit)(void *ctx, size_t len, const net_buff_desc_t *meta);
+    /* The NET_OFFLOAD_TX_* the link's server accepts now (NULL: none). */
+    uint32_t (*tx_offloads)(void *ctx);
     /* Monotonic time in nanoseconds. */
     uint64_t (*now_ns)(void *ctx);
 } net_link_ops_t;
@@ -51,6 +58,8 @@ typedef enum {
 typedef struct {
     uint64_t rx_frames, rx_dropped_size, rx_arp_refused;
     uint64_t tx_frames, tx_no_buffer;
+    uint64_t rx_checksum_offloaded;  /* frames whose TCP/UDP sum the device vouched for */
+    uint64_t tx_no_offload;          /* TSO segments the link no longer accepted */
 } net_stack_stats_t;
 
 /* Starts the stack with the granted configuration: static address or DHCP. */
@@ -60,6 +69,27 @@ net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link);
  * an Ethernet header or longer than NET_STACK_MAX_FRAME are dropped here. */
 #define NET_STACK_MAX_FRAME 1518
 void net_stack_input(const uint8_t *frame, size_t len);
+
+/*
+ * A frame received in pieces (piece[i], piece_len[i], i < n <= NET_MAX_CHAIN)
+ * with the receive flags of ddf/net.h: NET_DESC_CSUM_VALID and
+ * NET_DESC_CSUM_PARTIAL (the device vouches for the data, so its TCP/UDP
+ * checksum is not checked), NET_DESC_GSO_TCPV4 (a merged TCP segment, up to
+ * NET_STACK_MAX_GSO_FRAME bytes, lwIP's largest buffer). Copied before
+ * parsing, like net_stack_input.
+ */
+#define NET_STACK_MAX_GSO_FRAME 65535
+void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags);
+
+/*
+ * TCP segmentation offload for one connection: when the link accepts
+ * NET_OFFLOAD_TX_TSO4 and the peer takes full-sized segments, lwIP builds
+ * segments of up to NET_STACK_TSO_MSS bytes and the device cuts them at the
+ * wire's size. Called by the socket layer before a connection's first send.
+ */
+#define NET_STACK_TSO_MSS 16384
+struct tcp_pcb;
+void net_stack_tcp_offload(struct tcp_pcb *pcb);
 
 /* Runs due timers and retries deferred output. */
 void net_stack_poll(void);

@@ -44,6 +44,7 @@ struct net_sock {
     bool want_writable;
     bool eof_reported;
     bool progress;              /* the user read some, and more is waiting */
+    bool offload_decided;       /* TCP: net_stack_tcp_offload ran for it */
     uint32_t pending;
     net_sock_cb_t cb;
     void *arg;
@@ -372,6 +373,11 @@ size_t net_sock_send(net_sock_t *s, const void *data, size_t len)
 {
     if (!sock_valid(s) || s->kind != SOCK_TCP || s->tcp == NULL || data == NULL) {
         return 0;
+    }
+    if (!s->offload_decided) {
+        /* Once established, and after lwIP set the initial window. */
+        s->offload_decided = true;
+        net_stack_tcp_offload(s->tcp);
     }
     size_t room = net_sock_send_space(s);
     size_t n = len < room ? len : room;

@@ -21,26 +21,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
+import harness  # noqa: E402
 import mkdisk  # noqa: E402
+from harness import qemu_cmd, read_log, wait_for  # noqa: E402
 
-failures = 0
-
-
-def report(name, ok, why=""):
-    global failures
-    if ok:
-        print(f"PASS: ddf-qemu/{name}")
-    else:
-        failures += 1
-        print(f"FAIL: ddf-qemu/{name} {why}".rstrip())
-    sys.stdout.flush()
-
-
-def qemu_cmd(image, log, extra):
-    return ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
-            "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
-            "-kernel", image] + extra
+report = harness.reporter("ddf-qemu/")
 
 
 def console_checks(test, log_text, expected):
@@ -64,14 +50,6 @@ def run(image, log, extra, timeout):
     except subprocess.TimeoutExpired:
         rc, out = None, "timed out"
     return rc, out, time.time() - start
-
-
-def read_log(log):
-    try:
-        with open(log, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 # --- block ------------------------------------------------------------------
@@ -98,8 +76,7 @@ def test_blk(build, work):
         f.write(bytes((k * 7 + 3) & 0xFF for k in range(8 * 4096)))
         f.seek(P1_FIRST * SECTOR + 4096)
         f.write(b"\x33" * 4096)
-    rc, out, secs = run(img, log, ["-drive", f"file={disk},if=none,id=d0,format=raw",
-                                   "-device", "virtio-blk-pci,drive=d0,addr=3"], 180)
+    rc, out, secs = run(img, log, harness.virtio_blk(disk), 180)
     text = read_log(log)
     report("blk/boots-and-ends-with-pass", rc == 1 and re.search(r"^DDFTEST END$", text, re.M) is not None, f"qemu status {rc} after {secs:.0f}s: {out.strip()[-200:]}")
     console_checks("blk", text, ["blk-partition-size", "blk-host-data-reads-back", "blk-write-whole-partition",
@@ -217,15 +194,6 @@ def frame(dst, payload):
     return f + bytes(max(0, 60 - len(f)))
 
 
-def wait_for(log, pattern, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if re.search(pattern, read_log(log)):
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_net(build, work):
     import socket
     img = os.path.join(build, "net", "net.img")
@@ -257,7 +225,7 @@ def test_net(build, work):
         host.sendto(f, ("127.0.0.1", guest_port))
 
     try:
-        up = wait_for(log, r"virtio_net: ready, mac 52:54:00:12:34:56 link up", 60)
+        up = wait_for(log, "virtio_net: ready, mac 52:54:00:12:34:56 link up", 60)
         report("net/driver-reads-mac-and-link", up, read_log(log)[-300:])
         if not up:
             return
@@ -371,7 +339,7 @@ def main():
                 for name in os.listdir(work):
                     if name.endswith(".log"):
                         subprocess.run(["cp", os.path.join(work, name), args.build])
-    return 1 if failures else 0
+    return harness.exit_status()
 
 
 if __name__ == "__main__":

@@ -212,7 +212,7 @@ static void net_chains_publish_whole_frames(void)
     net_queue_t client, server; /* transmit direction: client produces active */
     CHECK(net_attach(&server, region, sizeof(region), 8, false, true) == DDF_RING_OK);
     CHECK(net_attach(&client, region, sizeof(region), 8, true, false) == DDF_RING_OK);
-    net_buff_desc_t chain[3] = {
+    net_buff_desc_t chain[6] = {
         {.offset = 0, .len = 2048, .flags = NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL, .csum_start = 34,
          .csum_offset = 16, .gso_size = 1448},
         {.offset = 2048, .len = 2048, .flags = 0},
@@ -221,8 +221,8 @@ static void net_chains_publish_whole_frames(void)
     CHECK(net_enqueue_chain(&client, chain, 3) == DDF_RING_OK);
     CHECK(net_enqueue_chain(&client, chain, 6) == DDF_RING_FULL); /* 5 free: all or nothing */
     CHECK(net_enqueue_chain(&client, chain, 0) == DDF_RING_INVALID);
-    net_buff_desc_t d[NET_MAX_CHAIN];
-    uint32_t n;
+    net_buff_desc_t d[NET_MAX_CHAIN] = {{0}};
+    uint32_t n = 0;
     CHECK(net_dequeue_frame(&server, d, &n) == DDF_RING_OK && n == 3);
     CHECK(d[0].flags == (NET_DESC_MORE | NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL) && d[0].gso_size == 1448);
     CHECK(d[1].flags == NET_DESC_MORE && d[2].flags == 0 && d[2].len == 100);

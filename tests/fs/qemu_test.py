@@ -32,6 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ddf"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import harness  # noqa: E402
 import mkdisk  # noqa: E402
 
 NAMES = 150
@@ -40,15 +42,7 @@ SECTOR = 512
 PART_FIRST, PART_SECTORS = 2048, 65536  # 1 MiB offset, 32 MiB
 OFFSET = PART_FIRST * SECTOR
 
-failures = 0
-
-
-def report(name, ok, why=""):
-    global failures
-    print(f"{'PASS' if ok else 'FAIL'}: fs-qemu/{name} {'' if ok else why}".rstrip())
-    sys.stdout.flush()
-    if not ok:
-        failures += 1
+report = harness.reporter("fs-qemu/")
 
 
 def file_size(n):
@@ -68,40 +62,10 @@ def tool(substrate, *args):
 BAD_CONFIG_LINE = "fs: config line 6: root must be normalised (no '.' or '..' component); serving no one"
 
 
-def boot_until(image, disk, log, marker, linger, limit):
-    """Boots; kills QEMU linger seconds after marker appears on the console (or at
-    limit). Returns the console text and whether the marker appeared."""
-    if os.path.exists(log):
-        os.unlink(log)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
-           "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
-           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
-           "-device", "virtio-blk-pci,drive=d0,addr=3"]
-    q = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    start = time.time()
-    seen = None
-    while time.time() - start < limit and q.poll() is None:
-        time.sleep(0.1)
-        if seen is None:
-            try:
-                with open(log, errors="replace") as f:
-                    if marker in f.read():
-                        seen = time.time()
-            except OSError:
-                pass
-        elif time.time() - seen >= linger:
-            break
-    q.kill()  # SIGKILL: no chance to flush anything
-    q.wait()
-    with open(log, errors="replace") as f:
-        return f.read(), seen is not None
-
-
 def check_bad_config(image, substrate, disk, work):
     with open(disk, "rb") as f:
         before = f.read()
-    text, _ = boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
+    text, _ = harness.boot_until(image, disk, os.path.join(work, "badcfg.log"), "fs: config", 3.0, 150)
     lines = [ln.rstrip("\r") for ln in text.splitlines()]
     report("badcfg/names-the-line-and-fault", BAD_CONFIG_LINE in lines,
            f"want {BAD_CONFIG_LINE!r}; console ends {text[-300:]!r}")
@@ -193,12 +157,12 @@ def main():
         check_bad_config(args.bad_config_image, args.substrate, disk, args.work)
     for run in range(1, args.runs + 1):
         kill_after = rng.uniform(1.5, 7.0)
-        text, progressed = boot_until(args.image, disk, os.path.join(args.work, f"run{run}.log"),
+        text, progressed = harness.boot_until(args.image, disk, os.path.join(args.work, f"run{run}.log"),
                                       "FSYNCED", kill_after, 150)
         print(f"fs-qemu: run {run}: killed {kill_after:.1f}s after the first fsync")
         report(f"run{run}/boots-mounts-and-writes", progressed and "fs: mounted" in text, text[-300:])
         check_run(args.substrate, disk, text, run)
-    return 1 if failures else 0
+    return harness.exit_status()
 
 
 if __name__ == "__main__":

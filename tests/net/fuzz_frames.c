@@ -25,15 +25,17 @@ static uint8_t tx_buf[2048];
 static uint64_t fake_ns;
 static net_config_t grant;
 
-static uint8_t *fuzz_tx_buffer(void *ctx, size_t len)
+static size_t fuzz_tx_reserve(void *ctx, size_t len, uint8_t *buf[NET_MAX_CHAIN])
 {
     (void)ctx;
-    return len <= sizeof tx_buf ? tx_buf : NULL;
+    buf[0] = tx_buf;
+    return len <= sizeof tx_buf ? 1 : 0;
 }
 
-static void fuzz_tx_commit(void *ctx, size_t len)
+static void fuzz_tx_commit(void *ctx, size_t len, const net_buff_desc_t *meta)
 {
     (void)ctx;
+    (void)meta;
     if (len > 0 && net_filter_tx(&grant, tx_buf, len) != NET_FILTER_PASS) {
         abort(); /* the stack sent something its grant forbids */
     }
@@ -57,7 +59,7 @@ static void start_once(void)
     if (net_config_parse(cfg, sizeof cfg, &grant, NULL) != NET_CONFIG_OK) {
         abort();
     }
-    net_link_ops_t ops = {.tx_buffer = fuzz_tx_buffer, .tx_commit = fuzz_tx_commit, .now_ns = fuzz_now};
+    net_link_ops_t ops = {.tx_reserve = fuzz_tx_reserve, .tx_commit = fuzz_tx_commit, .now_ns = fuzz_now};
     if (net_stack_init(&grant, &ops) != NET_OK || echo_start(7) != NET_SOCK_OK) {
         abort();
     }

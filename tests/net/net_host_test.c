@@ -62,6 +62,8 @@ typedef struct {
     volatile int blackhole[MAX_EP];  /* drop everything to or from this endpoint */
     volatile int drop_percent;
     volatile int saw_wscale;         /* a SYN carried the window scale option */
+    volatile int offload;            /* the wire offers checksum and segmentation offload */
+    volatile uint64_t gso_cut, gso_whole; /* TSO segments the wire cut up / passed on whole */
     volatile uint64_t dropped, moved, keepalive_probes;
 } shared_t;
 
@@ -675,21 +677,133 @@ static uint32_t wire_rand(void)
     return wire_rand_state >> 8;
 }
 
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum);
+static void put16(uint8_t *p, uint16_t v);
+static void put32(uint8_t *p, uint32_t v);
+static uint16_t get16(const uint8_t *p);
+static uint32_t get32(const uint8_t *p);
+
+/*
+ * With offload on, the wire plays the device: it takes TCP segments up to
+ * 64 KiB (NET_DESC_GSO_TCPV4) and either cuts them at gso_size, fixing every
+ * header and checksum as a NIC does (the receiving stack then checks those
+ * sums itself), or, every other one, hands the segment on whole, as a device
+ * merging received segments would (the receiver takes it as one chain).
+ * Either way the pseudo-header sum the sender left in the checksum field
+ * must be exactly right.
+ */
+static bool tso_pseudo_ok(const uint8_t *f, size_t len, const net_buff_desc_t *m)
+{
+    size_t ihl = (size_t)(f[14] & 15) * 4;
+    if (m->csum_start != 14 + ihl || m->csum_offset != 16 || f[23] != 6 || len < 14 + ihl + 20) {
+        return false;
+    }
+    uint32_t sum = 6u + (uint32_t)(len - 14 - ihl) + get16(f + 26) + get16(f + 28) + get16(f + 30) + get16(f + 32);
+    while (sum >> 16) {
+        sum = (sum & 0xFFFFu) + (sum >> 16);
+    }
+    return get16(f + 14 + ihl + 16) == sum;
+}
+
+static void wire_send(int src, const uint8_t *frame, size_t len);
+
+static void wire_cut(int src, const uint8_t *f, size_t len, const net_buff_desc_t *m)
+{
+    size_t ihl = m->csum_start - 14u;
+    size_t thl = (size_t)(f[m->csum_start + 12] >> 4) * 4;
+    size_t hl = m->csum_start + thl;
+    uint32_t seq = get32(f + m->csum_start + 4);
+    uint16_t id = get16(f + 18);
+    static uint8_t seg[NET_BUFFER_SIZE];
+    for (size_t off = 0, i = 0; hl + off < len; off += m->gso_size, i++) {
+        size_t n = len - hl - off < m->gso_size ? len - hl - off : m->gso_size;
+        memcpy(seg, f, hl);
+        memcpy(seg + hl, f + hl + off, n);
+        uint8_t *ip = seg + 14, *tcp = seg + m->csum_start;
+        put16(ip + 2, (uint16_t)(ihl + thl + n));
+        put16(ip + 4, (uint16_t)(id + i));
+        put16(ip + 10, 0);
+        put16(ip + 10, csum(ip, ihl, 0));
+        put32(tcp + 4, seq + (uint32_t)off);
+        if (hl + off + n < len) {
+            tcp[13] &= (uint8_t)~0x09u; /* FIN and PSH only on the last */
+        }
+        put16(tcp + 16, 0);
+        uint32_t pseudo = 6u + (uint32_t)(thl + n) + get16(ip + 12) + get16(ip + 14) + get16(ip + 16) + get16(ip + 18);
+        put16(tcp + 16, csum(tcp, thl + n, pseudo));
+        sh->gso_cut++;
+        wire_send(src, seg, hl + n);
+    }
+}
+
+/* Hands a TCP segment of up to 64 KiB to `dst` whole, as a chain. */
+static bool deliver_whole(int dst, const uint8_t *frame, size_t len, const net_buff_desc_t *m)
+{
+    size_t n = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    net_buff_desc_t d[NET_MAX_CHAIN];
+    if (sh->blackhole[dst] || (net_rx_offloads(&wire_rx[dst]) & NET_OFFLOAD_RX_GSO) == 0 || n > NET_MAX_CHAIN) {
+        sh->dropped++;
+        return false;
+    }
+    ddf_ring_err_t err;
+    if (ddf_ring_count(&wire_rx[dst].free, &err) < n || err != DDF_RING_OK) {
+        sh->dropped++; /* not enough buffers: the whole segment is lost, as on a NIC */
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (net_dequeue_free(&wire_rx[dst], &d[i]) != DDF_RING_OK || !net_desc_valid(&d[i], sizeof sh->ep[dst].rx_data)) {
+            fprintf(stderr, "wire: endpoint %d offered a bad receive buffer\n", dst);
+            failures++;
+            return false;
+        }
+        size_t piece = len - i * NET_BUFFER_SIZE < NET_BUFFER_SIZE ? len - i * NET_BUFFER_SIZE : NET_BUFFER_SIZE;
+        memcpy(sh->ep[dst].rx_data + d[i].offset, frame + i * NET_BUFFER_SIZE, piece);
+        d[i].len = (uint16_t)piece;
+    }
+    d[0].flags = m->flags;
+    d[0].csum_start = m->csum_start;
+    d[0].csum_offset = m->csum_offset;
+    d[0].gso_size = m->gso_size;
+    net_enqueue_chain(&wire_rx[dst], d, (uint32_t)n);
+    sh->gso_whole++;
+    wire_to_signal |= 1u << dst;
+    return true;
+}
+
+static uint64_t wire_gso_frames;
+
 static size_t wire_step(void)
 {
+    static uint8_t frame[NET_MAX_CHAIN * NET_BUFFER_SIZE];
     size_t moved = 0;
     for (int src = 0; src < ep_count; src++) {
-        net_buff_desc_t d;
-        while (net_dequeue_active(&wire_tx[src], &d) == DDF_RING_OK) {
-            uint64_t off = d.offset;
-            uint16_t len = d.len;
-            if (!net_desc_valid(&d, sizeof sh->ep[src].tx_data) || len < 14) {
+        net_set_tx_offloads(&wire_tx[src], sh->offload ? NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4 : 0);
+        net_buff_desc_t d[NET_MAX_CHAIN];
+        uint32_t n;
+        ddf_ring_err_t err;
+        while ((err = net_dequeue_frame(&wire_tx[src], d, &n)) == DDF_RING_OK || err == DDF_RING_INVALID) {
+            size_t len = 0;
+            bool ok = err == DDF_RING_OK;
+            for (uint32_t i = 0; i < n; i++) {
+                if (!net_desc_valid(&d[i], sizeof sh->ep[src].tx_data)) {
+                    ok = false;
+                    continue;
+                }
+                memcpy(frame + len, sh->ep[src].tx_data + d[i].offset, d[i].len);
+                len += d[i].len;
+                net_enqueue_free(&wire_tx[src], d[i].offset, 0);
+            }
+            moved++;
+            net_buff_desc_t m = d[0];
+            bool gso = (m.flags & NET_DESC_GSO_TCPV4) != 0;
+            if (!ok || len < 14 || (n > 1 && !gso) || (!gso && len > NET_MAX_FRAME) ||
+                (gso && (!sh->offload || !(m.flags & NET_DESC_CSUM_PARTIAL) || m.gso_size == 0 ||
+                         !tso_pseudo_ok(frame, len, &m)))) {
+                fprintf(stderr, "wire: endpoint %d sent a malformed frame (%u pieces, %zu bytes, flags %#x)\n", src,
+                        (unsigned)n, len, (unsigned)m.flags);
+                failures++;
                 continue;
             }
-            uint8_t frame[NET_BUFFER_SIZE];
-            memcpy(frame, sh->ep[src].tx_data + off, len);
-            net_enqueue_free(&wire_tx[src], off, 0);
-            moved++;
             const net_config_t *grant = &wire_grant[src];
             if (net_filter_tx(grant, frame, len) != NET_FILTER_PASS) {
                 fprintf(stderr, "wire: endpoint %d sent a frame its grant forbids: %s\n", src,
@@ -703,7 +817,17 @@ static size_t wire_step(void)
                 sh->dropped++;
                 continue;
             }
-            wire_send(src, frame, len);
+            if (!gso) {
+                wire_send(src, frame, len);
+            } else if (wire_gso_frames++ % 2 == 0 || memcmp(frame, fake_mac, 6) == 0) {
+                wire_cut(src, frame, len, &m);
+            } else {
+                for (int dst = 0; dst < ep_count; dst++) {
+                    if (dst != src && memcmp(frame, wire_mac[dst], 6) == 0) {
+                        deliver_whole(dst, frame, len, &m);
+                    }
+                }
+            }
         }
     }
     sh->moved += moved;
@@ -714,6 +838,9 @@ static size_t wire_step(void)
 
 static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
 {
+    while (sum >> 16) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
     for (size_t i = 0; i + 1 < n; i += 2) {
         sum += (uint32_t)(p[i] << 8 | p[i + 1]);
     }
@@ -967,9 +1094,10 @@ static void spawn(int i, void (*scenario)(void))
 typedef void (*hook_t)(int driver);
 
 static void run_test(const char *name, void (*scenario)(void), int driver, int drop_percent,
-                     hook_t hook)
+                     hook_t hook, int offload)
 {
     memset(sh, 0, sizeof *sh);
+    sh->offload = offload;
     ep_count = 4;
     for (int i = 0; i < ep_count; i++) {
         snprintf(sh->ep[i].config, sizeof sh->ep[i].config, "%s", configs[i]);
@@ -1392,7 +1520,7 @@ static bench_result_t bench_lwip(void (*scenario)(void))
 {
     double cpu0 = cpu_seconds();
     int before = failures;
-    run_test("bench/run", scenario, 1, 0, NULL);
+    run_test("bench/run", scenario, 1, 0, NULL, 0);
     bench_result_t r = {.seconds = (double)sh->ep[1].counter[2] / 1e9,
                         .cpu = cpu_seconds() - cpu0,
                         .value = (double)sh->ep[1].counter[3]};
@@ -1467,17 +1595,21 @@ int main(int argc, char **argv)
         void (*scenario)(void);
         int driver, drop;
         hook_t hook;
+        int offload;
     } tests[] = {
-        {"net/tcp-echo-1MiB-with-2pct-loss", scenario_tcp_bulk, 1, 2, NULL},
-        {"net/tcp-clean-close", scenario_tcp_clean_close, 1, 0, NULL},
-        {"net/tcp-32-concurrent-connections", scenario_concurrent, 1, 0, NULL},
-        {"net/udp-echo-200-datagrams", scenario_udp, 1, 0, NULL},
-        {"net/tcp-keepalive-detects-dead-peer", scenario_keepalive, 1, 0, hook_keepalive},
-        {"net/ports-limited-to-grant", scenario_policy, 1, 0, NULL},
-        {"net/hostile-frames-then-echo", scenario_hostile_then_echo, 1, 0, hook_hostile},
-        {"net/restart-one-client-other-survives", scenario_restart, 1, 0, hook_restart},
-        {"net/dns-resolve", scenario_dns, 1, 0, NULL},
-        {"net/dhcp-lease-then-echo", scenario_dhcp, 3, 0, NULL},
+        {"net/tcp-echo-1MiB-with-2pct-loss", scenario_tcp_bulk, 1, 2, NULL, 0},
+        {"net/tcp-clean-close", scenario_tcp_clean_close, 1, 0, NULL, 0},
+        {"net/tcp-32-concurrent-connections", scenario_concurrent, 1, 0, NULL, 0},
+        {"net/udp-echo-200-datagrams", scenario_udp, 1, 0, NULL, 0},
+        {"net/tcp-keepalive-detects-dead-peer", scenario_keepalive, 1, 0, hook_keepalive, 0},
+        {"net/ports-limited-to-grant", scenario_policy, 1, 0, NULL, 0},
+        {"net/hostile-frames-then-echo", scenario_hostile_then_echo, 1, 0, hook_hostile, 0},
+        {"net/restart-one-client-other-survives", scenario_restart, 1, 0, hook_restart, 0},
+        {"net/dns-resolve", scenario_dns, 1, 0, NULL, 0},
+        {"net/dhcp-lease-then-echo", scenario_dhcp, 3, 0, NULL, 0},
+        {"net/tcp-echo-1MiB-tso-both-ways", scenario_tcp_bulk, 1, 0, NULL, 1},
+        {"net/tcp-echo-1MiB-tso-with-2pct-loss", scenario_tcp_bulk, 1, 2, NULL, 1},
+        {"net/tcp-32-concurrent-connections-tso", scenario_concurrent, 1, 0, NULL, 1},
     };
     if (only == NULL) {
         unit_tests();
@@ -1486,9 +1618,17 @@ int main(int argc, char **argv)
         if (only != NULL && strstr(tests[i].name, only) == NULL) {
             continue;
         }
-        run_test(tests[i].name, tests[i].scenario, tests[i].driver, tests[i].drop, tests[i].hook);
-        if (tests[i].scenario == scenario_tcp_bulk) {
+        run_test(tests[i].name, tests[i].scenario, tests[i].driver, tests[i].drop, tests[i].hook,
+                 tests[i].offload);
+        if (tests[i].scenario == scenario_tcp_bulk && !tests[i].offload) {
             check(sh->saw_wscale, "net/tcp-window-scale-negotiated");
+        }
+        if (tests[i].offload) {
+            /* Both ways really carried segments longer than the MTU. */
+            char what[128];
+            snprintf(what, sizeof what, "%s: segments cut %llu, passed whole %llu", tests[i].name,
+                     (unsigned long long)sh->gso_cut, (unsigned long long)sh->gso_whole);
+            check(sh->gso_cut > 0 && sh->gso_whole > 0, what);
         }
     }
     return failures == 0 ? 0 : 1;

@@ -141,15 +141,17 @@ static uint8_t sent[64][1600];
 static size_t sent_len[64];
 static size_t sent_count;
 
-static uint8_t *link_tx_buffer(void *ctx, size_t len)
+static size_t link_tx_reserve(void *ctx, size_t len, uint8_t *buf[NET_MAX_CHAIN])
 {
     (void)ctx;
-    return len <= sizeof tx_buf ? tx_buf : NULL;
+    buf[0] = tx_buf;
+    return len <= sizeof tx_buf ? 1 : 0;
 }
 
-static void link_tx_commit(void *ctx, size_t len)
+static void link_tx_commit(void *ctx, size_t len, const net_buff_desc_t *meta)
 {
     (void)ctx;
+    (void)meta;
     if (sent_count < 64 && len <= sizeof sent[0]) {
         memcpy(sent[sent_count], tx_buf, len);
         sent_len[sent_count++] = len;
@@ -222,7 +224,7 @@ static void start_stack(void)
     static const char grant[] = "mac=02:00:00:00:00:0f ip=10.0.2.15/24 gw=10.0.2.2 tcp=40000-40010 udp=41000";
     net_config_t cfg;
     CHECK(net_config_parse(grant, sizeof grant - 1, &cfg, NULL) == NET_CONFIG_OK);
-    net_link_ops_t ops = {.ctx = NULL, .tx_buffer = link_tx_buffer, .tx_commit = link_tx_commit,
+    net_link_ops_t ops = {.ctx = NULL, .tx_reserve = link_tx_reserve, .tx_commit = link_tx_commit,
                           .now_ns = link_now};
     CHECK(net_stack_init(&cfg, &ops) == NET_OK);
     stack_up = true;

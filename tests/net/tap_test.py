@@ -19,6 +19,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
+from harness import report, wait_for  # noqa: E402
+
 ECHO_A = "10.0.2.15"
 ECHO_B = "10.0.2.16"
 FLOOD_SECONDS = 8
@@ -26,27 +30,6 @@ FLOOD_RATE = 4000     # datagrams/s of 1400 bytes at A (45 Mbit/s): more than
                       # a TCG guest echoes, less than the host's tap queue
                       # drops, so the test measures the guest, not that queue
 FLOOD_BOUND_S = 3.0   # worst B round allowed under TCG on a loaded machine
-failures = 0
-
-
-def report(name, ok, why=""):
-    global failures
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else " " + why), flush=True)
-    if not ok:
-        failures += 1
-
-
-def tcp_echo(host, data, timeout=20):
-    with socket.create_connection((host, 7), timeout=timeout) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        got = bytearray()
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        return bytes(got)
 
 
 def inner():
@@ -56,7 +39,7 @@ def inner():
     def one(host):
         d = os.urandom(32 * 1024)
         try:
-            res[host] = tcp_echo(host, d) == d
+            res[host] = harness.tcp_echo((host, 7), d) == d
         except OSError as e:
             res[host] = f"{e}"
     ts = [threading.Thread(target=one, args=(h,)) for h in (ECHO_A, ECHO_B)]
@@ -121,23 +104,10 @@ def inner():
     time.sleep(1)
     d = os.urandom(4096)
     try:
-        ok = tcp_echo(ECHO_A, d) == d
+        ok = harness.tcp_echo((ECHO_A, 7), d) == d
     except OSError:
         ok = False
     report("net-tap/flooded-client-answers-afterwards", ok)
-
-
-def wait_for(log, text, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(log, "rb") as f:
-                if f.read().count(text.encode()) >= 1:
-                    return True
-        except FileNotFoundError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def run(*cmd):
@@ -178,13 +148,12 @@ def outer(image, work):
                                     stdout=out, stderr=subprocess.STDOUT, env=env)
         up = all(wait_for(log, t, 120) for t in ("echo: echo on TCP and UDP port 7",
                                                    "echo_b: echo on TCP and UDP port 7"))
-        report("net-tap/both-echo-clients-start", up, open(log, "rb").read()[-300:].decode(errors="replace"))
+        report("net-tap/both-echo-clients-start", up, harness.read_log(log)[-300:])
         if up:
             r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__), "--inner"],
                                timeout=200)
             if r.returncode != 0:
-                global failures
-                failures += 1
+                harness.failures += 1
     finally:
         if proc is not None:
             proc.kill()
@@ -197,4 +166,4 @@ if __name__ == "__main__":
         inner()
     else:
         outer(sys.argv[1], sys.argv[2])
-    sys.exit(1 if failures else 0)
+    sys.exit(harness.exit_status())

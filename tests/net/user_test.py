@@ -20,74 +20,17 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
+from harness import report, wait_for  # noqa: E402
+
 NETCHECK_PORT = 47321
-failures = 0
 
 
-def report(name, ok, why=""):
-    global failures
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else " " + why), flush=True)
-    if not ok:
-        failures += 1
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(log, text, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(log, "rb") as f:
-                if text.encode() in f.read():
-                    return True
-        except FileNotFoundError:
-            pass
-        time.sleep(0.2)
-    return False
-
-
-def tcp_echo(port, data, timeout=20):
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        got = bytearray()
-        sent = 0
-        s.setblocking(True)
-        while sent < len(data):
-            n = s.send(data[sent:sent + 4096])
-            sent += n
-            while len(got) < sent:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
-        s.shutdown(socket.SHUT_WR)
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        return bytes(got)
-
-
-def udp_echo(port, count=10, timeout=2.0):
-    ok = 0
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(timeout)
-        for i in range(count):
-            msg = b"udp-%d-" % i + os.urandom(32)
-            for _ in range(5):
-                s.sendto(msg, ("127.0.0.1", port))
-                try:
-                    data, _ = s.recvfrom(2048)
-                except socket.timeout:
-                    continue
-                if data == msg:
-                    ok += 1
-                    break
-    return ok
+def udp_echoes(port, count):
+    """How many of count datagrams the echo sent back."""
+    msgs = [b"udp-%d-" % i + os.urandom(32) for i in range(count)]
+    return sum(harness.udp_echo(("127.0.0.1", port), m) == m for m in msgs)
 
 
 def gateway_server(listener, result):
@@ -127,7 +70,7 @@ def main():
     gw = {}
     if listener is not None:
         threading.Thread(target=gateway_server, args=(listener, gw), daemon=True).start()
-    port = free_port()
+    port = harness.free_port()
     netdev = (f"user,id=n0,dhcpstart=10.0.2.20,hostfwd=tcp:127.0.0.1:{port}-10.0.2.15:7,"
               f"hostfwd=udp:127.0.0.1:{port}-10.0.2.15:7")
     env = dict(os.environ, QEMU_TIMEOUT="240")
@@ -140,12 +83,12 @@ def main():
     try:
         up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
             wait_for(log, "virtio_net: ready", 60)
-        report("net-user/echo-and-driver-start", up, "console: " + open(log, "rb").read()[-400:].decode(errors="replace"))
+        report("net-user/echo-and-driver-start", up, "console: " + harness.read_log(log)[-400:])
         if not up:
             return
         # Both grants came from the system description's regions, and the
         # virtualiser enforces them.
-        text = open(log, "rb").read().decode(errors="replace")
+        text = harness.read_log(log)
         report("net-user/virt-takes-grants-from-regions",
                "net_virt: client 0: grant accepted, transmit filtered" in text and
                "net_virt: client 1: grant accepted, transmit filtered" in text,
@@ -154,12 +97,12 @@ def main():
                "console: " + "".join(l + "\n" for l in text.splitlines() if "RDRAND" in l)[-400:])
         # The checker's own verdicts (ping and TCP to the gateway).
         wait_for(log, "net-user/guest-tcp-to-gateway", 90)
-        text = open(log, "rb").read().decode(errors="replace")
+        text = harness.read_log(log)
         for line in text.splitlines():
             if line.startswith(("PASS: net-user/", "FAIL: net-user/")):
                 print(line, flush=True)
                 if line.startswith("FAIL"):
-                    globals()["failures"] += 1
+                    harness.failures += 1
         if listener is not None:
             report("net-user/host-saw-guest-hello", gw.get("hello", b"").startswith(b"substrate-hello"),
                    repr(gw))
@@ -167,7 +110,7 @@ def main():
         data = os.urandom(64 * 1024)
         t0 = time.time()
         try:
-            got = tcp_echo(port, data)
+            got = harness.tcp_echo(("127.0.0.1", port), data)
         except OSError as e:
             got = b""
             print(f"tcp echo: {e}")
@@ -180,7 +123,7 @@ def main():
         def one(i):
             d = os.urandom(16 * 1024)
             try:
-                results[i] = tcp_echo(port, d) == d
+                results[i] = harness.tcp_echo(("127.0.0.1", port), d) == d
             except OSError:
                 results[i] = False
         threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
@@ -190,7 +133,7 @@ def main():
             t.join(60)
         report("net-user/tcp-echo-4-connections-at-once", all(results), f"{results}")
 
-        n = udp_echo(port)
+        n = udp_echoes(port, 10)
         report("net-user/udp-echo-through-hostfwd", n == 10, f"{n} of 10 datagrams echoed")
 
         # Junk through the forward: empty and maximal datagrams, connections
@@ -214,10 +157,10 @@ def main():
         time.sleep(2)
         d = os.urandom(8192)
         try:
-            ok = tcp_echo(port, d) == d
+            ok = harness.tcp_echo(("127.0.0.1", port), d) == d
         except OSError:
             ok = False
-        n = udp_echo(port, 5)
+        n = udp_echoes(port, 5)
         report("net-user/echo-answers-after-junk", ok and n == 5, f"tcp {ok}, udp {n} of 5")
     finally:
         # The whole group: the runner script, its timeout and QEMU itself.
@@ -232,4 +175,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    sys.exit(1 if failures else 0)
+    sys.exit(harness.exit_status())

@@ -12,10 +12,12 @@ printed the default PDs' story in order. One PASS:/FAIL: line per check.
 """
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
 
 BOOT_TIMEOUT = 60      # s until the echo says it is up (TCG, loaded machine)
 END_TIMEOUT = 40       # s after our traffic until the system ends the run
@@ -33,74 +35,11 @@ DEFAULT_STORY = [
     "default: all protection domains started and talked",
 ]
 
-failed = False
-
-
-def report(ok, name, why=""):
-    global failed
-    if ok:
-        print(f"PASS: os/{name}", flush=True)
-    else:
-        failed = True
-        print(f"FAIL: os/{name} {why}", flush=True)
-
-
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                    u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
+report = harness.reporter("os/")
 
 
 def console(log):
-    with open(log, "rb") as f:
-        return f.read().decode("utf-8", "replace").replace("\r", "")
-
-
-def tcp_echo(port, payload, deadline):
-    """Sends payload on one connection; returns what came back."""
-    while True:
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=10)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-    with s:
-        s.settimeout(20)
-        s.sendall(payload)
-        got = bytearray()
-        while len(got) < len(payload):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        s.shutdown(socket.SHUT_WR)
-        # A clean close: the echo closes its side after ours.
-        rest = s.recv(1)
-        return bytes(got), rest == b""
-
-
-def udp_echo(port, payload, deadline):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-        u.settimeout(1.0)
-        while time.monotonic() < deadline:
-            u.sendto(payload, ("127.0.0.1", port))
-            try:
-                data, _ = u.recvfrom(65536)
-                return data
-            except socket.timeout:
-                continue
-    return None
+    return harness.read_log(log).replace("\r", "")
 
 
 def in_order(text, lines):
@@ -120,7 +59,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     logdir, qemu_run, image = sys.argv[1:4]
-    port = free_port()
+    port = harness.free_port()
     args = [a.replace("@PORT@", str(port)) for a in sys.argv[4:]]
     os.makedirs(logdir, exist_ok=True)
     log = os.path.join(logdir, "console.log")
@@ -133,55 +72,56 @@ def main():
         deadline = start + BOOT_TIMEOUT
         while ECHO_READY not in console(log):
             if qemu.poll() is not None or time.monotonic() > deadline:
-                report(False, "echo-up", f"no '{ECHO_READY}' (log: {log})")
+                report("echo-up", False, f"no '{ECHO_READY}' (log: {log})")
                 return 1
             time.sleep(0.2)
-        report(True, "echo-up")
+        report("echo-up", True)
 
         rng = random.Random(7)
         ok = True
         why = ""
         for size in (1, 1460, 20000):
             payload = bytes(rng.randrange(256) for _ in range(size))
+            # All of it back, then a clean close: the echo closes its side after ours.
             try:
-                got, closed = tcp_echo(port, payload, time.monotonic() + 20)
+                got = harness.tcp_echo(("127.0.0.1", port), payload, connect_for=20)
             except OSError as e:
                 ok, why = False, f"{size} bytes: {e}"
                 break
-            if got != payload or not closed:
-                ok, why = False, f"{size} bytes: got {len(got)} back, equal={got == payload}, closed={closed}"
+            if got != payload:
+                ok, why = False, f"{size} bytes: got {len(got)} back, equal={got == payload}"
                 break
-        report(ok, "echo-tcp-127.0.0.1-forwarded", why)
+        report("echo-tcp-127.0.0.1-forwarded", ok, why)
 
         ok, why = True, ""
         for size in (1, 512, 1400):
             payload = bytes(rng.randrange(256) for _ in range(size))
-            got = udp_echo(port, payload, time.monotonic() + 15)
+            got = harness.udp_echo(("127.0.0.1", port), payload, tries=15, timeout=1.0)
             if got != payload:
                 ok, why = False, f"{size}-byte datagram: got {None if got is None else len(got)} bytes back"
                 break
-        report(ok, "echo-udp-127.0.0.1-forwarded", why)
+        report("echo-udp-127.0.0.1-forwarded", ok, why)
 
         traffic_done = time.monotonic()
         try:
             rc = qemu.wait(timeout=END_TIMEOUT)
         except subprocess.TimeoutExpired:
-            report(False, "run-ends-cleanly", f"still running {END_TIMEOUT}s after the traffic (log: {log})")
+            report("run-ends-cleanly", False, f"still running {END_TIMEOUT}s after the traffic (log: {log})")
             return 1
         text = console(log)
-        report(rc == 0 and "default: network idle, ending the run" in text, "run-ends-cleanly",
+        report("run-ends-cleanly", rc == 0 and "default: network idle, ending the run" in text,
                f"qemu-run status {rc} (log: {log})")
         missing = in_order(text, DEFAULT_STORY)
-        report(missing is None, "default-pds-start-and-talk", f"missing or out of order: '{missing}' (log: {log})")
+        report("default-pds-start-and-talk", missing is None, f"missing or out of order: '{missing}' (log: {log})")
         bad = [w for w in ("kernel panic", "stopped:", "invalid channel") if w in text]
-        report(not bad, "no-faults", f"console shows {bad} (log: {log})")
+        report("no-faults", not bad, f"console shows {bad} (log: {log})")
         print(f"os: boot to echo {traffic_done - start:.1f}s total, whole run {time.monotonic() - start:.1f}s",
               flush=True)
     finally:
         if qemu.poll() is None:
             qemu.kill()
             qemu.wait()
-    return 1 if failed else 0
+    return harness.exit_status()
 
 
 if __name__ == "__main__":

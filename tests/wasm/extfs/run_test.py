@@ -25,14 +25,14 @@ as it was.
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "ddf"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
+import harness  # noqa: E402
 import mkdisk  # noqa: E402
 
 SECTOR = 512
@@ -41,14 +41,7 @@ OFFSET = PART_FIRST * SECTOR
 EXAMPLES = ["counter", "crasher", "looper", "greedy"]
 HUGE_BYTES = 100000  # over the configured max_bytes (exthost.cfg)
 
-failures = 0
-
-
-def report(name, ok, why=""):
-    global failures
-    print(f"{'PASS' if ok else 'FAIL'}: wasm-extfs/{name}" + ("" if ok else f" {why}"))
-    if not ok:
-        failures += 1
+report = harness.reporter("wasm-extfs/")
 
 
 def tool(substrate, *args):
@@ -81,37 +74,6 @@ def make_disk(args, disk):
     return True
 
 
-def boot_until(image, disk, log, pattern, linger, limit):
-    """Boots until `pattern` shows on the console (then `linger` seconds more) or `limit`; the console."""
-    if os.path.exists(log):
-        os.unlink(log)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display", "none", "-no-reboot",
-           "-monitor", "none", "-M", "q35", "-m", "1G", "-cpu", "qemu64,+pdpe1gb",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", f"file:{log}",
-           "-kernel", image, "-drive", f"file={disk},if=none,id=d0,format=raw,cache=writeback",
-           "-device", "virtio-blk-pci,drive=d0,addr=3"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    start, seen = time.monotonic(), None
-    text = ""
-    while time.monotonic() - start < limit and proc.poll() is None:
-        time.sleep(0.2)
-        try:
-            with open(log, encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except FileNotFoundError:
-            continue
-        if seen is None and re.search(pattern, text, re.M):
-            seen = time.monotonic()
-        if seen is not None and time.monotonic() - seen > linger:
-            break
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    with open(log, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
 def listing(substrate, disk):
     rc, out, _ = tool(substrate, "ls", disk, "/extensions")
     return out if rc == 0 else None
@@ -119,7 +81,7 @@ def listing(substrate, disk):
 
 def check_bad_config(args, disk):
     before = listing(args.substrate, disk)
-    text = boot_until(args.bad_config_image, disk, os.path.join(args.work, "badcfg.log"),
+    text, _ = harness.boot_until(args.bad_config_image, disk, os.path.join(args.work, "badcfg.log"),
                       r"^ext-host: config", 2.0, 120)
     report("bad-config/names-line-and-fault",
            re.search(r"^ext-host: config line 3: dir must not contain '\.' or '\.\.'; loading nothing$",
@@ -137,7 +99,7 @@ def check_second_boot(args, disk):
         tool(args.substrate, "put", disk, os.path.join(args.wasm_dir, "counter.wasm"),
              "/extensions/counter2.wasm")[0] == 0
     report("second-boot/host-changes-directory", ok)
-    text = boot_until(args.image, disk, os.path.join(args.work, "second.log"), r"^ext-host: serving$", 0.5, 120)
+    text, _ = harness.boot_until(args.image, disk, os.path.join(args.work, "second.log"), r"^ext-host: serving$", 0.5, 120)
     first_load = text.split("ext-host: serving")[0]
     report("second-boot/module-added-on-host-loads", "ext-host: loaded 'counter2'" in first_load, text[-300:])
     report("second-boot/module-written-by-client-loads-at-start", "ext-host: loaded 'doubler'" in first_load,
@@ -166,11 +128,10 @@ def main():
     with open(spec, "w", encoding="utf-8") as f:
         f.write(spec_text)
     sys.stdout.flush()
-    harness = subprocess.run([os.path.join(TOP, "tests", "kernel", "harness"), spec, args.image,
+    kernel_harness = subprocess.run([os.path.join(TOP, "tests", "kernel", "harness"), spec, args.image,
                               "--log", os.path.join(args.work, "console.log")])
-    if harness.returncode != 0:
-        global failures
-        failures += 1
+    if kernel_harness.returncode != 0:
+        harness.failures += 1
 
     rc, out, err = tool(args.substrate, "get", disk, "/extensions/doubler.wasm", "-")
     with open(os.path.join(args.wasm_dir, "doubler.wasm"), "rb") as f:
@@ -180,7 +141,7 @@ def main():
     rc, out, err = tool(args.substrate, "fsck", disk)
     report("filesystem-consistent-after-run", rc == 0, (out.decode(errors="replace") + err).strip()[-300:])
     check_second_boot(args, disk)
-    return 1 if failures else 0
+    return harness.exit_status()
 
 
 if __name__ == "__main__":
