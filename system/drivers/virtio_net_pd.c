@@ -3,6 +3,12 @@
  * Finds the device by vendor and device id, places BAR 4 (VirtIO structures)
  * and BAR 1 (MSI-X table) where the system description maps them, routes
  * both queues to MSI-X entry 0, and serves the network virtualiser.
+ *
+ * The ring capacity must be the virtualiser's (NET_VIRT_PD_DRIVER_CAP); the
+ * queue and DMA region sizes come from the system description's setvar_size
+ * when it gives them (net_rx_queue_size, net_rx_dma_size, ...), else the
+ * defaults below. Receive uses min(capacity, virtqueue size) buffers at the
+ * device (a 64 KiB packet takes 33), transmit min(capacity, size / 2) frames.
  */
 #include <microkit.h>
 
@@ -19,8 +25,15 @@
 #define NET_PD_MSIX_SIZE 0x1000u
 #define NET_PD_VQ_BYTES 0x4000u
 #define NET_PD_QUEUE_SIZE 0x2000u
+#ifndef NET_PD_CAPACITY
 #define NET_PD_CAPACITY 128u
+#endif
 #define NET_PD_DMA_SIZE 0x40000u
+/* Offloads a composition does not want (e.g. VIRTIO_NET_F_GUEST_TSO4 while no client takes GSO frames). */
+#ifndef NET_PD_FEATURES_OFF
+#define NET_PD_FEATURES_OFF 0
+#endif
+_Static_assert(VIRTIO_NET_HDR_BYTES <= 0x1000u, "transmit headers fit the net_hdr region");
 
 uintptr_t virtio_bar4, virtio_msix;
 uint64_t virtio_bar4_paddr, virtio_msix_paddr;
@@ -29,6 +42,16 @@ uint64_t net_rxq_paddr, net_txq_paddr, net_hdr_paddr;
 uintptr_t net_rx_queue, net_tx_queue;
 uintptr_t net_rx_dma, net_tx_dma;
 uint64_t net_rx_dma_paddr, net_tx_dma_paddr;
+/* Patched by the builder when the description gives them (setvar_size); 0 otherwise. */
+uint64_t net_rx_queue_size __attribute__((section(".data")));
+uint64_t net_tx_queue_size __attribute__((section(".data")));
+uint64_t net_rx_dma_size __attribute__((section(".data")));
+uint64_t net_tx_dma_size __attribute__((section(".data")));
+
+static uint64_t size_or(uint64_t given, uint64_t fallback)
+{
+    return given != 0 ? given : fallback;
+}
 
 static pci_port_ops_t ports = {pd_pci_in32, pd_pci_out32, (void *)(uintptr_t)NET_PD_PCI_IOPORT};
 static pci_cfg_t cfg;
@@ -61,12 +84,18 @@ void init(void)
     virtio_net_cfg_t c = {.pci = &pci, .mmio = &mmio, .rxq_mem = (void *)net_rxq, .rxq_paddr = net_rxq_paddr,
                           .txq_mem = (void *)net_txq, .txq_paddr = net_txq_paddr, .vq_bytes = NET_PD_VQ_BYTES,
                           .hdr = (uint8_t *)net_hdr, .hdr_paddr = net_hdr_paddr,
-                          .rx_region = (void *)net_rx_queue, .rx_region_size = NET_PD_QUEUE_SIZE,
-                          .tx_region = (void *)net_tx_queue, .tx_region_size = NET_PD_QUEUE_SIZE,
-                          .capacity = NET_PD_CAPACITY, .rx_data = (uint8_t *)net_rx_dma,
-                          .rx_data_paddr = net_rx_dma_paddr, .rx_data_size = NET_PD_DMA_SIZE,
-                          .tx_data = (uint8_t *)net_tx_dma, .tx_data_paddr = net_tx_dma_paddr,
-                          .tx_data_size = NET_PD_DMA_SIZE, .msix_vector = vector};
+                          .capacity = NET_PD_CAPACITY, .msix_vector = vector,
+                          .features_off = NET_PD_FEATURES_OFF};
+    c.rx_region = (void *)net_rx_queue;
+    c.rx_region_size = size_or(net_rx_queue_size, NET_PD_QUEUE_SIZE);
+    c.tx_region = (void *)net_tx_queue;
+    c.tx_region_size = size_or(net_tx_queue_size, NET_PD_QUEUE_SIZE);
+    c.rx_data = (uint8_t *)net_rx_dma;
+    c.rx_data_paddr = net_rx_dma_paddr;
+    c.rx_data_size = size_or(net_rx_dma_size, NET_PD_DMA_SIZE);
+    c.tx_data = (uint8_t *)net_tx_dma;
+    c.tx_data_paddr = net_tx_dma_paddr;
+    c.tx_data_size = size_or(net_tx_dma_size, NET_PD_DMA_SIZE);
     if (virtio_net_init(&vn, &c) != VIRTIO_NET_OK) {
         microkit_dbg_puts("virtio_net: device refused initialisation\n");
         return;
@@ -77,7 +106,19 @@ void init(void)
         put_hex(vn.mac[i]);
         microkit_dbg_putc(i + 1 < NET_MAC_LEN ? ':' : ' ');
     }
-    microkit_dbg_puts(vn.link_up ? "link up\n" : "link down\n");
+    microkit_dbg_puts(vn.link_up ? "link up, offloads:" : "link down, offloads:");
+    static const struct {
+        uint64_t bit;
+        const char *name;
+    } names[] = {{VIRTIO_NET_F_CSUM, " csum"}, {VIRTIO_NET_F_HOST_TSO4, " tso4"},
+                 {VIRTIO_NET_F_GUEST_CSUM, " guest-csum"}, {VIRTIO_NET_F_GUEST_TSO4, " guest-tso4"},
+                 {VIRTIO_NET_F_MRG_RXBUF, " mrg-rxbuf"}};
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (vn.dev.features & names[i].bit) {
+            microkit_dbg_puts(names[i].name);
+        }
+    }
+    microkit_dbg_puts("\n");
     microkit_notify(NET_PD_VIRT_CH);
 }
 

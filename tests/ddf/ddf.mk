@@ -33,7 +33,7 @@ $(DDF_NET_STRESS): tests/ddf/net_queue_stress.c ddf/ring.h ddf/net.h tests/ddf/d
 # libFuzzer targets: tests/ddf/fuzz_<name>.c over the libraries, seeds in
 # $(DDF_CORPUS)/<name>. test-ddf runs each for DDF_FUZZ_RUNS inputs; `make fuzz`
 # runs each for DDF_FUZZ_SECONDS.
-DDF_FUZZ_NAMES := partition net_virt virtq
+DDF_FUZZ_NAMES := partition net_virt virtio_net virtq
 DDF_FUZZ_RUNS ?= 20000
 DDF_FUZZ_SECONDS ?= 300
 DDF_FUZZ_BUILD := $(BUILD)/fuzz/ddf

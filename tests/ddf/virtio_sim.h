@@ -14,7 +14,7 @@
 #include "tests/ddf/pci_sim.h"
 
 #define VSIM_QUEUES 2
-#define VSIM_MAX_CHAIN 8
+#define VSIM_MAX_CHAIN 64 /* a looping chain stops here */
 
 typedef struct virtio_sim virtio_sim_t;
 
@@ -46,6 +46,7 @@ struct virtio_sim {
     vsim_handler_t handler;
     bool auto_process;           /* serve chains on notify */
     bool corrupt_used;           /* write a bogus id into the used ring */
+    uint16_t queue_max;          /* each queue's maximum size after a reset; 0: 128 */
     void *user;
 };
 
@@ -151,7 +152,7 @@ static inline void vsim_write(void *ctx, uint8_t bar, uint64_t off, unsigned wid
         if (v == 0) {
             memset(s->q, 0, sizeof(s->q));
             for (unsigned i = 0; i < VSIM_QUEUES; i++) {
-                s->q[i].max = 128;
+                s->q[i].max = s->queue_max != 0 ? s->queue_max : 128;
                 s->q[i].notify_off = (uint16_t)i;
             }
             s->driver_features = 0;
