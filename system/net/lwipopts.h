@@ -110,7 +110,12 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
                                const struct ip4_addr *remote_ip, unsigned short remote_port);
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
     net_stack_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
-#define TCP_OVERSIZE TCP_MSS
+/* Room tcp_write leaves in a queued segment for the next write to fill.
+ * One offload segment (NET_STACK_TSO_MSS), so that a bulk writer's data
+ * waiting for the window is sent in segments as large as TSO allows; it is
+ * used only for writes sock.c marks TCP_WRITE_FLAG_MORE (a bulk writer),
+ * and never beyond the connection's MSS. */
+#define TCP_OVERSIZE (16 * 1024)
 
 /* Netif: one per stack; the status callback reports DHCP results. */
 #define LWIP_SINGLE_NETIF 1

@@ -384,7 +384,12 @@ size_t net_sock_send(net_sock_t *s, const void *data, size_t len)
     if (n > 0xFFFF) {
         n = 0xFFFF; /* tcp_write takes a u16_t length */
     }
-    while (n > 0 && tcp_write(s->tcp, data, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+    /* A write of more than one wire segment is bulk data: lwIP leaves room
+     * (TCP_OVERSIZE) in its last queued segment for the next write, so data
+     * waiting for the window leaves in segments as large as the connection's
+     * MSS (16 KiB with TSO). Small writes are sent as they are. */
+    u8_t flags = TCP_WRITE_FLAG_COPY | (n > TCP_MSS ? TCP_WRITE_FLAG_MORE : 0);
+    while (n > 0 && tcp_write(s->tcp, data, (u16_t)n, flags) != ERR_OK) {
         n /= 2; /* out of segments: try a smaller piece */
     }
     if (n > 0) {
