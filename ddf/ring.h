@@ -157,32 +157,6 @@ static inline bool ddf_ring_full(const ddf_ring_t *r)
     return err != DDF_RING_OK || n == r->capacity;
 }
 
-/* Producer: the slot index (0..capacity-1) to fill next, if there is room.
- * Fill the slot, then ddf_ring_publish(). */
-static inline ddf_ring_err_t ddf_ring_reserve(const ddf_ring_t *r, uint32_t *slot)
-{
-    ddf_ring_err_t err;
-    if (!r->producer) {
-        return DDF_RING_INVALID;
-    }
-    uint32_t used = ddf_ring_count(r, &err);
-    if (err != DDF_RING_OK) {
-        return err;
-    }
-    if (used == r->capacity) {
-        return DDF_RING_FULL;
-    }
-    *slot = r->local & (r->capacity - 1);
-    return DDF_RING_OK;
-}
-
-/* Producer: make the reserved slot visible (release: slot contents first). */
-static inline void ddf_ring_publish(ddf_ring_t *r)
-{
-    r->local++;
-    ddf_ring_store_(&r->shared->tail, r->local);
-}
-
 /* Producer: room for `n` entries at once? Then fill slot
  * ddf_ring_slot_ahead(r, 0..n-1) and make all n visible with one
  * ddf_ring_publish_n(), so the consumer sees either none or all of them. */
@@ -208,6 +182,23 @@ static inline void ddf_ring_publish_n(ddf_ring_t *r, uint32_t n)
 {
     r->local += n;
     ddf_ring_store_(&r->shared->tail, r->local);
+}
+
+/* Producer: the slot index (0..capacity-1) to fill next, if there is room.
+ * Fill the slot, then ddf_ring_publish(). */
+static inline ddf_ring_err_t ddf_ring_reserve(const ddf_ring_t *r, uint32_t *slot)
+{
+    ddf_ring_err_t err = ddf_ring_reserve_n(r, 1);
+    if (err == DDF_RING_OK) {
+        *slot = ddf_ring_slot_ahead(r, 0);
+    }
+    return err;
+}
+
+/* Producer: make the reserved slot visible (release: slot contents first). */
+static inline void ddf_ring_publish(ddf_ring_t *r)
+{
+    ddf_ring_publish_n(r, 1);
 }
 
 /* Consumer: the slot index holding the oldest entry. Copy the entry out of
