@@ -223,19 +223,19 @@ size_t net_link_process(net_link_t *l)
     ddf_ring_err_t err;
     collect_tx(l);
     while ((err = net_dequeue_frame(&l->rx, d, &n)) == DDF_RING_OK || err == DDF_RING_INVALID) {
-        const uint8_t *piece[NET_MAX_CHAIN];
+        const uint8_t *piece[NET_MAX_CHAIN] = {NULL}; /* NULL: not a buffer of ours */
         size_t piece_len[NET_MAX_CHAIN];
         bool whole = err == DDF_RING_OK;
         for (uint32_t i = 0; i < n; i++) {
-            if (!net_desc_valid(&d[i], l->rx_data_size)) {
+            piece_len[i] = d[i].len;
+            if (net_desc_valid(&d[i], l->rx_data_size)) {
+                piece[i] = l->rx_data + d[i].offset;
+            } else {
                 /* An offset we never gave out: it names nothing of ours,
                  * so there is nothing to give back. */
                 l->bad_descriptors++;
                 whole = false;
-                continue;
             }
-            piece[i] = l->rx_data + d[i].offset;
-            piece_len[i] = d[i].len;
         }
         if (whole) {
             net_stack_input_frame(piece, piece_len, n, d[0].flags);
@@ -244,7 +244,7 @@ size_t net_link_process(net_link_t *l)
             l->broken_frames++;
         }
         for (uint32_t i = 0; i < n; i++) {
-            if (net_desc_valid(&d[i], l->rx_data_size) && net_enqueue_free(&l->rx, d[i].offset, 0) == DDF_RING_OK) {
+            if (piece[i] != NULL && net_enqueue_free(&l->rx, d[i].offset, 0) == DDF_RING_OK) {
                 l->notify_rx = true;
             }
         }

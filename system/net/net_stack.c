@@ -13,6 +13,7 @@
  */
 #include "system/net/net_stack.h"
 
+#include "ddf/net_csum.h"
 #include "system/net/net_random.h"
 
 #include "lwip/dhcp.h"
@@ -109,13 +110,9 @@ static bool tso_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
     if (thl < 20 || l4_len < thl + 1 || NET_MTU < ihl + thl + 1 || NET_ETH_HEADER + ihl + thl > NET_BUFFER_SIZE) {
         return false;
     }
-    uint32_t sum = 6u + (uint32_t)l4_len;
-    for (size_t i = 12; i < 20; i += 2) {
-        sum += (uint32_t)ip[i] << 8 | ip[i + 1];
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xFFFFu) + (sum >> 16);
-    }
+    net_csum_t pseudo = {6u + l4_len, false}; /* protocol, TCP length, then the two addresses */
+    net_csum_add(&pseudo, ip + 12, 8);
+    uint16_t sum = net_csum_fold(pseudo.sum);
     uint8_t *field = frame + NET_ETH_HEADER + ihl + 16;
     field[0] = (uint8_t)(sum >> 8);
     field[1] = (uint8_t)sum;
