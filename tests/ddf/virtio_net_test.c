@@ -222,6 +222,15 @@ static bool tcp_csum_ok(const uint8_t *f, uint32_t len)
 }
 
 /* Copies frame f[0..len) into tx buffers first, first+1, ... and returns how many. */
+/* The metadata of a TCP/IPv4 segment (tcp_frame's headers) for the device to cut. */
+static void mark_gso(net_buff_desc_t *d, uint16_t gso_size)
+{
+    d->flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
+    d->csum_start = 34;
+    d->csum_offset = 16;
+    d->gso_size = gso_size;
+}
+
 static uint32_t place_tx(const uint8_t *f, uint32_t len, uint32_t first, net_buff_desc_t *d)
 {
     uint32_t n = 0;
@@ -527,10 +536,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
     uint32_t len = tcp_frame(big, 5000);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = place_tx(big, len, 3, d);
-    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-    d[0].csum_start = 34;
-    d[0].csum_offset = 16;
-    d[0].gso_size = 1448;
+    mark_gso(&d[0], 1448);
     CHECK(n == 3 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
     virtio_net_poll(&vn);
     CHECK(out_count == 1 && out[0].pieces == 3 && out[0].len == len);
@@ -544,10 +550,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
     len = tcp_frame(big, 100);
     big[46] = 0x80;
     n = place_tx(big, len, 10, d);
-    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-    d[0].csum_start = 34;
-    d[0].csum_offset = 16;
-    d[0].gso_size = 500;
+    mark_gso(&d[0], 500);
     CHECK(net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
     virtio_net_poll(&vn);
     CHECK(out_count == 2 && out[1].hdr[2] == 34 + 32 && out[1].hdr[4] == (500 & 0xFF));
@@ -590,10 +593,7 @@ static void virtio_net_refuses_gso_without_host_tso4(void)
     uint32_t len = tcp_frame(big, 3000);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = place_tx(big, len, 0, d);
-    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-    d[0].csum_start = 34;
-    d[0].csum_offset = 16;
-    d[0].gso_size = 1448;
+    mark_gso(&d[0], 1448);
     CHECK(net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
     /* A plain CSUM_PARTIAL frame goes to the device as NEEDS_CSUM. */
     n = place_tx(big, 200, 5, d);
@@ -656,10 +656,7 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
     queued++;
     /* A chain with a misaligned piece: the real buffer comes back, the other is not ours. */
     CHECK(place_tx(big, len, 42, d) == 2);
-    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-    d[0].csum_start = 34;
-    d[0].csum_offset = 16;
-    d[0].gso_size = 1448;
+    mark_gso(&d[0], 1448);
     d[1].offset += 4;
     CHECK(net_enqueue_chain(&virt_tx, d, 2) == DDF_RING_OK);
     queued++;
@@ -683,10 +680,7 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     int queued = 0;
     for (uint32_t i = 0; i < 5; i++) { /* 4 buffers each: 5 descriptors a frame, 16 in the queue */
         uint32_t n = place_tx(big, len, 4 * i, d);
-        d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-        d[0].csum_start = 34;
-        d[0].csum_offset = 16;
-        d[0].gso_size = 1448;
+        mark_gso(&d[0], 1448);
         CHECK(n == 4 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
         queued += 4;
     }
@@ -781,10 +775,7 @@ static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
     uint32_t len = tcp_frame(big, 3000);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = place_tx(big, len, 0, d);
-    d[0].flags = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
-    d[0].csum_start = 34;
-    d[0].csum_offset = 16;
-    d[0].gso_size = 1448;
+    mark_gso(&d[0], 1448);
     CHECK(n == 2 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
     virtio_net_poll(&vn);
     virtio_net_poll(&vn);
