@@ -278,6 +278,23 @@ static uint16_t ip_checksum(const uint8_t *h, size_t len)
     return (uint16_t)~sum;
 }
 
+/* Fills a zeroed IPv4 header (no options, TTL 64) and its checksum. */
+static void put_ipv4(uint8_t *ip, uint16_t total, uint8_t proto, uint32_t src_ip, uint32_t dst_ip)
+{
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)(total >> 8);
+    ip[3] = (uint8_t)total;
+    ip[8] = 64;
+    ip[9] = proto;
+    for (int k = 0; k < 4; k++) {
+        ip[12 + k] = (uint8_t)(src_ip >> (24 - 8 * k));
+        ip[16 + k] = (uint8_t)(dst_ip >> (24 - 8 * k));
+    }
+    uint16_t sum = ip_checksum(ip, 20);
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
+}
+
 /* Client c queues an IPv4 TCP (proto 6) or UDP (17) frame from src_ip:sport. */
 static void client_send_ip(int c, int slot, uint8_t tag, uint8_t proto, uint32_t src_ip, uint16_t sport)
 {
@@ -288,17 +305,7 @@ static void client_send_ip(int c, int slot, uint8_t tag, uint8_t proto, uint32_t
     f[12] = 0x08;
     f[13] = 0x00;
     uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    ip[3] = 60; /* total length: 20 IP + 40 of transport */
-    ip[8] = 64;
-    ip[9] = proto;
-    for (int k = 0; k < 4; k++) {
-        ip[12 + k] = (uint8_t)(src_ip >> (24 - 8 * k));
-        ip[16 + k] = (uint8_t)(0x0A000202u >> (24 - 8 * k));
-    }
-    uint16_t sum = ip_checksum(ip, 20);
-    ip[10] = (uint8_t)(sum >> 8);
-    ip[11] = (uint8_t)sum;
+    put_ipv4(ip, 60, proto, src_ip, 0x0A000202u); /* 20 IP + 40 of transport */
     uint8_t *l4 = ip + 20;
     l4[0] = (uint8_t)(sport >> 8);
     l4[1] = (uint8_t)sport;
@@ -435,16 +442,7 @@ static uint16_t make_dhcp(uint8_t *f, const uint8_t *src_mac, uint32_t src_ip, u
     uint8_t *ip = f + 14;
     uint16_t blen = 240 + 3 + 1;
     uint16_t total = (uint16_t)(20 + 8 + blen);
-    ip[0] = 0x45;
-    ip[2] = (uint8_t)(total >> 8);
-    ip[3] = (uint8_t)total;
-    ip[8] = 64;
-    ip[9] = 17;
-    put_be32(ip + 12, src_ip);
-    put_be32(ip + 16, dst_ip);
-    uint16_t sum = ip_checksum(ip, 20);
-    ip[10] = (uint8_t)(sum >> 8);
-    ip[11] = (uint8_t)sum;
+    put_ipv4(ip, total, 17, src_ip, dst_ip);
     uint8_t *udp = ip + 20;
     udp[0] = (uint8_t)(sport >> 8);
     udp[1] = (uint8_t)sport;
@@ -806,16 +804,7 @@ static void make_tcp(uint8_t *f, size_t len, const uint8_t *dst, const uint8_t *
     memcpy(f + 6, src, 6);
     f[12] = 0x08;
     uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    ip[2] = (uint8_t)((len - 14) >> 8);
-    ip[3] = (uint8_t)(len - 14);
-    ip[8] = 64;
-    ip[9] = 6;
-    put_be32(ip + 12, src_ip);
-    put_be32(ip + 16, SERVER_IP);
-    uint16_t sum = ip_checksum(ip, 20);
-    ip[10] = (uint8_t)(sum >> 8);
-    ip[11] = (uint8_t)sum;
+    put_ipv4(ip, (uint16_t)(len - 14), 6, src_ip, SERVER_IP);
     uint8_t *tcp = ip + 20;
     tcp[0] = (uint8_t)(sport >> 8);
     tcp[1] = (uint8_t)sport;
