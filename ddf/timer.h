@@ -14,6 +14,14 @@
  *                                When it expires the driver notifies the
  *                                caller's channel once.
  *   label TIMER_CANCEL        -> mr0 = status. Drops the caller's pending timeout.
+ *   label TIMER_GET_CLOCK     -> mr0 = the time, as TIMER_GET_TIME; mr1 = the
+ *                                TSC read at that time; mr2 = nanoseconds per
+ *                                TSC tick, 32 fraction bits (0: no usable TSC).
+ *                                Three words. With it a client reads the time
+ *                                without a call until its estimate grows old
+ *                                (ddf/timer_clock.h). A driver without a TSC
+ *                                may answer with one word, as for an unknown
+ *                                label; the client then calls TIMER_GET_TIME.
  *
  * Signalling: the driver notifies a client exactly once per expired timeout.
  * A notification may still arrive after TIMER_CANCEL or a replacement when the
@@ -33,7 +41,10 @@ typedef enum {
     TIMER_GET_TIME = 0,
     TIMER_SET_TIMEOUT = 1,
     TIMER_CANCEL = 2,
+    TIMER_GET_CLOCK = 3,
 } timer_label_t;
+
+#define TIMER_REPLY_WORDS 3     /* the longest reply: TIMER_GET_CLOCK's */
 
 typedef enum {
     TIMER_OK = 0,

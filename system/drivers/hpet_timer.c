@@ -151,20 +151,28 @@ uint64_t hpet_timer_expire(hpet_timer_t *t)
     return due;
 }
 
-bool hpet_timer_call(hpet_timer_t *t, uint32_t client, uint64_t label, uint64_t mr0, uint64_t *reply)
+uint32_t hpet_timer_call(hpet_timer_t *t, uint32_t client, uint64_t label, uint64_t mr0,
+                         uint64_t reply[TIMER_REPLY_WORDS])
 {
     switch (label) {
     case TIMER_GET_TIME:
-        *reply = hpet_timer_now(t);
-        return true;
+        reply[0] = hpet_timer_now(t);
+        return 1;
     case TIMER_SET_TIMEOUT:
-        *reply = hpet_timer_set_timeout(t, client, mr0);
-        return true;
+        reply[0] = hpet_timer_set_timeout(t, client, mr0);
+        return 1;
     case TIMER_CANCEL:
-        *reply = hpet_timer_cancel(t, client);
-        return true;
+        reply[0] = hpet_timer_cancel(t, client);
+        return 1;
+    case TIMER_GET_CLOCK:
+        reply[0] = hpet_timer_now(t);
+        /* The TSC right after the counter: the pair is what the client
+         * extends, so they are read as close together as we can. */
+        reply[1] = t->read_tsc != NULL ? t->read_tsc() : 0;
+        reply[2] = t->read_tsc != NULL ? t->tsc_mult : 0;
+        return 3;
     default:
-        *reply = TIMER_ERR_INVALID;
-        return false;
+        reply[0] = TIMER_ERR_INVALID;
+        return 0;
     }
 }

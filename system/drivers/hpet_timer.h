@@ -62,7 +62,9 @@ timer_status_t hpet_timer_cancel(hpet_timer_t *t, uint32_t client);
 /* After the interrupt (or any time): returns the clients whose timeouts have
  * expired (bit per client), forgets them and re-arms for the next. */
 uint64_t hpet_timer_expire(hpet_timer_t *t);
-/* One protected call: label and mr0 in, mr0 out; returns false for an unknown label. */
-bool hpet_timer_call(hpet_timer_t *t, uint32_t client, uint64_t label, uint64_t mr0, uint64_t *reply);
+/* One protected call: label and mr0 in, the reply's words out; returns how
+ * many (0 for an unknown label, whose reply[0] is TIMER_ERR_INVALID). */
+uint32_t hpet_timer_call(hpet_timer_t *t, uint32_t client, uint64_t label, uint64_t mr0,
+                         uint64_t reply[TIMER_REPLY_WORDS]);
 
 #endif

@@ -53,11 +53,15 @@ void notified(microkit_channel ch)
 
 microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
 {
-    uint64_t reply = TIMER_ERR_INVALID;
+    uint64_t reply[TIMER_REPLY_WORDS] = {TIMER_ERR_INVALID};
+    uint32_t words = 0;
     if (ready && ch != TIMER_PD_IRQ_CH) {
-        (void)hpet_timer_call(&timer, ch, microkit_msginfo_get_label(msginfo), microkit_mr_get(0), &reply);
+        words = hpet_timer_call(&timer, ch, microkit_msginfo_get_label(msginfo), microkit_mr_get(0), reply);
         deliver(hpet_timer_expire(&timer));
     }
-    microkit_mr_set(0, reply);
-    return microkit_msginfo_new(0, 1);
+    words = words == 0 ? 1 : words;
+    for (uint32_t i = 0; i < words; i++) {
+        microkit_mr_set((uint8_t)i, reply[i]);
+    }
+    return microkit_msginfo_new(0, words);
 }

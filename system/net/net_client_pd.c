@@ -5,14 +5,17 @@
  * reads the time once, moves frames in and out, runs lwIP's timers, delivers
  * socket events, notifies the virtualiser as the ddf signalling rule says,
  * and arms the L2 timer for lwIP's next deadline. lwIP sees one time per
- * event (sys_now reads the cached value), so a burst costs one protected
- * call for the time, not one per segment.
+ * event (sys_now reads the cached value). That time comes from the TSC,
+ * carried forward from the timer's last answer (ddf/timer_clock.h), so a
+ * busy stack calls the timer for it about every 50 ms and when a timeout
+ * fires, not on every event.
  */
 #include <microkit.h>
 
 #include "system/net/net_client_pd.h"
 
 #include "ddf/timer.h"
+#include "ddf/timer_clock.h"
 #include "system/net/net_config.h"
 #include "system/net/net_random.h"
 #include "system/net/net_stack.h"
@@ -37,12 +40,43 @@ static net_client_pd_cfg_t net_pd_cfg;
 static uint64_t net_pd_now;
 static uint64_t net_pd_armed_deadline;
 
+static timer_clock_t net_pd_clock;
+static bool net_pd_clock_unsupported; /* the timer answered TIMER_GET_CLOCK with one word */
+
 static uint64_t timer_now(void)
 {
     microkit_msginfo reply = microkit_ppcall(net_pd_cfg.timer_channel,
                                              microkit_msginfo_new(TIMER_GET_TIME, 0));
     (void)reply;
     return microkit_mr_get(0);
+}
+
+static uint64_t read_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* The time for this round: the timer's, carried forward by the TSC between
+ * calls (ddf/timer_clock.h), so a busy stack does not call the timer on
+ * every event. */
+static uint64_t clock_now(void)
+{
+    uint64_t tsc = read_tsc();
+    if (timer_clock_valid(&net_pd_clock, tsc)) {
+        return timer_clock_at(&net_pd_clock, tsc);
+    }
+    if (net_pd_clock_unsupported) {
+        return timer_clock_plain(&net_pd_clock, timer_now());
+    }
+    microkit_msginfo reply = microkit_ppcall(net_pd_cfg.timer_channel,
+                                             microkit_msginfo_new(TIMER_GET_CLOCK, 0));
+    if (microkit_msginfo_get_count(reply) < 3) {
+        net_pd_clock_unsupported = true;
+        return timer_clock_plain(&net_pd_clock, timer_now());
+    }
+    return timer_clock_anchor(&net_pd_clock, microkit_mr_get(0), microkit_mr_get(1), microkit_mr_get(2));
 }
 
 static uint64_t cached_now(void *ctx)
@@ -111,12 +145,25 @@ static void arm_timer(void)
     net_pd_armed_deadline = deadline;
 }
 
+/* Notifies the virtualiser together with our next wait when we can: it
+ * outranks us, so an immediate notification switches to it and back before
+ * we wait. Microkit defers one signal at a time; if this PD has deferred one
+ * already (or we have, for the other queue), this one goes now. */
+static void notify_virt(microkit_channel ch)
+{
+    if (microkit_have_signal) {
+        microkit_notify(ch);
+    } else {
+        microkit_deferred_notify(ch);
+    }
+}
+
 static void run_stack(void)
 {
     bool notify_rx = false, notify_tx = false;
     for (int round = 0; round < 64; round++) {
         bool rx, tx;
-        net_pd_now = timer_now();
+        net_pd_now = clock_now();
         net_link_process(&net_pd_link);
         net_stack_poll();
         net_sock_dispatch();
@@ -128,11 +175,11 @@ static void run_stack(void)
         }
     }
     if (notify_rx) {
-        microkit_notify(net_pd_cfg.rx_channel);
+        notify_virt(net_pd_cfg.rx_channel);
     }
     /* One notification serves both when the queues share a channel. */
     if (notify_tx && !(notify_rx && net_pd_cfg.tx_channel == net_pd_cfg.rx_channel)) {
-        microkit_notify(net_pd_cfg.tx_channel);
+        notify_virt(net_pd_cfg.tx_channel);
     }
     arm_timer();
 }
@@ -152,6 +199,8 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
     net_pd_started = true;
     net_pd_cfg = *cfg;
     net_pd_armed_deadline = 0;
+    net_pd_clock = (timer_clock_t){0};
+    net_pd_clock_unsupported = false;
     net_config_t grant;
     size_t at = 0;
     net_config_err_t err = net_config_parse(cfg->config, cfg->config_len, &grant, &at);
@@ -162,7 +211,7 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
         microkit_dbg_puts("\n");
         return -1;
     }
-    net_pd_now = timer_now();
+    net_pd_now = clock_now();
     /* The grant's queue= is the capacity the virtualiser uses too. */
     uint32_t capacity = grant.queue_capacity != 0 ? grant.queue_capacity : cfg->capacity;
     if (net_link_init(&net_pd_link, &cfg->rx, &cfg->tx, capacity, cached_now, NULL) != 0) {
@@ -209,6 +258,8 @@ bool net_client_pd_notified(microkit_channel ch)
     }
     if (ch == net_pd_cfg.timer_channel) {
         net_pd_armed_deadline = 0;
+        /* A deadline is due: check it against the timer's own time. */
+        timer_clock_forget(&net_pd_clock);
     }
     run_stack();
     return true;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ddf/timer_clock.h"
 #include "system/drivers/hpet_timer.h"
 #include "tests/ddf/ddf_test.h"
 
@@ -104,17 +105,83 @@ static void timer_clients_cannot_touch_each_other(void)
 {
     hpet_timer_t t;
     setup(&t, false);
-    uint64_t reply = 0;
-    CHECK(hpet_timer_call(&t, 2, TIMER_SET_TIMEOUT, 2000000, &reply) && reply == TIMER_OK);
-    CHECK(hpet_timer_call(&t, 4, TIMER_SET_TIMEOUT, 1000000, &reply) && reply == TIMER_OK);
+    uint64_t reply[TIMER_REPLY_WORDS] = {0};
+    CHECK(hpet_timer_call(&t, 2, TIMER_SET_TIMEOUT, 2000000, reply) == 1 && reply[0] == TIMER_OK);
+    CHECK(hpet_timer_call(&t, 4, TIMER_SET_TIMEOUT, 1000000, reply) == 1 && reply[0] == TIMER_OK);
     /* Client 4 cancels and re-sets; client 2's deadline stands. */
-    CHECK(hpet_timer_call(&t, 4, TIMER_CANCEL, 0, &reply) && reply == TIMER_OK);
-    CHECK(hpet_timer_call(&t, 4, TIMER_SET_TIMEOUT, TIMER_MAX_TIMEOUT_NS + 1, &reply) && reply == TIMER_ERR_INVALID);
-    CHECK(!hpet_timer_call(&t, 4, 99, 0, &reply) && reply == TIMER_ERR_INVALID);
+    CHECK(hpet_timer_call(&t, 4, TIMER_CANCEL, 0, reply) == 1 && reply[0] == TIMER_OK);
+    CHECK(hpet_timer_call(&t, 4, TIMER_SET_TIMEOUT, TIMER_MAX_TIMEOUT_NS + 1, reply) == 1 &&
+          reply[0] == TIMER_ERR_INVALID);
+    CHECK(hpet_timer_call(&t, 4, 99, 0, reply) == 0 && reply[0] == TIMER_ERR_INVALID);
     CHECK(hpet_timer_set_timeout(&t, HPET_TIMER_MAX_CLIENTS, 1) == TIMER_ERR_INVALID);
     advance_ns(2000000);
     CHECK(hpet_timer_expire(&t) == 1ull << 2);
-    CHECK(hpet_timer_call(&t, 4, TIMER_GET_TIME, 0, &reply) && reply == 2000000);
+    CHECK(hpet_timer_call(&t, 4, TIMER_GET_TIME, 0, reply) == 1 && reply[0] == 2000000);
+}
+
+/* Anchors `c` with a TIMER_GET_CLOCK call to the driver, as a client does. */
+static uint64_t anchor(hpet_timer_t *t, timer_clock_t *c)
+{
+    uint64_t reply[TIMER_REPLY_WORDS] = {0};
+    CHECK(hpet_timer_call(t, 1, TIMER_GET_CLOCK, 0, reply) == 3);
+    CHECK(reply[1] == (t->read_tsc != NULL ? tsc : 0));
+    return timer_clock_anchor(c, reply[0], reply[1], reply[2]);
+}
+
+/* The client's clock (ddf/timer_clock.h) against the driver's time: within
+ * the span it agrees to the calibration's error, it asks to be anchored again
+ * after the span, after forget(), and when the TSC reads earlier than its
+ * anchor, and it never goes backwards, across anchors too. */
+static void timer_client_clock_follows_driver(void)
+{
+    hpet_timer_t t;
+    setup(&t, true);
+    timer_clock_t c = {0};
+    CHECK(!timer_clock_valid(&c, tsc)); /* not anchored yet */
+    advance_ns(7000000);
+    CHECK(anchor(&t, &c) == 7000000);
+    uint64_t last = 7000000;
+    for (uint64_t step = 10; step < TIMER_CLOCK_MAX_SPAN_NS; step = step * 3 + 20) { /* whole HPET ticks */
+        advance_ns(step);
+        uint64_t now = hpet_timer_now(&t);
+        CHECK(timer_clock_valid(&c, tsc));
+        uint64_t est = timer_clock_at(&c, tsc);
+        CHECK(est + 10 >= now && est <= now + 10 && est >= last);
+        last = est;
+        /* Anchor afresh now and then: same answer, never backwards. */
+        if (step % 20 == 0) {
+            CHECK(anchor(&t, &c) >= last);
+        }
+    }
+    CHECK(anchor(&t, &c) >= last);
+    advance_ns(TIMER_CLOCK_MAX_SPAN_NS + 1000);
+    CHECK(!timer_clock_valid(&c, tsc)); /* too old */
+    CHECK(anchor(&t, &c) == hpet_timer_now(&t));
+    CHECK(timer_clock_valid(&c, tsc) && !timer_clock_valid(&c, tsc - 1)); /* a TSC before its anchor */
+    timer_clock_forget(&c);
+    CHECK(!timer_clock_valid(&c, tsc));
+
+    /* A TSC that runs 0.1 % fast against its calibration: the estimate runs
+     * ahead by at most 0.1 % of the span; an anchor with the driver's
+     * (earlier) time does not take the clock back. */
+    t.tsc_mult += t.tsc_mult / 1000;
+    uint64_t start = anchor(&t, &c);
+    advance_ns(TIMER_CLOCK_MAX_SPAN_NS / 100 * 99); /* the span by its own (fast) count */
+    CHECK(timer_clock_valid(&c, tsc));
+    uint64_t ahead = timer_clock_at(&c, tsc);
+    uint64_t now = hpet_timer_now(&t);
+    CHECK(ahead > now && ahead - now <= (now - start) / 1000 + 10);
+    CHECK(anchor(&t, &c) == ahead);
+    advance_ns(1);
+    CHECK(timer_clock_at(&c, tsc) == ahead);
+
+    /* A driver without a TSC answers a zero rate: the client keeps calling,
+     * and the plain times it takes never go backwards either. */
+    setup(&t, false);
+    timer_clock_t plain = {0};
+    advance_ns(5000);
+    CHECK(anchor(&t, &plain) == 5000 && !timer_clock_valid(&plain, tsc));
+    CHECK(timer_clock_plain(&plain, 4000) == 5000 && timer_clock_plain(&plain, 6000) == 6000);
 }
 
 int main(void)
@@ -123,5 +190,6 @@ int main(void)
     RUN("timer/rejects-bad-hpet", timer_rejects_bad_hpet);
     RUN("timer/timeouts-fire-in-order-never-early", timer_timeouts_fire_in_order_never_early);
     RUN("timer/clients-cannot-touch-each-other", timer_clients_cannot_touch_each_other);
+    RUN("timer/client-clock-follows-driver", timer_client_clock_follows_driver);
     return ddf_test_failures ? 1 : 0;
 }
