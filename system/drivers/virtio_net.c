@@ -414,6 +414,8 @@ static bool transmit(virtio_net_t *vn)
     virtq_err_t err;
     while ((err = virtq_get_used(&vn->txq, &cookie, &written)) == VIRTQ_OK) {
         tx_done_push(vn, (uint16_t)cookie);
+        uint32_t done = vn->tx_nbuf[(uint16_t)cookie];
+        vn->tx_bufs_out -= done < vn->tx_bufs_out ? done : vn->tx_bufs_out;
         vn->tx_frames++;
     }
     if (err == VIRTQ_DEVICE_ERROR) {
@@ -472,10 +474,23 @@ static bool transmit(virtio_net_t *vn)
             tx_done_push(vn, s); /* cannot happen: room checked above */
             continue;
         }
+        vn->tx_bufs_out += n;
         posted = true;
     }
     tx_return(vn);
     return posted;
+}
+
+/* Does a finished transmission need to wake us? Only when waiting for the
+ * next wake-up could stall: a frame waits for room at the device, or the
+ * buffers out at the device are half of what the virtualiser lends us, so it
+ * might run short. Otherwise finished frames are taken back on the next
+ * wake-up (a received frame, or more to send), which saves an interrupt, a
+ * wake-up of the virtualiser and their switches per frame sent. */
+static bool tx_wants_irq(const virtio_net_t *vn)
+{
+    return vn->tx_pending_n > 0 || vn->tx_nfree == 0 || !ddf_ring_empty(&vn->tx.active) ||
+           vn->tx_bufs_out >= vn->tx_data_size / NET_BUFFER_SIZE / 2;
 }
 
 /* --- Poll ------------------------------------------------------------------- */
@@ -497,8 +512,14 @@ static void poll_device(virtio_net_t *vn)
         if (tx_posted && virtq_publish(&vn->txq)) {
             virtio_notify(&vn->dev, vn->tx_notify_off, 1);
         }
-        /* Re-arm every wake-up, then re-check each (lost wake-up rule). */
-        bool again = virtq_enable_irq(&vn->rxq) | virtq_enable_irq(&vn->txq);
+        /* Re-arm every wake-up we need, then re-check each (lost wake-up rule). */
+        bool again = virtq_enable_irq(&vn->rxq);
+        if (tx_wants_irq(vn)) {
+            again |= virtq_enable_irq(&vn->txq);
+            vn->tx_irqs_armed++;
+        } else {
+            virtq_disable_irq(&vn->txq);
+        }
         ddf_ring_request_signal(&vn->rx.free);
         ddf_ring_request_signal(&vn->tx.active);
         again |= (!ddf_ring_empty(&vn->rx.free) && vn->rx_nfree > 0) ||

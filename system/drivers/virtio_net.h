@@ -104,6 +104,7 @@ typedef struct {
     uint32_t tx_nfree;
     uint16_t tx_done[VIRTIO_NET_TX_SLOTS];
     uint32_t tx_done_head, tx_done_count;
+    uint32_t tx_bufs_out;                  /* buffers of frames the device has not finished */
     /* A frame taken from the virtualiser that waits for descriptors at the device. */
     net_buff_desc_t tx_pending[NET_MAX_CHAIN];
     uint32_t tx_pending_n;
@@ -115,8 +116,9 @@ typedef struct {
      * descriptors from the virtualiser naming no buffer of its region;
      * tx_bad: frames refused (bad chain, length or offload metadata);
      * tx_gso_refused: GSO frames without VIRTIO_NET_F_HOST_TSO4 (also in tx_bad);
-     * tx_sw_csum: checksums completed here. */
-    uint64_t rx_frames, tx_frames, rx_bad, bad_descs, tx_bad, tx_gso_refused, tx_sw_csum;
+     * tx_sw_csum: checksums completed here; tx_irqs_armed: wake-ups after
+     * which a transmit completion was allowed to interrupt. */
+    uint64_t rx_frames, tx_frames, rx_bad, bad_descs, tx_bad, tx_gso_refused, tx_sw_csum, tx_irqs_armed;
     bool notify_virt;                      /* output of the last poll */
 } virtio_net_t;
 

@@ -129,6 +129,8 @@ void notified(microkit_channel ch)
     }
     virtio_net_poll(&vn);
     if (vn.notify_virt) {
-        microkit_notify(NET_PD_VIRT_CH);
+        /* With our wait: the virtualiser outranks us, so an immediate
+         * notification would switch to it and back before we wait. */
+        microkit_deferred_notify(NET_PD_VIRT_CH);
     }
 }

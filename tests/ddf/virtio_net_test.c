@@ -7,7 +7,8 @@
  * packets come back as empty buffers; transmit: frames and GSO chains leave
  * behind the right header, the checksum is completed in software when the
  * device cannot, GSO is refused when not offered, bad descriptors never reach
- * the device, and every buffer comes back.
+ * the device, and every buffer comes back; finished frames interrupt only
+ * while something waits for them.
  */
 #include <stdlib.h>
 
@@ -698,6 +699,48 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     CHECK(drain_free_tx() == queued);
 }
 
+/* Transmit completions interrupt only while something waits for them: one
+ * frame out is taken back on the next wake-up without an interrupt; half the
+ * lent buffers out at the device, or a frame waiting for descriptors, turn
+ * the interrupt on; once they are back it is off again. */
+static void virtio_net_asks_for_transmit_interrupts_only_when_waiting(void)
+{
+    setup();
+    memset(tx_data, 0x33, 200);
+    CHECK(net_enqueue_active(&virt_tx, 0, 200) == DDF_RING_OK);
+    virtio_net_poll(&vn);
+    CHECK(out_count == 1 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) != 0 && vn.tx_irqs_armed == 0);
+    CHECK(drain_free_tx() == 0); /* sent, not yet taken back */
+    virtio_net_poll(&vn);        /* the next wake-up, whatever its cause */
+    CHECK(drain_free_tx() == 1 && vn.tx_bufs_out == 0);
+
+    setup_with(ALL, 0);
+    sim.auto_process = false;
+    uint32_t len = tcp_frame(big, 7000);
+    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
+    for (uint32_t i = 0; i < CAP / 8; i++) { /* 4 buffers a frame: a quarter of the lent ones */
+        CHECK(place_tx(big, len, 4 * i, d) == 4);
+        mark_gso(&d[0], 1448);
+        CHECK(net_enqueue_chain(&virt_tx, d, 4) == DDF_RING_OK);
+    }
+    virtio_net_poll(&vn);
+    CHECK(vn.tx_bufs_out == CAP / 2 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
+    virtio_sim_process(&sim, 1);
+    virtio_net_poll(&vn);
+    CHECK(vn.tx_frames == CAP / 8 && drain_free_tx() == (int)(CAP / 2) && vn.tx_bufs_out == 0);
+    CHECK((vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) != 0);
+
+    setup_with(ALL, 16); /* room for three 5-descriptor frames: the fourth waits */
+    sim.auto_process = false;
+    for (uint32_t i = 0; i < 4; i++) {
+        CHECK(place_tx(big, len, 4 * i, d) == 4);
+        mark_gso(&d[0], 1448);
+        CHECK(net_enqueue_chain(&virt_tx, d, 4) == DDF_RING_OK);
+    }
+    virtio_net_poll(&vn);
+    CHECK(vn.tx_pending_n == 4 && vn.tx_bufs_out == 12 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
+}
+
 static void virtio_net_survives_a_hostile_device_and_loses_no_buffer(void)
 {
     setup_with(ALL, 0);
@@ -790,6 +833,8 @@ static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
 int main(void)
 {
     RUN("virtio_net/reads-mac-and-link", virtio_net_reads_mac_and_link);
+    RUN("virtio_net/asks-for-transmit-interrupts-only-when-waiting",
+        virtio_net_asks_for_transmit_interrupts_only_when_waiting);
     RUN("virtio_net/negotiates-offloads-only-with-their-dependencies",
         virtio_net_negotiates_offloads_only_with_their_dependencies);
     RUN("virtio_net/republishes-the-offload-word", virtio_net_republishes_the_offload_word);
