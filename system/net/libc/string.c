@@ -4,32 +4,14 @@
  * We write these few rather than build picolibc: lwIP's core needs only the
  * functions below (no stdio, no malloc, no locale), and each fits in a few
  * lines. They are weak, so a PD runtime that provides its own (possibly
- * faster) versions takes precedence without a duplicate-symbol error. The
- * compiler may also emit calls to memcpy/memset for structure copies, so they
- * must exist under these exact names.
+ * faster) versions takes precedence without a duplicate-symbol error.
+ * memcpy and memset, which every PD needs, are libmicrokit's
+ * (lib/microkit/string.c).
  */
 #include "system/net/libc/string.h"
 #include "system/net/libc/stdlib.h"
 
 #define NET_LIBC_WEAK __attribute__((weak))
-
-NET_LIBC_WEAK void *memcpy(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n >= sizeof(unsigned long)) {
-        unsigned long w;
-        __builtin_memcpy(&w, s, sizeof w);
-        __builtin_memcpy(d, &w, sizeof w);
-        d += sizeof w;
-        s += sizeof w;
-        n -= sizeof w;
-    }
-    while (n-- > 0) {
-        *d++ = *s++;
-    }
-    return dst;
-}
 
 NET_LIBC_WEAK void *memmove(void *dst, const void *src, size_t n)
 {
@@ -43,15 +25,6 @@ NET_LIBC_WEAK void *memmove(void *dst, const void *src, size_t n)
     }
     while (n-- > 0) {
         d[n] = s[n];
-    }
-    return dst;
-}
-
-NET_LIBC_WEAK void *memset(void *dst, int c, size_t n)
-{
-    unsigned char *d = dst;
-    while (n-- > 0) {
-        *d++ = (unsigned char)c;
     }
     return dst;
 }
