@@ -8,7 +8,8 @@
 #    virtio-net driver, network virtualiser, lwIP echo with bench ports) and a
 #    Linux guest (bench/net/linux_guest.py: Debian's kernel, busybox,
 #    bench/net/linux_echo) on the same QEMU tap network, side by side.
-#    NET_BENCH_RUNS runs of NET_BENCH_SECONDS per workload.
+#    NET_BENCH_RUNS runs of NET_BENCH_SECONDS per workload; NET_BENCH_GUESTS
+#    and NET_BENCH_WORKLOADS (comma lists) pick a subset.
 # Results and the machine go in docs/bench-net.md.
 
 NET_BENCH_RUNS ?= 3
@@ -47,5 +48,6 @@ bench-net-guests: $(NET_BENCH_IMAGE) $(TARGET_BUILD)/kernel/kernel.elf
 	{ echo "BENCH: net-guest SKIP linux: cannot build the Linux guest (see $(NET_BENCH_DIR)/linux-guest.log):"; \
 	  grep -v '^W:' $(NET_BENCH_DIR)/linux-guest.log | tail -n 3; rm -f $(NET_BENCH_LINUX_DIR)/initrd.gz; }
 	python3 bench/net/netbench.py --runs $(NET_BENCH_RUNS) --seconds $(NET_BENCH_SECONDS) \
+		$(if $(NET_BENCH_GUESTS),--guests $(NET_BENCH_GUESTS)) $(if $(NET_BENCH_WORKLOADS),--workloads $(NET_BENCH_WORKLOADS)) \
 		$(NET_BENCH_IMAGE) $(TARGET_BUILD)/kernel/kernel.elf $(NET_BENCH_LINUX_DIR) $(NET_BENCH_DIR)/work
 BENCH_TARGETS += bench-net

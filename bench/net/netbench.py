@@ -292,8 +292,10 @@ WORKLOADS = [("echo-1", stream_echo, 1, 2), ("echo-8", stream_echo, 8, 2),
              ("g2h-1", stream_source, 1, 1), ("g2h-8", stream_source, 8, 1), ("rr-64", None, 1, 2)]
 
 
-def measure(guest, run, seconds, results):
+def measure(guest, run, seconds, results, only):
     for name, fn, count, crossings in WORKLOADS:
+        if only and name not in only:
+            continue
         try:
             b0, mhz, sw0 = guest.busy_cycles()
             RETRANS[0] = 0
@@ -397,10 +399,12 @@ def inner(args, net):
     results = {}
     for run in range(1, args.runs + 1):
         for kind in GUESTS if have_linux else ("ours",):
+            if args.guests and kind not in args.guests:
+                continue
             g = Guest(kind, args, net, args.work)
             try:
                 g.start()
-                measure(g, run, args.seconds, results)
+                measure(g, run, args.seconds, results, args.workloads)
             except Unreachable as e:
                 print(f"BENCH: net-guest run {run} {kind} failed: {e}", flush=True)
             finally:
@@ -417,6 +421,11 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--inner", choices=["tap", "user"])
+    # Subsets, for looking at one workload (a profile, say): comma lists.
+    ap.add_argument("--guests", type=lambda v: v.split(","), default=None,
+                    help=f"only these of {','.join(GUESTS)}")
+    ap.add_argument("--workloads", type=lambda v: v.split(","), default=None,
+                    help=f"only these of {','.join(w[0] for w in WORKLOADS)}")
     ap.add_argument("image")
     ap.add_argument("kernel")
     ap.add_argument("linux")
@@ -450,6 +459,8 @@ def main():
                 raise SystemExit(f"netbench: cannot set up the tap device: {' '.join(cmd)}: {r.stdout.strip()}")
         rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
                              "--inner", "tap", "--runs", str(args.runs), "--seconds", str(args.seconds),
+                             *(["--guests", ",".join(args.guests)] if args.guests else []),
+                             *(["--workloads", ",".join(args.workloads)] if args.workloads else []),
                              args.image, args.kernel, args.linux, args.work]).returncode
         sys.exit(rc)
     finally:
