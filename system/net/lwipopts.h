@@ -36,7 +36,9 @@
  * connections opened at once (lwIP's default of 3 drops SYNs 4 and up,
  * which then wait for the 3 s initial retransmission timeout). */
 #define ARP_QUEUE_LEN 32
-#define PBUF_POOL_SIZE 768
+/* The received data of every connection waits here for its reader: room
+ * for eight full windows (TCP_WND below). */
+#define PBUF_POOL_SIZE 2048
 #define PBUF_POOL_BUFSIZE 1536
 
 /* Protocols. IPv4 only. */
@@ -73,21 +75,22 @@ int net_stack_udp_port_allowed(unsigned port);
 /* TCP: window scaling, keep-alive available per pcb, selective
  * acknowledgements.
  *
- * The receive window is what one connection may have in flight towards us,
- * and it all lands in this PD's receive queue from the virtualiser, which
- * holds `queue=` frames (64 to 256 in the compositions here) and drops what does
- * not fit while this PD waits for the CPU. A window larger than the queue
- * turns every burst into losses (with 128 KiB, about 90 segments, the host
- * retransmitted hundreds of segments per connection and throughput towards
- * the guest fell tenfold: docs/bench-net.md), so one window is 40 segments,
- * room in the smallest (64-frame) queue for it and for other traffic.
- * Several connections together can still overrun a queue (a busy service
- * wants a deeper one: the default echo's holds 256); SACK lets the sender
- * repair many holes per round trip instead of one. */
+ * The receive window is what one connection may have in flight towards us.
+ * It lands first in this PD's receive queue from the virtualiser (`queue=`
+ * buffers of 2 KiB; a merged 64 KiB segment takes 32), then in lwIP's pool
+ * (PBUF_POOL_SIZE buffers) until the reader takes it; what does not fit is
+ * dropped and sent again. One window is 256 KiB: with 58 KiB a single bulk
+ * stream left this PD waiting for data a third of the time. The default
+ * echo's queue (1024 buffers, 2 MiB) and the pool (3 MiB) hold eight such
+ * windows; with the earlier 768-buffer pool eight streams towards the guest
+ * made the host retransmit about 20,000 segments in 6 s, with 2048 none
+ * (docs/bench-net.md). A composition with a shallower queue should expect
+ * losses under several bulk streams; SACK lets the sender repair many holes
+ * per round trip instead of one. */
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
-#define TCP_WND (40 * TCP_MSS)
+#define TCP_WND (180 * TCP_MSS)
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_SND_BUF (256 * 1024)
