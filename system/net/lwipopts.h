@@ -128,22 +128,24 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
 #define ETH_PAD_SIZE 0
 
-/* Checksums are computed and checked here, except that a received frame
- * whose TCP/UDP checksum the device vouched for (ddf/net.h flags) is not
- * checked again: net_stack_input_frame turns the check off per frame
- * (LWIP_CHECKSUM_CTRL_PER_NETIF). Transmitted checksums are computed while
- * the data is copied in (LWIP_CHECKSUM_ON_COPY), so cheaply that only
- * segments the device must cut (TSO) are left to it. */
+/* Checksums are checked here, except that a received frame whose TCP/UDP
+ * checksum the device vouched for (ddf/net.h flags) is not checked again:
+ * net_stack_input_frame turns the check off per frame
+ * (LWIP_CHECKSUM_CTRL_PER_NETIF). lwIP generates every checksum but TCP's,
+ * which the link output finishes on its own copy of the frame: the device
+ * sums the data when it offers to (NET_OFFLOAD_TX_CSUM), else one pass does
+ * (net_stack.c, tcp_csum_prepare). So written data is copied once, without a
+ * sum, on its way to the device. */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
-#define CHECKSUM_GEN_TCP 1
+#define CHECKSUM_GEN_TCP 0
 #define CHECKSUM_GEN_ICMP 1
 #define CHECKSUM_CHECK_IP 1
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
 #define CHECKSUM_CHECK_ICMP 1
-#define LWIP_CHECKSUM_ON_COPY 1
+#define LWIP_CHECKSUM_ON_COPY 0
 
 #define LWIP_STATS 0
 #define LWIP_STATS_DISPLAY 0

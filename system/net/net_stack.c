@@ -89,25 +89,28 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
 }
 
 /*
- * A TCP segment longer than the MTU (the connection uses TCP segmentation
- * offload, net_stack_tcp_offload): the device cuts it into segments of the
- * wire's size and completes each checksum, so its checksum field must hold
- * the pseudo-header sum (ddf/net.h, NET_DESC_CSUM_PARTIAL) and the metadata
- * says where the headers end. Works on our own copy of the frame.
+ * TCP's checksum is finished here, not by lwIP (CHECKSUM_GEN_TCP is 0 in
+ * lwipopts.h, so lwIP leaves the field 0 and copies data without summing
+ * it): in our own copy of an IPv4 TCP frame the field gets the pseudo-header
+ * sum and the metadata says where the sum starts (ddf/net.h,
+ * NET_DESC_CSUM_PARTIAL). A device that offers checksum offload adds the
+ * rest; for one that does not, net_linkoutput does, over the same copy. False
+ * for any other frame.
  */
-static bool tso_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
+static bool tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
 {
     if (len < NET_ETH_HEADER + 40 || frame[12] != 0x08 || frame[13] != 0x00) {
         return false;
     }
     const uint8_t *ip = frame + NET_ETH_HEADER;
     size_t ihl = (size_t)(ip[0] & 0x0Fu) * 4;
-    if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || len < NET_ETH_HEADER + ihl + 20) {
+    bool fragment = (ip[6] & 0x3Fu) != 0 || ip[7] != 0; /* never ours for TCP; a whole-datagram sum */
+    if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || fragment || len < NET_ETH_HEADER + ihl + 20) {
         return false;
     }
     size_t thl = (size_t)(ip[ihl + 12] >> 4) * 4;
     size_t l4_len = len - NET_ETH_HEADER - ihl;
-    if (thl < 20 || l4_len < thl + 1 || NET_MTU < ihl + thl + 1 || NET_ETH_HEADER + ihl + thl > NET_BUFFER_SIZE) {
+    if (thl < 20 || l4_len < thl || NET_ETH_HEADER + ihl + thl > NET_BUFFER_SIZE) {
         return false;
     }
     net_csum_t pseudo = {6u + l4_len, false}; /* protocol, TCP length, then the two addresses */
@@ -116,10 +119,27 @@ static bool tso_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
     uint8_t *field = frame + NET_ETH_HEADER + ihl + 16;
     field[0] = (uint8_t)(sum >> 8);
     field[1] = (uint8_t)sum;
-    *meta = (net_buff_desc_t){.flags = NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL,
+    *meta = (net_buff_desc_t){.flags = NET_DESC_CSUM_PARTIAL,
                               .csum_start = (uint8_t)(NET_ETH_HEADER + ihl),
-                              .csum_offset = 16,
-                              .gso_size = (uint16_t)(NET_MTU - ihl - thl)};
+                              .csum_offset = 16};
+    return true;
+}
+
+/*
+ * A TCP segment longer than the MTU (the connection uses TCP segmentation
+ * offload, net_stack_tcp_offload), already prepared by tcp_csum_prepare:
+ * the device cuts it into segments of the wire's size and completes each
+ * checksum; the metadata says how long each segment's payload is.
+ */
+static bool tso_prepare(const uint8_t *frame, size_t len, net_buff_desc_t *meta)
+{
+    size_t ihl = (size_t)meta->csum_start - NET_ETH_HEADER;
+    size_t thl = (size_t)(frame[meta->csum_start + 12] >> 4) * 4;
+    if (len < meta->csum_start + thl + 1 || NET_MTU < ihl + thl + 1) {
+        return false;
+    }
+    meta->flags |= NET_DESC_GSO_TCPV4;
+    meta->gso_size = (uint16_t)(NET_MTU - ihl - thl);
     return true;
 }
 
@@ -133,7 +153,8 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
     (void)netif;
     size_t len = p->tot_len;
     bool gso = len > NET_ETH_HEADER + NET_MTU;
-    if (gso && (link_tx_offloads() & (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) !=
+    uint32_t offloads = link_tx_offloads(); /* read once: the server may change it */
+    if (gso && (offloads & (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) !=
                    (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) {
         /* The link took TSO back (its server restarted without it): TCP
          * retransmits, and the segment is lost each time. */
@@ -157,9 +178,19 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         }
     }
     net_buff_desc_t meta = {0};
-    if (gso && !tso_prepare(buf[0], len, &meta)) {
+    bool tcp = tcp_csum_prepare(buf[0], len, &meta);
+    if (gso && !(tcp && tso_prepare(buf[0], len, &meta))) {
         net_link.tx_commit(net_link.ctx, 0, NULL); /* only TCP is ever this long */
         return ERR_BUF;
+    }
+    if (tcp && !gso && (offloads & NET_OFFLOAD_TX_CSUM) == 0) {
+        net_piece_t piece[NET_MAX_CHAIN];
+        for (size_t i = 0; i < n; i++) {
+            size_t off = i * NET_BUFFER_SIZE;
+            piece[i] = (net_piece_t){buf[i], len - off < NET_BUFFER_SIZE ? len - off : NET_BUFFER_SIZE};
+        }
+        (void)net_csum_complete(piece, n, meta.csum_start, meta.csum_offset); /* the field is in piece 0 */
+        meta.flags = 0;
     }
     /* Remember whom we asked (from our own copy, in our own memory). */
     uint8_t *f = buf[0];
@@ -168,7 +199,7 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         net_arp_asked[net_arp_asked_next].at_ms = sys_now();
         net_arp_asked_next = (net_arp_asked_next + 1) % NET_ARP_ASKED;
     }
-    net_link.tx_commit(net_link.ctx, len, gso ? &meta : NULL);
+    net_link.tx_commit(net_link.ctx, len, meta.flags != 0 ? &meta : NULL);
     net_stats.tx_frames++;
     return ERR_OK;
 }
