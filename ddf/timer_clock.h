@@ -25,6 +25,14 @@
 
 #define TIMER_CLOCK_MAX_SPAN_NS 50000000ull /* 50 ms: at 1e-3, 50 us of drift */
 
+/* The TSC, for the driver's calibration and the client's estimates alike. */
+static inline uint64_t timer_clock_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
 typedef struct {
     uint64_t ns, tsc;  /* the anchor: the driver's time, and the TSC then */
     uint64_t mult;     /* ns per TSC tick, 32 fraction bits; 0: no anchor */

@@ -6,6 +6,7 @@
  */
 #include <microkit.h>
 
+#include "ddf/timer_clock.h"
 #include "system/drivers/hpet_timer.h"
 
 #define TIMER_PD_IRQ_CH 0
@@ -14,13 +15,6 @@ uintptr_t hpet_regs;
 
 static hpet_timer_t timer;
 static bool ready;
-
-static uint64_t read_tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 static void deliver(uint64_t due)
 {
@@ -33,7 +27,7 @@ static void deliver(uint64_t due)
 
 void init(void)
 {
-    if (hpet_timer_init(&timer, (volatile void *)hpet_regs, read_tsc) != HPET_TIMER_OK) {
+    if (hpet_timer_init(&timer, (volatile void *)hpet_regs, timer_clock_rdtsc) != HPET_TIMER_OK) {
         microkit_dbg_puts("timer: no usable HPET\n");
         return;
     }

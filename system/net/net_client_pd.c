@@ -51,19 +51,12 @@ static uint64_t timer_now(void)
     return microkit_mr_get(0);
 }
 
-static uint64_t read_tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* The time for this round: the timer's, carried forward by the TSC between
  * calls (ddf/timer_clock.h), so a busy stack does not call the timer on
  * every event. */
 static uint64_t clock_now(void)
 {
-    uint64_t tsc = read_tsc();
+    uint64_t tsc = timer_clock_rdtsc();
     if (timer_clock_valid(&net_pd_clock, tsc)) {
         return timer_clock_at(&net_pd_clock, tsc);
     }

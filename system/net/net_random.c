@@ -7,6 +7,7 @@
  */
 #include "system/net/net_random.h"
 
+#include "ddf/timer_clock.h"
 #include "system/net/siphash.h"
 
 /* A seed the build may fill in per image, e.g. with
@@ -119,13 +120,6 @@ static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
-static uint64_t read_tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* RDSEED/RDRAND may fail transiently (carry clear): a few retries. */
 static bool hw_random(bool seed, uint64_t *out)
 {
@@ -177,7 +171,7 @@ static unsigned gather_cpu(uint64_t (*clock)(void *ctx), void *ctx)
      * PD): the low bits carry the jitter of everything in between. */
     for (int round = 0; round < 4; round++) {
         for (size_t i = 0; i < 4; i++) {
-            words[i] = read_tsc();
+            words[i] = timer_clock_rdtsc();
             if (clock != NULL) {
                 words[i] ^= clock(ctx) << 17;
             }
