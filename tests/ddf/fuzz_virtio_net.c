@@ -15,27 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "system/drivers/virtio_net.h"
-#include "tests/ddf/virtio_sim.h"
+#define FZ_CAP 64u
+#define RIG_CAP FZ_CAP
+#include "tests/ddf/virtio_net_rig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_CAP 64u
 #define FZ_ALL                                                                                           \
     (VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM |              \
      VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_MRG_RXBUF)
 
-static _Alignas(4096) uint8_t rxq_mem[16384], txq_mem[16384], hdr[VIRTIO_NET_HDR_BYTES];
-static _Alignas(64) uint8_t rx_region[4096], tx_region[4096];
-static _Alignas(4096) uint8_t rx_data[FZ_CAP * NET_BUFFER_SIZE], tx_data[FZ_CAP * NET_BUFFER_SIZE];
-static virtio_sim_t sim;
-static pci_sim_t bus;
-static pci_port_ops_t ports = {pci_sim_in32, pci_sim_out32, &bus};
-static pci_cfg_t cfg;
-static virtio_mmio_t mmio = {vsim_read, vsim_write, &sim};
-static pci_dev_t pdev;
-static virtio_net_t vn;
-static net_queue_t virt_rx, virt_tx;
 static bool with_driver[FZ_CAP];
 
 /* The script's cursor. */
@@ -84,25 +73,8 @@ static int handler(virtio_sim_t *s, unsigned q, vsim_buf_t *b, unsigned n)
 
 static bool setup(void)
 {
-    memset(&bus, 0, sizeof(bus));
-    pci_cfg_ports(&cfg, &ports);
-    virtio_sim_attach(&sim, &bus, (pci_bdf_t){0, 4, 0}, VIRTIO_DEV_NET_TRANSITIONAL, FZ_ALL, handler);
-    sim.queue_max = 64;
-    if (pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_NET_TRANSITIONAL, 0, &pdev) != PCI_OK ||
-        net_attach(&virt_rx, rx_region, sizeof(rx_region), FZ_CAP, false, true) != DDF_RING_OK ||
-        net_attach(&virt_tx, tx_region, sizeof(tx_region), FZ_CAP, true, true) != DDF_RING_OK) {
-        return false;
-    }
-    virtio_net_cfg_t c = {.pci = &pdev, .mmio = &mmio, .rxq_mem = rxq_mem, .rxq_paddr = (uintptr_t)rxq_mem,
-                          .txq_mem = txq_mem, .txq_paddr = (uintptr_t)txq_mem, .vq_bytes = sizeof(rxq_mem),
-                          .hdr = hdr, .hdr_paddr = (uintptr_t)hdr, .rx_region = rx_region,
-                          .rx_region_size = sizeof(rx_region), .tx_region = tx_region,
-                          .tx_region_size = sizeof(tx_region), .capacity = FZ_CAP, .rx_data = rx_data,
-                          .rx_data_paddr = (uintptr_t)rx_data, .rx_data_size = sizeof(rx_data),
-                          .tx_data = tx_data, .tx_data_paddr = (uintptr_t)tx_data,
-                          .tx_data_size = sizeof(tx_data), .msix_vector = 0xFFFF};
     memset(with_driver, 0, sizeof(with_driver));
-    return virtio_net_init(&vn, &c) == VIRTIO_NET_OK;
+    return rig_start(FZ_ALL, 64, 0, handler, NULL, 0);
 }
 
 static void check_rx_frames(void)

@@ -12,28 +12,17 @@
  */
 #include <stdlib.h>
 
-#include "system/drivers/virtio_net.h"
 #include "tests/ddf/ddf_test.h"
-#include "tests/ddf/virtio_sim.h"
 
 #define CAP 128u
+#define RIG_CAP CAP
+#include "tests/ddf/virtio_net_rig.h"
 #define OUR_OFFLOADS                                                                                     \
     (VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_HOST_TSO4 |    \
      VIRTIO_NET_F_MRG_RXBUF)
 #define BASIC (VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS)
 #define ALL (BASIC | OUR_OFFLOADS)
 
-static _Alignas(4096) uint8_t rxq_mem[16384], txq_mem[16384], hdr[VIRTIO_NET_HDR_BYTES];
-static _Alignas(64) uint8_t rx_region[8192], tx_region[8192];
-static _Alignas(4096) uint8_t rx_data[CAP * NET_BUFFER_SIZE], tx_data[CAP * NET_BUFFER_SIZE];
-static virtio_sim_t sim;
-static pci_sim_t bus;
-static pci_port_ops_t ports = {pci_sim_in32, pci_sim_out32, &bus};
-static pci_cfg_t cfg;
-static virtio_mmio_t mmio = {vsim_read, vsim_write, &sim};
-static pci_dev_t pdev;
-static virtio_net_t vn;
-static net_queue_t virt_rx, virt_tx; /* the virtualiser's ends */
 
 /* The device's receive side: one packet on the wire, written over as many
  * buffers as it needs, at most `budget` buffers per processing (-1: any). */
@@ -55,8 +44,6 @@ static struct {
     uint32_t len;
 } out[OUT_MAX];
 static int out_count;
-
-static uint64_t pa(const void *p) { return (uint64_t)(uintptr_t)p; }
 
 /* A hostile device: random headers and lengths on receive (xorshift, fixed seed). */
 static bool random_rx;
@@ -138,25 +125,8 @@ static uint64_t features_off; /* the driver's configuration: features never to a
 
 static void setup_with(uint64_t features, uint16_t queue_max)
 {
-    memset(&bus, 0, sizeof(bus));
-    pci_cfg_ports(&cfg, &ports);
-    virtio_sim_attach(&sim, &bus, (pci_bdf_t){0, 4, 0}, VIRTIO_DEV_NET_TRANSITIONAL, features, net_handler);
-    sim.queue_max = queue_max;
-    const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
-    memcpy(sim.devcfg, mac, 6);
-    sim.devcfg[6] = 1; /* link up */
-    CHECK(pci_find(&cfg, VIRTIO_VENDOR, VIRTIO_DEV_NET_TRANSITIONAL, 0, &pdev) == PCI_OK);
-    CHECK(net_attach(&virt_rx, rx_region, sizeof(rx_region), CAP, false, true) == DDF_RING_OK);
-    CHECK(net_attach(&virt_tx, tx_region, sizeof(tx_region), CAP, true, true) == DDF_RING_OK);
-    virtio_net_cfg_t c = {.pci = &pdev, .mmio = &mmio, .rxq_mem = rxq_mem, .rxq_paddr = pa(rxq_mem),
-                          .txq_mem = txq_mem, .txq_paddr = pa(txq_mem), .vq_bytes = sizeof(rxq_mem),
-                          .hdr = hdr, .hdr_paddr = pa(hdr), .rx_region = rx_region,
-                          .rx_region_size = sizeof(rx_region), .tx_region = tx_region,
-                          .tx_region_size = sizeof(tx_region), .capacity = CAP, .rx_data = rx_data,
-                          .rx_data_paddr = pa(rx_data), .rx_data_size = sizeof(rx_data), .tx_data = tx_data,
-                          .tx_data_paddr = pa(tx_data), .tx_data_size = sizeof(tx_data), .msix_vector = 0xFFFF,
-                          .features_off = features_off};
-    CHECK(virtio_net_init(&vn, &c) == VIRTIO_NET_OK);
+    const uint8_t devcfg[7] = {0x52, 0x54, 0, 0x12, 0x34, 0x56, 1}; /* MAC, link up */
+    CHECK(rig_start(features, queue_max, features_off, net_handler, devcfg, sizeof devcfg));
     memset(&in, 0, sizeof(in));
     in.budget = -1;
     out_count = 0;
