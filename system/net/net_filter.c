@@ -144,6 +144,7 @@ const char *net_filter_reason(net_filter_verdict_t v)
 #define BOOTP_FIXED 236          /* op .. file, before the magic cookie */
 #define DHCP_MAGIC 0x63825363u
 #define DHCP_OPT_TYPE 53
+#define DHCP_OPT_LEASE_TIME 51
 #define DHCP_ACK 5
 #define DHCP_NAK 6
 
@@ -210,6 +211,8 @@ net_dhcp_event_t net_dhcp_snoop_rx(net_dhcp_snoop_t *s, net_config_t *grant, con
         return NET_DHCP_NONE;
     }
     int type = -1;
+    uint32_t lease = NET_DHCP_FOREVER;
+    bool have_lease = false;
     size_t at = BOOTP_FIXED + 4;
     while (at < blen) {
         uint8_t code = b[at];
@@ -229,6 +232,12 @@ net_dhcp_event_t net_dhcp_snoop_rx(net_dhcp_snoop_t *s, net_config_t *grant, con
                 return NET_DHCP_NONE; /* malformed or repeated */
             }
             type = b[at + 2];
+        } else if (code == DHCP_OPT_LEASE_TIME) {
+            if (olen != 4 || have_lease) {
+                return NET_DHCP_NONE; /* malformed or repeated */
+            }
+            lease = be32(b + at + 2);
+            have_lease = true;
         }
         at += 2 + (size_t)olen;
     }
@@ -238,6 +247,7 @@ net_dhcp_event_t net_dhcp_snoop_rx(net_dhcp_snoop_t *s, net_config_t *grant, con
             return NET_DHCP_NONE;
         }
         grant->ip = yiaddr;
+        s->lease_seconds = lease;
         s->leases++;
         return NET_DHCP_ACK;
     }

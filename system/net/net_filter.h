@@ -52,12 +52,18 @@ const char *net_filter_reason(net_filter_verdict_t v);
  * frame it delivers to the client. A DHCPACK (RFC 2131: BOOTREPLY from UDP 67
  * to 68, Ethernet hardware type, chaddr the client's MAC, the magic cookie,
  * option 53 = 5, a unicast yiaddr) for that transaction id sets grant->ip to
- * yiaddr; a DHCPNAK for it sets grant->ip back to 0 (DHCP only). Everything
- * is read from the caller's copy, every offset and option length checked.
+ * yiaddr and lease_seconds to its option 51 (the lease time; NET_DHCP_FOREVER
+ * when the ACK has none or says "infinite"); a DHCPNAK for it sets grant->ip
+ * back to 0 (DHCP only). Everything is read from the caller's copy, every
+ * offset and option length checked. When the lease runs out is the caller's
+ * to track: the filter has no clock.
  */
+#define NET_DHCP_FOREVER UINT32_MAX
+
 typedef struct {
     uint32_t xid;           /* the client's latest DHCP transaction id */
     bool xid_valid;
+    uint32_t lease_seconds; /* of the latest ACK */
     uint64_t leases, naks;  /* learned, withdrawn */
 } net_dhcp_snoop_t;
 

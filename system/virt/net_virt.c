@@ -113,6 +113,8 @@ net_virt_err_t net_virt_init(net_virt_t *v, const net_virt_cfg_t *cfg)
         v->tx_idle[v->tx_idle_count++] = v->tx_bufs - 1 - i;
     }
     v->client_count = cfg->client_count;
+    v->now_ns = cfg->now_ns;
+    v->clock_ctx = cfg->clock_ctx;
     for (size_t i = 0; i < cfg->client_count; i++) {
         const net_virt_client_cfg_t *cc = &cfg->clients[i];
         net_virt_client_t *c = &v->clients[i];
@@ -276,6 +278,31 @@ static bool offload_meta_ok(const net_buff_desc_t *d, uint32_t n, uint32_t total
 /* ----------------------------------------------------------- receive -- */
 
 /* Lends idle receive buffers to the driver while its free ring has room. */
+/* A DHCP client's lease runs out at its ACK's lease time (net_filter.h),
+ * counted from when we delivered the ACK; without a clock, never. */
+static void lease_learned(const net_virt_t *v, net_virt_client_t *c)
+{
+    uint64_t s = c->dhcp.lease_seconds;
+    c->lease_end_ns = UINT64_MAX;
+    if (v->now_ns != NULL && s != NET_DHCP_FOREVER) {
+        uint64_t now = v->now_ns(v->clock_ctx);
+        uint64_t span = s * 1000000000ull; /* below 2^62: s < 2^32 */
+        c->lease_end_ns = now <= UINT64_MAX - span ? now + span : UINT64_MAX;
+    }
+}
+
+/* Before a leased DHCP client's frame is filtered: a lease whose time has
+ * run out is withdrawn, so the client is back to DHCP from 0.0.0.0 until a
+ * new ACK (RFC 2131: it must stop using the address). */
+static void lease_check(const net_virt_t *v, net_virt_client_t *c)
+{
+    if (c->grant.dhcp && c->grant.ip != 0 && c->lease_end_ns != UINT64_MAX && v->now_ns != NULL &&
+        v->now_ns(v->clock_ctx) >= c->lease_end_ns) {
+        c->grant.ip = 0;
+        c->leases_expired++;
+    }
+}
+
 static void refill_driver_rx(net_virt_t *v)
 {
     while (v->rx_idle_count > 0) {
@@ -384,8 +411,9 @@ static void deliver(net_virt_t *v, uint32_t i, uint32_t n, uint32_t total)
     if ((flags & NET_DESC_GSO_TCPV4) != 0) {
         v->out[0].gso_size = meta->gso_size;
     }
-    if (n == 1 && c->filtered && c->grant.dhcp) {
-        (void)net_dhcp_snoop_rx(&c->dhcp, &c->grant, v->src[0].bytes, total);
+    if (n == 1 && c->filtered && c->grant.dhcp &&
+        net_dhcp_snoop_rx(&c->dhcp, &c->grant, v->src[0].bytes, total) == NET_DHCP_ACK) {
+        lease_learned(v, c);
     }
     if (net_enqueue_chain(&c->rx, v->out, k) != DDF_RING_OK) {
         c->broken = true; /* room was there a moment ago: the client moved our index */
@@ -640,6 +668,7 @@ static void send_frame(net_virt_t *v, net_virt_client_t *c)
     bool gso = (d[0].flags & NET_DESC_GSO_TCPV4) != 0;
     /* Checked on our copy, which the client cannot change any more. */
     bool ok = tx_offload_bytes_ok(c, &d[0], first, d[0].len, total);
+    lease_check(v, c);
     if (!ok) {
         c->tx_bad_offload++;
     } else if (!tx_filter_passes(v, c, first, d[0].len, gso)) {

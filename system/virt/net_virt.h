@@ -20,7 +20,10 @@
  * latest request; net_dhcp_snoop_rx in system/net/net_filter.h), parsing a
  * private copy of the frame, which is also what the client receives. Before
  * the lease only DHCP from 0.0.0.0 and ARP probes leave; after it the lease
- * is enforced like a static address. A DHCPNAK withdraws it.
+ * is enforced like a static address. A DHCPNAK withdraws it, and so does the
+ * end of the lease time the ACK gave (option 51), checked against the
+ * configuration's clock when the client next sends; without a clock a lease
+ * lasts until a NAK.
  *
  * Grants: each client's grant text comes from a read-only region the system
  * description fills (prefill_path). It is copied out once at init, then
@@ -99,6 +102,10 @@ typedef struct {
     uint8_t *tx_dma; uint64_t tx_dma_size;
     size_t client_count;
     net_virt_client_cfg_t clients[NET_VIRT_MAX_CLIENTS];
+    /* Nanoseconds, never decreasing, for DHCP lease ends; NULL: no clock.
+     * Called only when a leased DHCP client sends or a lease is learned. */
+    uint64_t (*now_ns)(void *ctx);
+    void *clock_ctx;
 } net_virt_cfg_t;
 
 typedef struct {
@@ -131,6 +138,8 @@ typedef struct {
     net_config_err_t grant_err;                /* why, when disabled */
     net_config_t grant;                        /* with ip=dhcp, grant.ip is the learned lease */
     net_dhcp_snoop_t dhcp;                     /* lease snooping (ip=dhcp only) */
+    uint64_t lease_end_ns;                     /* when grant.ip's lease runs out; UINT64_MAX: never */
+    uint64_t leases_expired;                   /* leases withdrawn because their time ran out */
 } net_virt_client_t;
 
 typedef struct {
@@ -153,6 +162,8 @@ typedef struct {
     uint64_t rx_gso_to_all;                    /* GSO frames to a broadcast/multicast address */
     uint32_t drv_tx_offloads;                  /* the driver's word, read at the start of a poll */
     bool any_dhcp;                             /* some client has ip=dhcp */
+    uint64_t (*now_ns)(void *ctx);             /* the configuration's clock, or NULL */
+    void *clock_ctx;
     uint8_t snoop_copy[NET_BUFFER_SIZE];       /* private copy of a DHCP reply */
     /* Scratch for one frame (a PD's stack is one page). */
     net_buff_desc_t frame[NET_MAX_CHAIN];      /* as taken from the driver */

@@ -13,13 +13,20 @@
  * Without a grant region a client is a raw Ethernet client with the fallback
  * MAC 52:54:00:00:00:a1 + 0x11 * i, capacity NET_VIRT_PD_CLIENT_CAP, and
  * only its source MAC enforced.
+ *
+ * Channel NET_VIRT_PD_TIMER_CH, when the description gives it as a protected
+ * call to the timer driver (ddf/timer.h), is the clock DHCP leases end by;
+ * without it a lease lasts until a DHCPNAK.
  */
 #include <microkit.h>
 
+#include "ddf/timer.h"
+#include "ddf/timer_clock.h"
 #include "system/virt/net_virt.h"
 
 #define NET_VIRT_PD_DRIVER_CH 0
 #define NET_VIRT_PD_CLIENT_CH(i) (1 + (i))
+#define NET_VIRT_PD_TIMER_CH (1 + NET_VIRT_MAX_CLIENTS)
 #define NET_VIRT_PD_QUEUE_SIZE 0x2000u
 #define NET_VIRT_PD_DRIVER_CAP 128u
 #define NET_VIRT_PD_CLIENT_CAP 64u
@@ -67,6 +74,25 @@ _Static_assert(NET_VIRT_MAX_CLIENTS == 8, "one NET_VIRT_SLOT line per client slo
     } while (0)
 
 static net_virt_t virt;
+static timer_clock_t lease_clock;
+
+/* The timer's time, carried forward by the TSC between calls
+ * (ddf/timer_clock.h); a timer that does not answer TIMER_GET_CLOCK is
+ * called every time. */
+static uint64_t clock_now(void *ctx)
+{
+    (void)ctx;
+    uint64_t tsc = timer_clock_rdtsc();
+    if (timer_clock_valid(&lease_clock, tsc)) {
+        return timer_clock_at(&lease_clock, tsc);
+    }
+    microkit_msginfo reply = microkit_ppcall(NET_VIRT_PD_TIMER_CH, microkit_msginfo_new(TIMER_GET_CLOCK, 0));
+    if (microkit_msginfo_get_count(reply) >= 3) {
+        return timer_clock_anchor(&lease_clock, microkit_mr_get(0), microkit_mr_get(1), microkit_mr_get(2));
+    }
+    (void)microkit_ppcall(NET_VIRT_PD_TIMER_CH, microkit_msginfo_new(TIMER_GET_TIME, 0));
+    return timer_clock_plain(&lease_clock, microkit_mr_get(0));
+}
 
 static void put_slot_error(const char *what, size_t slot)
 {
@@ -101,6 +127,9 @@ void init(void)
     cfg.rx_dma_size = net_rx_dma_size != 0 ? net_rx_dma_size : NET_VIRT_PD_DMA_SIZE;
     cfg.tx_dma = (uint8_t *)net_tx_dma;
     cfg.tx_dma_size = net_tx_dma_size != 0 ? net_tx_dma_size : NET_VIRT_PD_DMA_SIZE;
+    if ((microkit_pps >> NET_VIRT_PD_TIMER_CH) & 1u) {
+        cfg.now_ns = clock_now;
+    }
     size_t bad = 0;
     switch (net_virt_slots_config(slots, &defaults, &cfg, &bad)) {
     case NET_VIRT_SLOTS_OK:
@@ -129,6 +158,10 @@ void init(void)
             microkit_dbg_puts("), client disabled\n");
         } else if (c->filtered) {
             microkit_dbg_puts(": grant accepted, transmit filtered\n");
+            if (c->grant.dhcp) {
+                microkit_dbg_puts(cfg.now_ns != NULL ? "net_virt: DHCP leases end by the timer's clock\n"
+                                                     : "net_virt: no timer channel: a DHCP lease lasts until a NAK\n");
+            }
         } else {
             microkit_dbg_puts(": no grant region, raw Ethernet (source MAC only)\n");
         }

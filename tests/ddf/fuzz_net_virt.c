@@ -9,8 +9,9 @@
  * When the first byte's top bit is set, client 0 has an ip=dhcp grant: the
  * virtualiser snoops the DHCP replies it delivers (op 10 writes a DHCP-shaped
  * reply into a driver buffer), and client 0's frames must pass its grant with
- * whatever lease was learned. The input is also fed to the DHCP reply parser
- * directly, as a frame.
+ * whatever lease was learned (leases may also run out: the virtualiser's
+ * clock moves a quarter second at each reading). The input is also fed to
+ * the DHCP reply parser directly, as a frame.
  *
  * Offloads: the script also sets the offload words (the driver's transmit
  * word, each client's receive word), and the driver and the clients publish
@@ -159,13 +160,23 @@ static void plausible_meta(net_buff_desc_t *d, uint64_t meta)
     d->gso_size = (uint16_t)(meta >> 24);
 }
 
+/* The virtualiser's clock: a quarter second more at every reading, so a
+ * lease the script's ACK gives (option 51) can run out within one input. */
+static uint64_t fz_now_ns;
+static uint64_t fz_clock(void *ctx)
+{
+    (void)ctx;
+    return fz_now_ns += 250000000ull;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t macs[3][6] = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
                           .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
                           .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
-                          .tx_dma_size = DATA, .client_count = 2};
+                          .tx_dma_size = DATA, .client_count = 2, .now_ns = fz_clock};
+    fz_now_ns = 0;
     for (int i = 0; i < 2; i++) {
         cfg.clients[i] = (net_virt_client_cfg_t){
             .rx_region = cli_rx_region[i], .rx_region_size = sizeof(cli_rx_region[i]),

@@ -34,12 +34,20 @@ static uint8_t sent_tag[256];   /* payload byte 14 */
 static const uint8_t *grant_region[2];
 static size_t grant_size[2];
 
+/* The virtualiser's clock (DHCP lease ends), moved by the tests. */
+static uint64_t fake_now_ns;
+static uint64_t fake_clock(void *ctx)
+{
+    (void)ctx;
+    return fake_now_ns;
+}
+
 static void setup(void)
 {
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
                           .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
                           .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
-                          .tx_dma_size = DATA, .client_count = 2};
+                          .tx_dma_size = DATA, .client_count = 2, .now_ns = fake_clock};
     for (int i = 0; i < 2; i++) {
         cfg.clients[i] = (net_virt_client_cfg_t){
             .rx_region = cli_rx_region[i], .rx_region_size = 4096, .tx_region = cli_tx_region[i],
@@ -430,6 +438,13 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* Option 51 (lease time) for the next make_dhcp: `len` 0 leaves it out; 4 is
+ * the right length, anything else a malformed option. */
+static struct {
+    uint8_t len;
+    uint32_t seconds;
+} lease_option;
+
 /* An Ethernet+IPv4+UDP frame around a BOOTP message; returns its length. */
 static uint16_t make_dhcp(uint8_t *f, const uint8_t *src_mac, uint32_t src_ip, uint32_t dst_ip, uint16_t sport,
                           uint16_t dport, uint8_t op, uint32_t xid, uint32_t yiaddr, const uint8_t *chaddr,
@@ -440,7 +455,7 @@ static uint16_t make_dhcp(uint8_t *f, const uint8_t *src_mac, uint32_t src_ip, u
     memcpy(f + 6, src_mac, 6);
     f[12] = 0x08;
     uint8_t *ip = f + 14;
-    uint16_t blen = 240 + 3 + 1;
+    uint16_t blen = (uint16_t)(240 + 3 + (lease_option.len != 0 ? 2 + lease_option.len : 0) + 1);
     uint16_t total = (uint16_t)(20 + 8 + blen);
     put_ipv4(ip, total, 17, src_ip, dst_ip);
     uint8_t *udp = ip + 20;
@@ -461,7 +476,17 @@ static uint16_t make_dhcp(uint8_t *f, const uint8_t *src_mac, uint32_t src_ip, u
     b[240] = 53;
     b[241] = 1;
     b[242] = type;
-    b[243] = 255;
+    size_t at = 243;
+    if (lease_option.len != 0) {
+        uint8_t v[4];
+        put_be32(v, lease_option.seconds);
+        b[at++] = 51;
+        b[at++] = lease_option.len;
+        for (uint8_t i = 0; i < lease_option.len; i++) {
+            b[at++] = v[i % 4];
+        }
+    }
+    b[at] = 255;
     return (uint16_t)(14 + total);
 }
 
@@ -588,6 +613,59 @@ static void net_virt_dhcp_ack_teaches_lease(void)
     CHECK(virt.clients[1].grant.ip == 0 && virt.clients[1].dhcp.naks == 1);
     client_send_ip(1, 8, 5, 17, LEASE, 53);
     CHECK(run_tx() == 0);
+    set_grant(1, NULL);
+}
+
+/* A lease ends at its ACK's lease time (option 51), counted from delivery:
+ * the client's next frame from the address is refused and the lease is gone
+ * (DHCP from 0.0.0.0 still leaves); an "infinite" lease never ends; a
+ * malformed lease time makes the ACK teach nothing. */
+static void net_virt_dhcp_lease_ends_at_its_time(void)
+{
+    static const uint8_t server_mac[6] = {0x52, 0x55, 10, 0, 2, 2};
+    set_grant(0, NULL);
+    set_grant(1, GRANT_DHCP);
+    fake_now_ns = 1000000000ull;
+    setup();
+    client_offer_rx(1, 16);
+    uint8_t f[400];
+    uint16_t n = make_dhcp(f, granted_mac, 0, 0xFFFFFFFFu, 68, 67, 1, 0xCAFE, 0, granted_mac, 3);
+    client_send_frame(1, 0, f, n);
+    CHECK(run_tx() == 1);
+    lease_option.len = 4;
+    lease_option.seconds = 60;
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xCAFE, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == LEASE && virt.clients[1].dhcp.lease_seconds == 60);
+    CHECK(virt.clients[1].lease_end_ns == 61000000000ull);
+    fake_now_ns = 61000000000ull - 1;
+    client_send_ip(1, 1, 1, 17, LEASE, 53);
+    CHECK(run_tx() == 1);                              /* a nanosecond before its end */
+    fake_now_ns = 61000000000ull;
+    client_send_ip(1, 2, 2, 17, LEASE, 53);
+    CHECK(run_tx() == 0 && virt.clients[1].grant.ip == 0 && virt.clients[1].leases_expired == 1);
+    n = make_dhcp(f, granted_mac, 0, 0xFFFFFFFFu, 68, 67, 1, 0xD00D, 0, granted_mac, 3);
+    client_send_frame(1, 3, f, n);                    /* asks again, from 0.0.0.0 */
+    CHECK(run_tx() == 1);
+    lease_option.len = 3;                              /* a lease time of three bytes */
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xD00D, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == 0 && virt.clients[1].dhcp.leases == 1);
+    lease_option.len = 4;
+    lease_option.seconds = NET_DHCP_FOREVER;
+    n = make_dhcp(f, server_mac, 0x0A000202u, 0xFFFFFFFFu, 67, 68, 2, 0xD00D, LEASE, granted_mac, 5);
+    CHECK(wire_in_raw(f, n));
+    net_virt_poll(&virt);
+    CHECK(virt.clients[1].grant.ip == LEASE && virt.clients[1].lease_end_ns == UINT64_MAX);
+    fake_now_ns = UINT64_MAX - 1;
+    client_send_ip(1, 4, 3, 17, LEASE, 53);
+    CHECK(run_tx() == 1 && virt.clients[1].leases_expired == 1);
+    while (client_take(1) != -1) {
+    }
+    lease_option.len = 0;
+    fake_now_ns = 0;
     set_grant(1, NULL);
 }
 
@@ -1390,6 +1468,7 @@ int main(void)
     RUN("net_virt/bad-grant-disables-only-its-client", net_virt_bad_grant_disables_only_its_client);
     RUN("net_virt/dhcp-before-lease-only-dhcp-and-probes", net_virt_dhcp_before_lease_only_dhcp_and_probes);
     RUN("net_virt/dhcp-ack-teaches-lease", net_virt_dhcp_ack_teaches_lease);
+    RUN("net_virt/dhcp-lease-ends-at-its-time", net_virt_dhcp_lease_ends_at_its_time);
     RUN("net_virt/dhcp-snoop-rejects-malformed", net_virt_dhcp_snoop_rejects_malformed);
     RUN("net_virt/three-clients-from-slots", net_virt_three_clients_from_slots);
     RUN("net_virt/signals-only-when-asked", net_virt_signals_only_when_asked);

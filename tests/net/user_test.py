@@ -87,11 +87,13 @@ def main():
         if not up:
             return
         # Both grants came from the system description's regions, and the
-        # virtualiser enforces them.
+        # virtualiser enforces them; the DHCP client's lease ends by the clock
+        # of the timer channel the description gives the virtualiser.
         text = harness.read_log(log)
         report("net-user/virt-takes-grants-from-regions",
                "net_virt: client 0: grant accepted, transmit filtered" in text and
-               "net_virt: client 1: grant accepted, transmit filtered" in text,
+               "net_virt: client 1: grant accepted, transmit filtered" in text and
+               "net_virt: DHCP leases end by the timer's clock" in text,
                "console: " + "".join(l + "\n" for l in text.splitlines() if l.startswith("net_virt:"))[-400:])
         report("net-user/secret-from-rdrand", "no RDSEED/RDRAND" not in text,
                "console: " + "".join(l + "\n" for l in text.splitlines() if "RDRAND" in l)[-400:])

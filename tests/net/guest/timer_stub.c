@@ -7,15 +7,9 @@
 #include <microkit.h>
 
 #include "ddf/timer.h"
+#include "ddf/timer_clock.h"
 
 static uint64_t tsc_per_us = 2000;
-
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 void init(void)
 {
@@ -39,7 +33,7 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
     (void)ch;
     switch (microkit_msginfo_get_label(msginfo)) {
     case TIMER_GET_TIME:
-        microkit_mr_set(0, rdtsc() / tsc_per_us * 1000u);
+        microkit_mr_set(0, timer_clock_rdtsc() / tsc_per_us * 1000u);
         return microkit_msginfo_new(0, 1);
     case TIMER_SET_TIMEOUT:
     case TIMER_CANCEL:
