@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ddf/timer.h"
+
 #define TIMER_CLOCK_MAX_SPAN_NS 50000000ull /* 50 ms: at 1e-3, 50 us of drift */
 
 /* The TSC, for the driver's calibration and the client's estimates alike. */
@@ -38,6 +40,7 @@ typedef struct {
     uint64_t mult;     /* ns per TSC tick, 32 fraction bits; 0: no anchor */
     uint64_t max_ticks;/* TIMER_CLOCK_MAX_SPAN_NS in ticks */
     uint64_t last;     /* the latest time given out */
+    bool plain_only;   /* the timer answered TIMER_GET_CLOCK with one word */
 } timer_clock_t;
 
 /* Takes a TIMER_GET_CLOCK reply; returns the time it carries (never less
@@ -81,6 +84,30 @@ static inline uint64_t timer_clock_at(timer_clock_t *c, uint64_t tsc)
 {
     uint64_t ns = c->ns + (uint64_t)(((unsigned __int128)(tsc - c->tsc) * c->mult) >> 32);
     return timer_clock_plain(c, ns);
+}
+
+/* A protected call to the timer: `label` in, the reply's words out (at most
+ * TIMER_REPLY_WORDS); returns how many. The PD's own wrapper of
+ * microkit_ppcall on its timer channel. */
+typedef uint32_t (*timer_clock_call_fn)(void *ctx, uint64_t label, uint64_t reply[TIMER_REPLY_WORDS]);
+
+/* The time at TSC reading `tsc`: the estimate while it is valid, else a
+ * TIMER_GET_CLOCK call that anchors the clock again, or, from a timer that
+ * answers that with one word, a TIMER_GET_TIME call each time. */
+static inline uint64_t timer_clock_now(timer_clock_t *c, uint64_t tsc, timer_clock_call_fn call, void *ctx)
+{
+    if (timer_clock_valid(c, tsc)) {
+        return timer_clock_at(c, tsc);
+    }
+    uint64_t reply[TIMER_REPLY_WORDS] = {0};
+    if (!c->plain_only) {
+        if (call(ctx, TIMER_GET_CLOCK, reply) >= 3) {
+            return timer_clock_anchor(c, reply[0], reply[1], reply[2]);
+        }
+        c->plain_only = true;
+    }
+    (void)call(ctx, TIMER_GET_TIME, reply);
+    return timer_clock_plain(c, reply[0]);
 }
 
 #endif

@@ -14,8 +14,7 @@
 
 #include "system/net/net_client_pd.h"
 
-#include "ddf/timer.h"
-#include "ddf/timer_clock.h"
+#include "ddf/timer_pd.h"
 #include "system/net/net_config.h"
 #include "system/net/net_random.h"
 #include "system/net/net_stack.h"
@@ -41,14 +40,12 @@ static uint64_t net_pd_now;
 static uint64_t net_pd_armed_deadline;
 
 static timer_clock_t net_pd_clock;
-static bool net_pd_clock_unsupported; /* the timer answered TIMER_GET_CLOCK with one word */
 
 static uint64_t timer_now(void)
 {
-    microkit_msginfo reply = microkit_ppcall(net_pd_cfg.timer_channel,
-                                             microkit_msginfo_new(TIMER_GET_TIME, 0));
-    (void)reply;
-    return microkit_mr_get(0);
+    uint64_t reply[TIMER_REPLY_WORDS] = {0};
+    (void)timer_pd_call(&net_pd_cfg.timer_channel, TIMER_GET_TIME, reply);
+    return reply[0];
 }
 
 /* The time for this round: the timer's, carried forward by the TSC between
@@ -56,20 +53,7 @@ static uint64_t timer_now(void)
  * every event. */
 static uint64_t clock_now(void)
 {
-    uint64_t tsc = timer_clock_rdtsc();
-    if (timer_clock_valid(&net_pd_clock, tsc)) {
-        return timer_clock_at(&net_pd_clock, tsc);
-    }
-    if (net_pd_clock_unsupported) {
-        return timer_clock_plain(&net_pd_clock, timer_now());
-    }
-    microkit_msginfo reply = microkit_ppcall(net_pd_cfg.timer_channel,
-                                             microkit_msginfo_new(TIMER_GET_CLOCK, 0));
-    if (microkit_msginfo_get_count(reply) < 3) {
-        net_pd_clock_unsupported = true;
-        return timer_clock_plain(&net_pd_clock, timer_now());
-    }
-    return timer_clock_anchor(&net_pd_clock, microkit_mr_get(0), microkit_mr_get(1), microkit_mr_get(2));
+    return timer_clock_now(&net_pd_clock, timer_clock_rdtsc(), timer_pd_call, &net_pd_cfg.timer_channel);
 }
 
 static uint64_t cached_now(void *ctx)
@@ -193,7 +177,6 @@ int net_client_pd_init(const net_client_pd_cfg_t *cfg)
     net_pd_cfg = *cfg;
     net_pd_armed_deadline = 0;
     net_pd_clock = (timer_clock_t){0};
-    net_pd_clock_unsupported = false;
     net_config_t grant;
     size_t at = 0;
     net_config_err_t err = net_config_parse(cfg->config, cfg->config_len, &grant, &at);

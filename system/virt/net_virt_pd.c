@@ -20,8 +20,7 @@
  */
 #include <microkit.h>
 
-#include "ddf/timer.h"
-#include "ddf/timer_clock.h"
+#include "ddf/timer_pd.h"
 #include "system/virt/net_virt.h"
 
 #define NET_VIRT_PD_DRIVER_CH 0
@@ -76,22 +75,12 @@ _Static_assert(NET_VIRT_MAX_CLIENTS == 8, "one NET_VIRT_SLOT line per client slo
 static net_virt_t virt;
 static timer_clock_t lease_clock;
 
-/* The timer's time, carried forward by the TSC between calls
- * (ddf/timer_clock.h); a timer that does not answer TIMER_GET_CLOCK is
- * called every time. */
+/* The timer's time, carried forward by the TSC between calls. */
 static uint64_t clock_now(void *ctx)
 {
     (void)ctx;
-    uint64_t tsc = timer_clock_rdtsc();
-    if (timer_clock_valid(&lease_clock, tsc)) {
-        return timer_clock_at(&lease_clock, tsc);
-    }
-    microkit_msginfo reply = microkit_ppcall(NET_VIRT_PD_TIMER_CH, microkit_msginfo_new(TIMER_GET_CLOCK, 0));
-    if (microkit_msginfo_get_count(reply) >= 3) {
-        return timer_clock_anchor(&lease_clock, microkit_mr_get(0), microkit_mr_get(1), microkit_mr_get(2));
-    }
-    (void)microkit_ppcall(NET_VIRT_PD_TIMER_CH, microkit_msginfo_new(TIMER_GET_TIME, 0));
-    return timer_clock_plain(&lease_clock, microkit_mr_get(0));
+    static microkit_channel timer_channel = NET_VIRT_PD_TIMER_CH;
+    return timer_clock_now(&lease_clock, timer_clock_rdtsc(), timer_pd_call, &timer_channel);
 }
 
 static void put_slot_error(const char *what, size_t slot)

@@ -184,6 +184,55 @@ static void timer_client_clock_follows_driver(void)
     CHECK(timer_clock_plain(&plain, 4000) == 5000 && timer_clock_plain(&plain, 6000) == 6000);
 }
 
+/* timer_clock_now over a counting call to the driver library: one
+ * TIMER_GET_CLOCK, then none until the span is used up; a timer that answers
+ * TIMER_GET_CLOCK with nothing is asked for TIMER_GET_TIME from then on,
+ * and never for the clock again. */
+static unsigned clock_calls, time_calls;
+static bool answer_clock = true;
+static uint32_t counting_call(void *ctx, uint64_t label, uint64_t reply[TIMER_REPLY_WORDS])
+{
+    clock_calls += label == TIMER_GET_CLOCK;
+    time_calls += label == TIMER_GET_TIME;
+    if (label == TIMER_GET_CLOCK && !answer_clock) {
+        reply[0] = TIMER_ERR_INVALID;
+        return 1; /* as a timer that does not know the label answers */
+    }
+    return hpet_timer_call(ctx, 1, label, 0, reply);
+}
+
+static void timer_client_clock_calls_only_when_needed(void)
+{
+    hpet_timer_t t;
+    setup(&t, true);
+    timer_clock_t c = {0};
+    clock_calls = time_calls = 0;
+    answer_clock = true;
+    advance_ns(1000);
+    CHECK(timer_clock_now(&c, tsc, counting_call, &t) == 1000 && clock_calls == 1);
+    for (int i = 0; i < 100; i++) {
+        advance_ns(TIMER_CLOCK_MAX_SPAN_NS / 200);
+        uint64_t est = timer_clock_now(&c, tsc, counting_call, &t), now = hpet_timer_now(&t);
+        CHECK(est + 10 >= now && est <= now + 10);
+    }
+    CHECK(clock_calls == 1 && time_calls == 0); /* half the span: no call */
+    advance_ns(TIMER_CLOCK_MAX_SPAN_NS);
+    CHECK(timer_clock_now(&c, tsc, counting_call, &t) == hpet_timer_now(&t) && clock_calls == 2); /* anchored */
+
+    timer_clock_t p = {0};
+    clock_calls = time_calls = 0;
+    answer_clock = false;
+    uint64_t last = 0;
+    for (int i = 0; i < 10; i++) {
+        advance_ns(10);
+        uint64_t now = timer_clock_now(&p, tsc, counting_call, &t);
+        CHECK(now == hpet_timer_now(&t) && now > last);
+        last = now;
+    }
+    CHECK(clock_calls == 1 && time_calls == 10 && p.plain_only);
+    answer_clock = true;
+}
+
 int main(void)
 {
     RUN("timer/time-in-ns-and-monotonic", timer_time_in_ns_and_monotonic);
@@ -191,5 +240,6 @@ int main(void)
     RUN("timer/timeouts-fire-in-order-never-early", timer_timeouts_fire_in_order_never_early);
     RUN("timer/clients-cannot-touch-each-other", timer_clients_cannot_touch_each_other);
     RUN("timer/client-clock-follows-driver", timer_client_clock_follows_driver);
+    RUN("timer/client-clock-calls-only-when-needed", timer_client_clock_calls_only_when_needed);
     return ddf_test_failures ? 1 : 0;
 }
