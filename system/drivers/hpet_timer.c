@@ -2,8 +2,9 @@
  * HPET and TSC timer library (see hpet_timer.h).
  *
  * Owns: the HPET's configuration, comparator 0, and the clients' deadlines.
- * Invariants: comparator 0 holds the earliest pending deadline (or nothing is
- * pending); last_ns never decreases.
+ * Invariants: comparator 0 holds the earliest pending deadline and its
+ * interrupt is on, or nothing is pending and its interrupt is off;
+ * last_ns never decreases.
  * Must never: let a client's request touch another client's deadline, or
  * arm the comparator for a time that has already passed without checking.
  */
@@ -39,7 +40,7 @@ hpet_timer_err_t hpet_timer_init(hpet_timer_t *t, volatile void *regs, hpet_tsc_
     /* Stop, zero, route timer 0 (one-shot, edge, interrupt on) through legacy replacement, start. */
     set_reg(&n, HPET_CONF, reg(&n, HPET_CONF) & ~(uint64_t)(HPET_CONF_ENABLE | HPET_CONF_LEGACY));
     set_reg(&n, HPET_COUNTER, 0);
-    set_reg(&n, HPET_T0_CONF, HPET_TN_INT_ENABLE);
+    set_reg(&n, HPET_T0_CONF, 0); /* interrupt off until a deadline is set (arm) */
     set_reg(&n, HPET_T0_CMP, UINT64_MAX);
     set_reg(&n, HPET_CONF, reg(&n, HPET_CONF) | HPET_CONF_ENABLE | HPET_CONF_LEGACY);
     n.counter_base = 0;
@@ -83,12 +84,26 @@ uint64_t hpet_timer_tsc_ns(const hpet_timer_t *t, uint64_t tsc)
     return t->ns_base + (uint64_t)(((unsigned __int128)(tsc - t->tsc_base) * t->tsc_mult) >> 32);
 }
 
+static void comparator_irq(hpet_timer_t *t, bool on)
+{
+    if (t->irq_on != on) {
+        uint64_t conf = reg(t, HPET_T0_CONF);
+        set_reg(t, HPET_T0_CONF, on ? conf | HPET_TN_INT_ENABLE : conf & ~(uint64_t)HPET_TN_INT_ENABLE);
+        t->irq_on = on;
+    }
+}
+
 /* Arms comparator 0 for the earliest deadline; true if the counter has
- * already passed it (the one-shot comparator would then never fire). */
+ * already passed it (the one-shot comparator would then never fire).
+ * With nothing pending the comparator's interrupt is turned off rather than
+ * the comparator set to the largest value: QEMU's HPET takes a comparator
+ * more than 2^63 ticks ahead for one already passed and fires at once, and
+ * then every interrupt re-armed it, a storm that lasted until some client
+ * set a timeout. */
 static bool arm(hpet_timer_t *t)
 {
     if (t->pending == 0) {
-        set_reg(t, HPET_T0_CMP, UINT64_MAX);
+        comparator_irq(t, false);
         return false;
     }
     uint64_t earliest = UINT64_MAX;
@@ -101,6 +116,7 @@ static bool arm(hpet_timer_t *t)
     unsigned __int128 ticks = (((unsigned __int128)earliest * t->ticks_per_ns_q32) >> 32) + 1;
     uint64_t cmp = ticks > UINT64_MAX - t->counter_base ? UINT64_MAX : (uint64_t)ticks + t->counter_base;
     set_reg(t, HPET_T0_CMP, cmp);
+    comparator_irq(t, true);
     return reg(t, HPET_COUNTER) >= cmp;
 }
 

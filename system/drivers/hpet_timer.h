@@ -43,6 +43,7 @@ typedef struct {
     uint64_t last_ns;         /* the latest time given out */
     uint64_t deadline[HPET_TIMER_MAX_CLIENTS];  /* in ns; valid where pending */
     uint64_t pending;         /* bit per client */
+    bool irq_on;              /* comparator 0's interrupt enabled (while anything is pending) */
     uint64_t fired;           /* timeouts delivered, for tests */
 } hpet_timer_t;
 
