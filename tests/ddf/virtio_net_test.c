@@ -213,6 +213,17 @@ static uint32_t place_tx(const uint8_t *f, uint32_t len, uint32_t first, net_buf
     return n;
 }
 
+/* Queues f[0..len) on the transmit ring as one GSO chain (TCP segments of
+ * gso_size) in buffers `first` on; returns its pieces. */
+static uint32_t queue_gso(const uint8_t *f, uint32_t len, uint32_t first, uint16_t gso_size)
+{
+    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
+    uint32_t n = place_tx(f, len, first, d);
+    mark_gso(&d[0], gso_size);
+    CHECK(net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    return n;
+}
+
 static void offer_rx(uint32_t count)
 {
     for (uint64_t i = 0; i < count; i++) {
@@ -505,10 +516,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
 {
     setup_with(ALL, 0);
     uint32_t len = tcp_frame(big, 5000);
-    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
-    uint32_t n = place_tx(big, len, 3, d);
-    mark_gso(&d[0], 1448);
-    CHECK(n == 3 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    CHECK(queue_gso(big, len, 3, 1448) == 3);
     virtio_net_poll(&vn);
     CHECK(out_count == 1 && out[0].pieces == 3 && out[0].len == len);
     CHECK(out[0].piece_len[0] == 2048 && out[0].piece_len[1] == 2048 && out[0].piece_len[2] == len - 4096);
@@ -520,9 +528,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
     big[46] = 0x80;
     len = tcp_frame(big, 100);
     big[46] = 0x80;
-    n = place_tx(big, len, 10, d);
-    mark_gso(&d[0], 500);
-    CHECK(net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    (void)queue_gso(big, len, 10, 500);
     virtio_net_poll(&vn);
     CHECK(out_count == 2 && out[1].hdr[2] == 34 + 32 && out[1].hdr[4] == (500 & 0xFF));
     virtio_net_poll(&vn);
@@ -562,12 +568,10 @@ static void virtio_net_refuses_gso_without_host_tso4(void)
     setup_with(BASIC | VIRTIO_NET_F_CSUM, 0);
     CHECK(net_tx_offloads(&virt_tx) == NET_OFFLOAD_TX_CSUM);
     uint32_t len = tcp_frame(big, 3000);
-    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
-    uint32_t n = place_tx(big, len, 0, d);
-    mark_gso(&d[0], 1448);
-    CHECK(net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    (void)queue_gso(big, len, 0, 1448);
     /* A plain CSUM_PARTIAL frame goes to the device as NEEDS_CSUM. */
-    n = place_tx(big, 200, 5, d);
+    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
+    uint32_t n = place_tx(big, 200, 5, d);
     d[0].flags = NET_DESC_CSUM_PARTIAL;
     d[0].csum_start = 34;
     d[0].csum_offset = 16;
@@ -647,12 +651,9 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     setup_with(ALL, 16);
     sim.auto_process = false; /* the device sits on what it gets */
     uint32_t len = tcp_frame(big, 7000);
-    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     int queued = 0;
     for (uint32_t i = 0; i < 5; i++) { /* 4 buffers each: 5 descriptors a frame, 16 in the queue */
-        uint32_t n = place_tx(big, len, 4 * i, d);
-        mark_gso(&d[0], 1448);
-        CHECK(n == 4 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
         queued += 4;
     }
     virtio_net_poll(&vn);
@@ -687,11 +688,8 @@ static void virtio_net_asks_for_transmit_interrupts_only_when_waiting(void)
     setup_with(ALL, 0);
     sim.auto_process = false;
     uint32_t len = tcp_frame(big, 7000);
-    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     for (uint32_t i = 0; i < CAP / 8; i++) { /* 4 buffers a frame: a quarter of the lent ones */
-        CHECK(place_tx(big, len, 4 * i, d) == 4);
-        mark_gso(&d[0], 1448);
-        CHECK(net_enqueue_chain(&virt_tx, d, 4) == DDF_RING_OK);
+        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
     }
     virtio_net_poll(&vn);
     CHECK(vn.tx_bufs_out == CAP / 2 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
@@ -703,9 +701,7 @@ static void virtio_net_asks_for_transmit_interrupts_only_when_waiting(void)
     setup_with(ALL, 16); /* room for three 5-descriptor frames: the fourth waits */
     sim.auto_process = false;
     for (uint32_t i = 0; i < 4; i++) {
-        CHECK(place_tx(big, len, 4 * i, d) == 4);
-        mark_gso(&d[0], 1448);
-        CHECK(net_enqueue_chain(&virt_tx, d, 4) == DDF_RING_OK);
+        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
     }
     virtio_net_poll(&vn);
     CHECK(vn.tx_pending_n == 4 && vn.tx_bufs_out == 12 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
@@ -786,10 +782,7 @@ static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
         ddf_ring_publish_n(&vn.tx.free, 1);
     }
     uint32_t len = tcp_frame(big, 3000);
-    net_buff_desc_t d[NET_MAX_CHAIN] = {0};
-    uint32_t n = place_tx(big, len, 0, d);
-    mark_gso(&d[0], 1448);
-    CHECK(n == 2 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+    CHECK(queue_gso(big, len, 0, 1448) == 2);
     virtio_net_poll(&vn);
     virtio_net_poll(&vn);
     CHECK(out_count == 1 && vn.tx_frames == 1 && vn.tx_done_count == 1);
