@@ -168,10 +168,11 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         net_output_deferred = true;
         return ERR_MEM;
     }
+    net_piece_t piece[NET_MAX_CHAIN]; /* the frame in the link's buffers */
     for (size_t i = 0; i < n; i++) {
         size_t off = i * NET_BUFFER_SIZE;
-        size_t piece = len - off < NET_BUFFER_SIZE ? len - off : NET_BUFFER_SIZE;
-        if (pbuf_copy_partial(p, buf[i], (u16_t)piece, (u16_t)off) != piece) {
+        piece[i] = (net_piece_t){buf[i], len - off < NET_BUFFER_SIZE ? len - off : NET_BUFFER_SIZE};
+        if (pbuf_copy_partial(p, buf[i], (u16_t)piece[i].len, (u16_t)off) != piece[i].len) {
             /* Cannot happen for a well-formed pbuf chain; send nothing. */
             net_link.tx_commit(net_link.ctx, 0, NULL);
             return ERR_BUF;
@@ -184,11 +185,6 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_BUF;
     }
     if (tcp && !gso && (offloads & NET_OFFLOAD_TX_CSUM) == 0) {
-        net_piece_t piece[NET_MAX_CHAIN];
-        for (size_t i = 0; i < n; i++) {
-            size_t off = i * NET_BUFFER_SIZE;
-            piece[i] = (net_piece_t){buf[i], len - off < NET_BUFFER_SIZE ? len - off : NET_BUFFER_SIZE};
-        }
         (void)net_csum_complete(piece, n, meta.csum_start, meta.csum_offset); /* the field is in piece 0 */
         meta.flags = 0;
     }
