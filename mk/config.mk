@@ -18,9 +18,17 @@ TARGET_AR    ?= x86_64-linux-gnu-ar
 TARGET_OBJCOPY ?= x86_64-linux-gnu-objcopy
 # Common to everything that runs on the target: no host library, no hidden
 # stack-protector or PIC machinery.
-TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
+TARGET_CFLAGS_WITH_SSE := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
 	-fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
 	-march=x86-64 -mtune=generic
+# And only the general registers. The kernel switches x87/SSE state lazily
+# (docs/kernel.md), so a PD that never touches it never takes the #NM trap and
+# the two 512-byte state copies on its first SSE instruction after a switch;
+# left to itself the compiler would move every 16-byte ring descriptor through
+# xmm0. Code that means to use SSE builds with TARGET_CFLAGS_WITH_SSE: the Wasm
+# runtime (floats and vectors), the FPU tests, and the kernel tests, which are
+# built as Microkit's examples are.
+TARGET_CFLAGS := $(TARGET_CFLAGS_WITH_SSE) -mgeneral-regs-only
 
 # Where a fragment puts its outputs.
 HOST_BUILD   := $(BUILD)/host

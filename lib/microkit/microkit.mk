@@ -10,10 +10,6 @@ MICROKIT_LIB := $(TARGET_BUILD)/lib/microkit/libmicrokit.a
 MICROKIT_HEADERS := microkit.h sel4/sel4.h kernel/gen_config.h
 
 $(TARGET_BUILD)/lib/microkit/%.o: EXTRA_CFLAGS := -I$(TOP)/lib/microkit/include -fno-tree-loop-distribute-patterns
-# memcpy/memset in general registers: the kernel hands the FPU over lazily,
-# and a PD that never touches SSE (the drivers and virtualisers) never pays
-# for the trap and the 512-byte save and restore on a switch.
-$(TARGET_BUILD)/lib/microkit/string.o: EXTRA_CFLAGS += -mgeneral-regs-only
 
 $(MICROKIT_LIB): $(MICROKIT_OBJS)
 	@rm -f $@

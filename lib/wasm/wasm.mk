@@ -14,6 +14,8 @@ $(HOST_BUILD)/lib/wasm/%.o $(HOST_SAN_BUILD)/lib/wasm/%.o: EXTRA_CFLAGS := -fno-
 # optimise; the tests build it unoptimised (every check still runs).
 $(HOST_SAN_BUILD)/lib/wasm/wasm_interp.o: EXTRA_CFLAGS := -fno-math-errno -O0
 $(TARGET_BUILD)/lib/wasm/%.o: EXTRA_CFLAGS := -fno-math-errno
+# Wasm's float and vector instructions run on the SSE registers (mk/config.mk).
+$(TARGET_BUILD)/lib/wasm/%.o: TARGET_CFLAGS := $(TARGET_CFLAGS_WITH_SSE)
 
 $(WASM_LIB_TARGET): $(WASM_LIB_TARGET_OBJS)
 	@mkdir -p $(@D)

@@ -42,5 +42,7 @@ BOOT_FPU_DIR := $(BUILD)/tests/boot/fpu
 BOOT_FPU_IMAGE := $(BOOT_FPU_DIR)/fpu.img
 $(eval $(call pd_program,$(BOOT_FPU_DIR)/fpu_low.elf,tests/boot/fpu/fpu_low.c))
 $(eval $(call pd_program,$(BOOT_FPU_DIR)/fpu_high.elf,tests/boot/fpu/fpu_high.c))
+# These two PDs write the SSE registers on purpose (mk/config.mk).
+$(TARGET_BUILD)/tests/boot/fpu/%.o: TARGET_CFLAGS := $(TARGET_CFLAGS_WITH_SSE)
 $(eval $(call pd_image,$(BOOT_FPU_IMAGE),tests/boot/fpu/fpu.system,$(BOOT_FPU_DIR)/fpu_low.elf $(BOOT_FPU_DIR)/fpu_high.elf))
 test-boot: $(BOOT_FPU_IMAGE)
