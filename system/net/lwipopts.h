@@ -126,6 +126,9 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
 #define LWIP_NETIF_LINK_CALLBACK 1
 #define LWIP_NETIF_HOSTNAME 0
 #define LWIP_NETIF_TX_SINGLE_PBUF 1
+/* Received frames stay in the link's buffers as custom pbufs, given back when
+ * freed (net_stack_input_lent). */
+#define LWIP_SUPPORT_CUSTOM_PBUF 1
 #define ETH_PAD_SIZE 0
 
 /* Checksums are checked here, except that a received frame whose TCP/UDP

@@ -1,10 +1,12 @@
 /*
  * The client end of the ddf/net.h queues (see net_link.h).
  *
- * Every received frame is copied into lwIP by net_stack_input() and its
- * buffer goes straight back on the rx free ring, so the client never holds a
- * receive buffer between events and a restart loses none. Never: read a
- * descriptor field twice, or trust an offset the virtualiser returns.
+ * Every received frame's buffers are lent to lwIP (net_stack_input_lent),
+ * which reads the data in place and gives each buffer back, onto the rx free
+ * ring, when it frees it: after the reader has taken the bytes, or at once
+ * for a small frame it copied. A restart takes back what the dead instance
+ * held (reclaim_rx). Never: read a descriptor field twice, or trust an offset
+ * the virtualiser returns.
  */
 #include "system/net/net_link.h"
 
@@ -52,6 +54,51 @@ static void reclaim_tx(net_link_t *l, size_t tx_n)
     }
 }
 
+/* Marks the rx buffers the ring names, slots [from, to), in `named`. */
+static void mark_named(const net_link_t *l, const net_buff_desc_t *slots, uint32_t from, uint32_t to, bool *named,
+                       size_t count)
+{
+    for (uint32_t i = from; i != to; i++) {
+        uint64_t off = slots[i & (l->capacity - 1)].offset; /* read once */
+        if (off % NET_BUFFER_SIZE == 0 && off / NET_BUFFER_SIZE < count) {
+            named[off / NET_BUFFER_SIZE] = true;
+        }
+    }
+}
+
+/*
+ * After a restart the rx buffers the old instance had lent to lwIP are
+ * nobody's: every buffer the rings do not name is put back on the free ring.
+ * Named are those waiting on the free ring for the virtualiser and those it
+ * returned on the active ring that we have not read. The virtualiser's
+ * consumer index is read before its producer index: a frame it delivers in
+ * between is then seen in both places, never in neither (it holds no buffer
+ * of ours between its events, and outranks us, so none is in its hands now).
+ */
+static void reclaim_rx(net_link_t *l, size_t count)
+{
+    static bool named[NET_LINK_MAX_BUFFERS];
+    for (size_t i = 0; i < count; i++) {
+        named[i] = false;
+    }
+    uint32_t free_head = __atomic_load_n(&l->rx.free.shared->head, __ATOMIC_ACQUIRE);
+    uint32_t free_tail = l->rx.free.local;
+    uint32_t active_head = l->rx.active.local;
+    uint32_t active_tail = __atomic_load_n(&l->rx.active.shared->tail, __ATOMIC_ACQUIRE);
+    if (free_tail - free_head <= l->capacity) {
+        mark_named(l, l->rx.free_slots, free_head, free_tail, named, count);
+    }
+    if (active_tail - active_head <= l->capacity) {
+        mark_named(l, l->rx.active_slots, active_head, active_tail, named, count);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (!named[i] && net_enqueue_free(&l->rx, (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK) {
+            l->rx_reclaimed++;
+            l->notify_rx = true;
+        }
+    }
+}
+
 int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_region_t *tx,
                   uint32_t capacity, uint64_t (*now_ns)(void *ctx), void *clock_ctx)
 {
@@ -77,13 +124,18 @@ int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_reg
     net_set_rx_offloads(&l->rx, NET_LINK_RX_OFFLOADS);
 
     /* A first start has published nothing yet. After a restart the rings
-     * already hold our buffers: rx buffers are all with the virtualiser (we
-     * never keep one), and tx buffers still queued come back on the free
-     * ring. tx buffers the old instance held are taken back below. */
+     * already hold our buffers: those the old instance held are taken back
+     * (rx here, tx below); tx buffers still queued come back on the free
+     * ring. Only the first `capacity` rx buffers are ever used, so that the
+     * free ring always has room for every one. */
     bool restart = l->rx.free.local != 0 || l->tx.active.local != 0;
     size_t rx_n = l->rx_data_size / NET_BUFFER_SIZE;
-    if (!restart) {
-        for (size_t i = 0; i < rx_n && i < capacity; i++) {
+    rx_n = rx_n < capacity ? rx_n : capacity;
+    l->rx_data_size = rx_n * NET_BUFFER_SIZE;
+    if (restart) {
+        reclaim_rx(l, rx_n);
+    } else {
+        for (size_t i = 0; i < rx_n; i++) {
             if (net_enqueue_free(&l->rx, (uint64_t)i * NET_BUFFER_SIZE, 0) != DDF_RING_OK) {
                 break;
             }
@@ -185,6 +237,25 @@ static uint64_t link_now(void *ctx)
     return l->now_ns(l->clock_ctx);
 }
 
+/* lwIP is done with a lent buffer: back to the virtualiser, unannounced
+ * (nobody waits on our rx free ring). The free ring has a slot for every
+ * buffer (net_link_init), so the enqueue fails only if the virtualiser broke
+ * the ring. */
+static void link_rx_release(void *ctx, uint32_t buffer)
+{
+    net_link_t *l = ctx;
+    if (buffer >= NET_LINK_MAX_BUFFERS || !l->rx_lent[buffer]) {
+        return;
+    }
+    l->rx_lent[buffer] = false;
+    l->rx_lent_count--;
+    if (net_enqueue_free(&l->rx, (uint64_t)buffer * NET_BUFFER_SIZE, 0) == DDF_RING_OK) {
+        l->notify_rx = true;
+    } else {
+        l->corrupt = true;
+    }
+}
+
 net_link_ops_t net_link_ops(net_link_t *l)
 {
     return (net_link_ops_t){
@@ -193,6 +264,7 @@ net_link_ops_t net_link_ops(net_link_t *l)
         .tx_commit = link_tx_commit,
         .tx_offloads = link_tx_offloads,
         .now_ns = link_now,
+        .rx_release = link_rx_release,
     };
 }
 
@@ -223,31 +295,46 @@ size_t net_link_process(net_link_t *l)
     ddf_ring_err_t err;
     collect_tx(l);
     while ((err = net_dequeue_frame(&l->rx, d, &n)) == DDF_RING_OK || err == DDF_RING_INVALID) {
-        const uint8_t *piece[NET_MAX_CHAIN] = {NULL}; /* NULL: not a buffer of ours */
+        uint8_t *piece[NET_MAX_CHAIN];
         size_t piece_len[NET_MAX_CHAIN];
+        uint32_t buffer[NET_MAX_CHAIN];
+        uint32_t mine = 0; /* buffers of ours, lent to nobody: piece[0..mine) */
         bool whole = err == DDF_RING_OK;
         for (uint32_t i = 0; i < n; i++) {
-            piece_len[i] = d[i].len;
-            if (net_desc_valid(&d[i], l->rx_data_size)) {
-                piece[i] = l->rx_data + d[i].offset;
-            } else {
-                /* An offset we never gave out: it names nothing of ours,
-                 * so there is nothing to give back. */
+            uint32_t b = (uint32_t)(d[i].offset / NET_BUFFER_SIZE);
+            if (!net_desc_valid(&d[i], l->rx_data_size) || l->rx_lent[b]) {
+                /* An offset we never gave out, or a buffer lwIP holds: it
+                 * is not ours to give back, so nothing is. */
                 l->bad_descriptors++;
                 whole = false;
+                continue;
+            }
+            l->rx_lent[b] = true;
+            l->rx_lent_count++;
+            piece[mine] = l->rx_data + d[i].offset;
+            piece_len[mine] = d[i].len;
+            buffer[mine++] = b;
+        }
+        if (!whole) {
+            l->broken_frames += err == DDF_RING_INVALID;
+            for (uint32_t i = 0; i < mine; i++) {
+                link_rx_release(l, buffer[i]);
+            }
+            continue;
+        }
+        if (2 * l->rx_lent_count <= l->rx_data_size / NET_BUFFER_SIZE) {
+            net_stack_input_lent(piece, piece_len, buffer, n, d[0].flags);
+        } else {
+            /* Half our buffers wait for readers already: copy into lwIP's
+             * pool instead, so that readers who fall behind never leave the
+             * virtualiser without buffers (a shallow queue would otherwise
+             * drop frames its window admitted). */
+            net_stack_input_frame((const uint8_t *const *)piece, piece_len, n, d[0].flags);
+            for (uint32_t i = 0; i < n; i++) {
+                link_rx_release(l, buffer[i]);
             }
         }
-        if (whole) {
-            net_stack_input_frame(piece, piece_len, n, d[0].flags);
-            frames++;
-        } else if (err == DDF_RING_INVALID) {
-            l->broken_frames++;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (piece[i] != NULL && net_enqueue_free(&l->rx, d[i].offset, 0) == DDF_RING_OK) {
-                l->notify_rx = true;
-            }
-        }
+        frames++;
     }
     if (err == DDF_RING_CORRUPT) {
         l->corrupt = true;

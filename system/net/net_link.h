@@ -24,7 +24,7 @@
 #include "ddf/net.h"
 #include "system/net/net_stack.h"
 
-#define NET_LINK_MAX_BUFFERS 1024
+#define NET_LINK_MAX_BUFFERS NET_STACK_MAX_LENT
 
 typedef struct {
     void *queue;        /* region of net_region_bytes(capacity) */
@@ -45,11 +45,15 @@ typedef struct {
     bool tx_owned[NET_LINK_MAX_BUFFERS];
     uint64_t tx_reserved[NET_MAX_CHAIN]; /* handed to the stack by tx_reserve, not yet committed */
     size_t tx_reserved_count;
+    /* rx buffers the stack holds (lent with a frame, not yet released). */
+    bool rx_lent[NET_LINK_MAX_BUFFERS];
+    size_t rx_lent_count;
     bool notify_rx, notify_tx;  /* produced since the last finish (informational) */
     uint64_t (*now_ns)(void *ctx);
     void *clock_ctx;
     uint64_t bad_descriptors;
     uint64_t broken_frames;     /* chains the virtualiser cut short (dropped) */
+    uint64_t rx_reclaimed;      /* rx buffers taken back at a restart */
     bool corrupt;               /* the virtualiser broke a ring */
 } net_link_t;
 
@@ -57,7 +61,10 @@ typedef struct {
  * Attaches to the queues. At first start (`restart` false) every rx buffer
  * is handed to the virtualiser and every tx buffer is ours. After a restart
  * the queues' indices are adopted as published, and buffer ownership is
- * recovered as documented in docs/net.md.
+ * recovered as documented in docs/net.md: every buffer the rings do not name
+ * is the new instance's. That holds for rx only because the virtualiser
+ * outranks the client on one CPU and keeps no buffer of ours between its
+ * events, so it never runs in the middle of init with a buffer in hand.
  */
 int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_region_t *tx,
                   uint32_t capacity, uint64_t (*now_ns)(void *ctx), void *clock_ctx);
@@ -65,8 +72,9 @@ int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_reg
 /* The link operations for net_stack_init. */
 net_link_ops_t net_link_ops(net_link_t *l);
 
-/* Feeds every received frame to the stack and gives its buffer back;
- * collects returned tx buffers. Returns the number of frames received. */
+/* Feeds every received frame to the stack, lending it the buffers (they go
+ * back on the rx free ring when lwIP frees the data); collects returned tx
+ * buffers. Returns the number of frames received. */
 size_t net_link_process(net_link_t *l);
 
 /* After a batch: whether to notify the virtualiser on the rx / tx channel,

@@ -5,8 +5,9 @@
  * configuration the system description granted. Invariants:
  *   - lwIP is entered only from net_stack_* and sock_* calls on the PD's one
  *     thread, so NO_SYS needs no locking;
- *   - a received frame is copied out of the link's buffer exactly once,
- *     after its length is checked, and lwIP parses only the copy;
+ *   - a received frame's length is checked before lwIP sees it; lwIP
+ *     parses a copy, or, for frames the link lends (net_stack_input_lent),
+ *     the link's buffer in place, which is then the PD's alone;
  *   - output that finds no transmit buffer is dropped by the link and lwIP's
  *     TCP keeps the segment queued; net_stack_poll() pushes it again.
  * Never: allocate outside lwIP's static pools, or block.
@@ -469,44 +470,32 @@ static bool is_ip_fragment(const struct pbuf *p)
            ((pbuf_get_at(p, NET_ETH_HEADER + 6) & 0x3Fu) != 0 || pbuf_get_at(p, NET_ETH_HEADER + 7) != 0);
 }
 
-void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags)
+/* The length of a frame in pieces, or 0 if it is not one the stack takes:
+ * no pieces, too many, a piece longer than a buffer, shorter than an
+ * Ethernet header, longer than its kind may be. */
+static size_t frame_length(const size_t piece_len[], size_t n, uint16_t flags)
 {
-    if (!net_started) {
-        return;
+    if (n == 0 || n > NET_MAX_CHAIN) {
+        return 0;
     }
     size_t len = 0;
-    for (size_t i = 0; i < n && i < NET_MAX_CHAIN; i++) {
-        len += piece_len[i] <= NET_BUFFER_SIZE ? piece_len[i] : NET_STACK_MAX_GSO_FRAME + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (piece_len[i] > NET_BUFFER_SIZE) {
+            return 0;
+        }
+        len += piece_len[i];
     }
     size_t max = (flags & NET_DESC_GSO_TCPV4) ? NET_STACK_MAX_GSO_FRAME : NET_STACK_MAX_FRAME;
-    if (n == 0 || n > NET_MAX_CHAIN || len < NET_ETH_HEADER || len > max) {
-        net_stats.rx_dropped_size++;
-        return;
-    }
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-    if (p == NULL && len <= NET_SMALL_FRAME) {
-        /* The pool is full of received data waiting for its readers, and
-         * they may be waiting for an ACK so that they can send and then
-         * read: small frames (ACKs, ARP) come from the heap instead, so
-         * that wait always ends. */
-        p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-    }
-    if (p == NULL) {
-        /* Out of memory (a flood): drop, as a NIC would. */
-        net_stats.rx_dropped_size++;
-        return;
-    }
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (pbuf_take_at(p, piece[i], (u16_t)piece_len[i], (u16_t)at) != ERR_OK) {
-            pbuf_free(p);
-            return;
-        }
-        at += piece_len[i];
-    }
+    return len < NET_ETH_HEADER || len > max ? 0 : len;
+}
+
+/* Hands the received frame `p` (`len` bytes, receive flags `flags`) to lwIP,
+ * which frees it. */
+static void receive(struct pbuf *p, size_t len, uint16_t flags)
+{
     net_stats.rx_frames++;
-    /* A frame of one MTU fits one pbuf (PBUF_POOL_BUFSIZE, or one PBUF_RAM
-     * block), so an ARP packet's copy is contiguous. */
+    /* A frame of one MTU is one pbuf (PBUF_POOL_BUFSIZE, one PBUF_RAM block,
+     * or one lent buffer), so an ARP packet is contiguous. */
     if (p->next == NULL) {
         arp_verdict_t verdict = arp_check(p->payload, len);
         if (verdict != ARP_PASS) {
@@ -534,6 +523,109 @@ void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[
     }
     if (vouched) {
         NETIF_SET_CHECKSUM_CTRL(&net_if, NETIF_CHECKSUM_ENABLE_ALL);
+    }
+}
+
+void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags)
+{
+    if (!net_started) {
+        return;
+    }
+    size_t len = frame_length(piece_len, n, flags);
+    if (len == 0) {
+        net_stats.rx_dropped_size++;
+        return;
+    }
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (p == NULL && len <= NET_SMALL_FRAME) {
+        /* The pool is full of received data waiting for its readers, and
+         * they may be waiting for an ACK so that they can send and then
+         * read: small frames (ACKs, ARP) come from the heap instead, so
+         * that wait always ends. */
+        p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    }
+    if (p == NULL) {
+        /* Out of memory (a flood): drop, as a NIC would. */
+        net_stats.rx_dropped_size++;
+        return;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pbuf_take_at(p, piece[i], (u16_t)piece_len[i], (u16_t)at) != ERR_OK) {
+            pbuf_free(p);
+            return;
+        }
+        at += piece_len[i];
+    }
+    receive(p, len, flags);
+}
+
+/*
+ * Lent receive buffers. lwIP holds each as a custom pbuf of type PBUF_REF
+ * naming the link's buffer in place (PBUF_REF: lwIP never grows such a pbuf
+ * towards its front unless it restores a header it took off, so it stays
+ * inside the buffer), and freeing the pbuf gives the buffer back. The
+ * records live with the rest of the stack's state, so a restarted PD starts
+ * with none lent (the link takes its buffers back itself).
+ */
+typedef struct {
+    struct pbuf_custom pc; /* first: lwIP's free hands back &pc.pbuf */
+    uint32_t buffer;
+    bool lent;
+} net_lent_t;
+
+static net_lent_t net_lent[NET_STACK_MAX_LENT];
+
+static void lent_free(struct pbuf *p)
+{
+    net_lent_t *r = (net_lent_t *)(void *)p;
+    r->lent = false;
+    net_link.rx_release(net_link.ctx, r->buffer);
+}
+
+void net_stack_input_lent(uint8_t *const piece[], const size_t piece_len[], const uint32_t buffer[], size_t n,
+                          uint16_t flags)
+{
+    size_t len = net_started ? frame_length(piece_len, n, flags) : 0;
+    bool keep = len > NET_STACK_COPY_MAX && net_link.rx_release != NULL;
+    for (size_t i = 0; keep && i < n; i++) {
+        keep = buffer[i] < NET_STACK_MAX_LENT && !net_lent[buffer[i]].lent && piece_len[i] > 0;
+    }
+    if (!keep) {
+        /* Small (an ACK, ARP), dropped, or not lendable: copied, if at all,
+         * and every buffer back at once. */
+        net_stack_input_frame((const uint8_t *const *)piece, piece_len, len == 0 ? 0 : n, flags);
+        for (size_t i = 0; i < n && net_link.rx_release != NULL; i++) {
+            net_link.rx_release(net_link.ctx, buffer[i]);
+        }
+        return;
+    }
+    struct pbuf *head = NULL;
+    for (size_t i = 0; i < n; i++) {
+        net_lent_t *r = &net_lent[buffer[i]];
+        r->pc.custom_free_function = lent_free;
+        r->buffer = buffer[i];
+        r->lent = true;
+        struct pbuf *q = pbuf_alloced_custom(PBUF_RAW, (u16_t)piece_len[i], PBUF_REF, &r->pc, piece[i],
+                                             (u16_t)piece_len[i]);
+        if (q == NULL) { /* cannot happen: each piece fills its pbuf exactly */
+            for (size_t j = i; j < n; j++) {
+                net_lent[buffer[j]].lent = false;
+                net_link.rx_release(net_link.ctx, buffer[j]);
+            }
+            if (head != NULL) {
+                pbuf_free(head);
+            }
+            return;
+        }
+        if (head == NULL) {
+            head = q;
+        } else {
+            pbuf_cat(head, q);
+        }
+    }
+    if (head != NULL) { /* n > 0, since len > 0 */
+        receive(head, len, flags);
     }
 }
 

@@ -46,6 +46,10 @@ typedef struct {
     uint32_t (*tx_offloads)(void *ctx);
     /* Monotonic time in nanoseconds. */
     uint64_t (*now_ns)(void *ctx);
+    /* Takes back receive buffer `buffer`, lent by net_stack_input_lent (NULL
+     * if the link lends none). Called from inside lwIP, once per buffer, when
+     * lwIP frees the data in it: it must not enter the stack. */
+    void (*rx_release)(void *ctx, uint32_t buffer);
 } net_link_ops_t;
 
 typedef enum {
@@ -80,6 +84,21 @@ void net_stack_input(const uint8_t *frame, size_t len);
  */
 #define NET_STACK_MAX_GSO_FRAME 65535
 void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags);
+
+/*
+ * The same, but the pieces are the link's receive buffers buffer[i]
+ * (< NET_STACK_MAX_LENT, each named once), lent to the stack: lwIP keeps
+ * the data where it is, as pbufs naming the link's memory, until the reader
+ * has taken it, and gives every buffer back through link.rx_release exactly
+ * once, possibly before this returns (a frame of at most
+ * NET_STACK_COPY_MAX bytes is copied and its buffer given back at once, as
+ * is a frame that is dropped). Parsed in place: the link must not write a
+ * buffer while it is lent.
+ */
+#define NET_STACK_MAX_LENT 1024
+#define NET_STACK_COPY_MAX 256
+void net_stack_input_lent(uint8_t *const piece[], const size_t piece_len[], const uint32_t buffer[], size_t n,
+                          uint16_t flags);
 
 /*
  * TCP segmentation offload for one connection: when the link accepts

@@ -318,9 +318,19 @@ static void refill_driver_rx(net_virt_t *v)
 
 /* Makes sure client `c` has offered at least `k` good receive buffers,
  * taking them from its free ring into its spares. Descriptors naming memory
- * the client does not have are counted and forgotten. */
+ * the client does not have are counted and forgotten. Nothing is taken
+ * unless the ring holds enough: a client lends its buffers to its stack and
+ * takes back, at a restart, every one the rings do not name, so we must not
+ * hold any between events (spares outlive an event only if the client
+ * offered bad descriptors). */
 static bool take_rx_spares(net_virt_client_t *c, uint32_t k)
 {
+    ddf_ring_err_t count_err;
+    uint32_t offered = ddf_ring_count(&c->rx.free, &count_err);
+    if (count_err != DDF_RING_OK || c->rx_spare_count + offered < k) {
+        c->broken = c->broken || count_err == DDF_RING_CORRUPT;
+        return false;
+    }
     while (c->rx_spare_count < k) {
         net_buff_desc_t d;
         ddf_ring_err_t err = net_dequeue_free(&c->rx, &d);

@@ -20,6 +20,11 @@ $(HOST_SAN_BUILD)/tests/net/net_secure_test.o: | $(NET_LWIP_STAMP)
 $(NET_SECURE_BIN): $(HOST_SAN_BUILD)/tests/net/net_secure_test.o $(NET_HOST_SAN_LIB)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
+# The client end of the queues lending received buffers to lwIP.
+NET_LINK_TEST_BIN := $(HOST_SAN_BUILD)/tests/net/net_link_test
+$(HOST_SAN_BUILD)/tests/net/net_link_test.o: | $(NET_LWIP_STAMP)
+$(NET_LINK_TEST_BIN): $(HOST_SAN_BUILD)/tests/net/net_link_test.o $(NET_HOST_SAN_LIB)
+	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
 # The lint gate parses our glue with lwIP's headers (see scripts/lint).
 test-lint: | $(NET_LWIP_STAMP)
@@ -55,8 +60,9 @@ fuzz-net: $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
 FUZZ_TARGETS += fuzz-net
 
 .PHONY: test-net
-test-net: $(NET_TEST_BIN) $(NET_SECURE_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+test-net: $(NET_TEST_BIN) $(NET_SECURE_BIN) $(NET_LINK_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
 	$(NET_SECURE_BIN)
+	$(NET_LINK_TEST_BIN)
 	$(NET_TEST_BIN)
 	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
 TEST_SUITES += test-net

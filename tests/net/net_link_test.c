@@ -1,0 +1,227 @@
+/*
+ * Host tests for the client end of the network queues (net_link) with a real
+ * lwIP instance on top, the test playing the virtualiser on the same rings:
+ *   - a large received frame is lent to lwIP in place: its buffer stays out
+ *     of the free ring until the reader has taken the data, then comes back;
+ *   - a small one is copied and its buffer comes back at once;
+ *   - once half the buffers are lent, frames are copied instead, so a slow
+ *     reader never leaves the virtualiser without buffers;
+ *   - a descriptor naming a buffer lwIP still holds is refused, and the data
+ *     in that buffer stays as it was;
+ *   - a restart takes back exactly the buffers the dead instance had lent,
+ *     not those waiting on either ring.
+ * The stack is one global instance per process, so the tests share it and
+ * run in this order; the restart test comes last.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "system/net/net_link.h"
+#include "system/net/net_stack.h"
+#include "system/net/sock.h"
+#include "tests/ddf/ddf_test.h"
+
+#define CAP 16u
+#define OUR_IP 0x0A00020Fu
+#define PEER_IP 0x0A000205u
+#define PORT 41000
+
+static const uint8_t our_mac[6] = {0x02, 0, 0, 0, 0, 0x0f};
+static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x05};
+
+static uint8_t rx_queue[2 * 4096] __attribute__((aligned(64)));
+static uint8_t tx_queue[2 * 4096] __attribute__((aligned(64)));
+static uint8_t rx_data[CAP * NET_BUFFER_SIZE];
+static uint8_t tx_data[CAP * NET_BUFFER_SIZE];
+
+static net_link_t link;
+static net_queue_t virt_rx; /* the virtualiser's ends: produces rx active, tx free */
+static net_sock_t *sock;
+
+static uint64_t now_ns(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void on_sock(net_sock_t *s, net_sock_event_t ev, net_sock_t *child, void *arg)
+{
+    (void)s;
+    (void)ev;
+    (void)child;
+    (void)arg;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+/* A UDP datagram to our port with `len` bytes of `fill`, into `f`. */
+static size_t udp_frame(uint8_t *f, size_t len, uint8_t fill)
+{
+    memcpy(f, our_mac, 6);
+    memcpy(f + 6, peer_mac, 6);
+    put16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)(20 + 8 + len));
+    ip[8] = 64;
+    ip[9] = 17;
+    put32(ip + 12, PEER_IP);
+    put32(ip + 16, OUR_IP);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) {
+        sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    put16(ip + 10, (uint16_t)~sum);
+    uint8_t *udp = ip + 20;
+    put16(udp, 5000);
+    put16(udp + 2, PORT);
+    put16(udp + 4, (uint16_t)(8 + len));
+    put16(udp + 6, 0); /* no checksum */
+    memset(udp + 8, fill, len);
+    return 14 + 20 + 8 + len;
+}
+
+/* The virtualiser delivers one datagram in one of the client's buffers;
+ * returns the buffer's offset. */
+static uint64_t deliver(size_t len, uint8_t fill)
+{
+    net_buff_desc_t d = {0};
+    CHECK(net_dequeue_free(&virt_rx, &d) == DDF_RING_OK);
+    size_t flen = udp_frame(rx_data + d.offset, len, fill);
+    CHECK(net_enqueue_active(&virt_rx, d.offset, (uint16_t)flen) == DDF_RING_OK);
+    return d.offset;
+}
+
+/* Buffers waiting on the rx free ring for the virtualiser. */
+static uint32_t offered(void)
+{
+    ddf_ring_err_t err;
+    uint32_t n = ddf_ring_count(&virt_rx.free, &err);
+    CHECK(err == DDF_RING_OK);
+    return n;
+}
+
+/* Reads one datagram and checks it is `len` bytes of `fill`. */
+static void read_datagram(size_t len, uint8_t fill)
+{
+    static uint8_t buf[2048];
+    uint32_t ip;
+    uint16_t port;
+    size_t got = net_udp_recvfrom(sock, buf, sizeof buf, &ip, &port);
+    CHECK(got == len && ip == PEER_IP && port == 5000);
+    for (size_t i = 0; i < got; i++) {
+        if (buf[i] != fill) {
+            CHECK(!"datagram bytes changed");
+            break;
+        }
+    }
+}
+
+static void start(void)
+{
+    net_link_region_t rx = {rx_queue, sizeof rx_queue, rx_data, sizeof rx_data};
+    net_link_region_t tx = {tx_queue, sizeof tx_queue, tx_data, sizeof tx_data};
+    CHECK(net_region_bytes(CAP) <= sizeof rx_queue);
+    CHECK(net_link_init(&link, &rx, &tx, CAP, now_ns, NULL) == 0);
+    CHECK(net_attach(&virt_rx, rx_queue, sizeof rx_queue, CAP, true, false) == DDF_RING_OK);
+    static const char grant[] = "mac=02:00:00:00:00:0f ip=10.0.2.15/24 gw=10.0.2.2 udp=41000";
+    net_config_t cfg;
+    CHECK(net_config_parse(grant, sizeof grant - 1, &cfg, NULL) == NET_CONFIG_OK);
+    net_link_ops_t ops = net_link_ops(&link);
+    CHECK(net_stack_init(&cfg, &ops) == NET_OK);
+    CHECK(net_udp_open(PORT, on_sock, NULL, &sock) == NET_SOCK_OK);
+    CHECK(offered() == CAP);
+}
+
+static void lends_large_frames_until_read(void)
+{
+    deliver(1000, 0x11);
+    CHECK(net_link_process(&link) == 1);
+    CHECK(link.rx_lent_count == 1 && offered() == CAP - 1);
+    read_datagram(1000, 0x11);
+    CHECK(link.rx_lent_count == 0 && offered() == CAP);
+}
+
+static void copies_small_frames(void)
+{
+    deliver(NET_STACK_COPY_MAX - 42, 0x22); /* the whole frame is NET_STACK_COPY_MAX bytes */
+    CHECK(net_link_process(&link) == 1);
+    CHECK(link.rx_lent_count == 0 && offered() == CAP);
+    read_datagram(NET_STACK_COPY_MAX - 42, 0x22);
+}
+
+static void copies_once_half_are_lent(void)
+{
+    for (uint8_t i = 0; i < 12; i++) {
+        deliver(1200, (uint8_t)(0x30 + i));
+    }
+    CHECK(net_link_process(&link) == 12);
+    CHECK(link.rx_lent_count == CAP / 2 && offered() == CAP / 2);
+    for (uint8_t i = 0; i < 12; i++) {
+        read_datagram(1200, (uint8_t)(0x30 + i));
+    }
+    CHECK(link.rx_lent_count == 0 && offered() == CAP);
+}
+
+static void refuses_a_lent_buffer_named_again(void)
+{
+    uint64_t off = deliver(1000, 0x44);
+    CHECK(net_link_process(&link) == 1);
+    uint64_t bad = link.bad_descriptors;
+    /* The virtualiser names the lent buffer again, as a new frame. */
+    CHECK(net_enqueue_active(&virt_rx, off, 1042) == DDF_RING_OK);
+    CHECK(net_link_process(&link) == 0);
+    CHECK(link.bad_descriptors == bad + 1 && link.rx_lent_count == 1 && offered() == CAP - 1);
+    read_datagram(1000, 0x44);
+    CHECK(net_udp_recvfrom(sock, rx_data, 0, NULL, NULL) == 0); /* nothing else arrived */
+    CHECK(link.rx_lent_count == 0 && offered() == CAP);
+}
+
+static void restart_takes_back_lent_buffers(void)
+{
+    for (uint8_t i = 0; i < 3; i++) {
+        deliver(1000, 0x50);
+    }
+    CHECK(net_link_process(&link) == 3);
+    deliver(1000, 0x51); /* on the active ring, not yet read */
+    CHECK(link.rx_lent_count == 3 && offered() == CAP - 4);
+    /* The PD dies holding three; the new instance starts on the same memory. */
+    static net_link_t again;
+    net_link_region_t rx = {rx_queue, sizeof rx_queue, rx_data, sizeof rx_data};
+    net_link_region_t tx = {tx_queue, sizeof tx_queue, tx_data, sizeof tx_data};
+    CHECK(net_link_init(&again, &rx, &tx, CAP, now_ns, NULL) == 0);
+    CHECK(again.rx_reclaimed == 3 && offered() == CAP - 1);
+    /* Every buffer is named once: CAP - 1 on the free ring, one on the active. */
+    bool seen[CAP] = {false};
+    net_buff_desc_t d = {0};
+    while (net_dequeue_free(&virt_rx, &d) == DDF_RING_OK) {
+        CHECK(d.offset % NET_BUFFER_SIZE == 0 && d.offset / NET_BUFFER_SIZE < CAP && !seen[d.offset / NET_BUFFER_SIZE]);
+        seen[d.offset / NET_BUFFER_SIZE] = true;
+    }
+    CHECK(net_dequeue_active(&again.rx, &d) == DDF_RING_OK && !seen[d.offset / NET_BUFFER_SIZE]);
+}
+
+int main(void)
+{
+    RUN("link/starts-with-every-buffer-offered", start);
+    RUN("link/lends-large-frames-until-read", lends_large_frames_until_read);
+    RUN("link/copies-small-frames", copies_small_frames);
+    RUN("link/copies-once-half-are-lent", copies_once_half_are_lent);
+    RUN("link/refuses-a-lent-buffer-named-again", refuses_a_lent_buffer_named_again);
+    RUN("link/restart-takes-back-lent-buffers", restart_takes_back_lent_buffers);
+    return ddf_test_failures == 0 ? 0 : 1;
+}
