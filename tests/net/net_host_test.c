@@ -38,6 +38,7 @@
 #include "system/net/net_link.h"
 #include "system/net/net_stack.h"
 #include "system/net/sock.h"
+#include "tests/net/test_frames.h"
 
 #define CAP 512
 #define NBUF 512
@@ -678,11 +679,6 @@ static uint32_t wire_rand(void)
     return wire_rand_state >> 8;
 }
 
-static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum);
-static void put16(uint8_t *p, uint16_t v);
-static void put32(uint8_t *p, uint32_t v);
-static uint16_t get16(const uint8_t *p);
-static uint32_t get32(const uint8_t *p);
 
 /*
  * With offload on, the wire plays the device: it completes the checksum of
@@ -844,51 +840,11 @@ static size_t wire_step(void)
 
 /* ----------------------------------------------------------- fake host -- */
 
-static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    }
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    }
-    if (n & 1) {
-        sum += (uint32_t)p[n - 1] << 8;
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
-
 /* Builds Ethernet+IPv4+UDP around `payload` from the fake host. */
 static size_t make_udp(uint8_t *f, const uint8_t *dst_mac, uint32_t src_ip, uint32_t dst_ip,
                        uint16_t sport, uint16_t dport, const uint8_t *payload, size_t n)
 {
-    memcpy(f, dst_mac, 6);
-    memcpy(f + 6, fake_mac, 6);
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14;
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + 8 + n));
-    ip[8] = 64;
-    ip[9] = 17;
-    put32(ip + 12, src_ip);
-    put32(ip + 16, dst_ip);
-    put16(ip + 10, csum(ip, 20, 0));
-    uint8_t *udp = ip + 20;
-    put16(udp, sport);
-    put16(udp + 2, dport);
-    put16(udp + 4, (uint16_t)(8 + n));
-    put16(udp + 6, 0); /* no checksum: allowed for UDP over IPv4 */
-    memcpy(udp + 8, payload, n);
-    return 14 + 20 + 8 + n;
+    return udp_frame(f, dst_mac, fake_mac, src_ip, dst_ip, sport, dport, payload, n);
 }
 
 static void broadcast_from_fake(const uint8_t *f, size_t len)

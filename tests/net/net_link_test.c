@@ -20,6 +20,7 @@
 #include "system/net/net_stack.h"
 #include "system/net/sock.h"
 #include "tests/ddf/ddf_test.h"
+#include "tests/net/test_frames.h"
 
 #define CAP 16u
 #define OUR_IP 0x0A00020Fu
@@ -52,56 +53,15 @@ static void on_sock(net_sock_t *s, net_sock_event_t ev, net_sock_t *child, void 
     (void)arg;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
-/* A UDP datagram to our port with `len` bytes of `fill`, into `f`. */
-static size_t udp_frame(uint8_t *f, size_t len, uint8_t fill)
-{
-    memcpy(f, our_mac, 6);
-    memcpy(f + 6, peer_mac, 6);
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14;
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + 8 + len));
-    ip[8] = 64;
-    ip[9] = 17;
-    put32(ip + 12, PEER_IP);
-    put32(ip + 16, OUR_IP);
-    uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2) {
-        sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    }
-    put16(ip + 10, (uint16_t)~sum);
-    uint8_t *udp = ip + 20;
-    put16(udp, 5000);
-    put16(udp + 2, PORT);
-    put16(udp + 4, (uint16_t)(8 + len));
-    put16(udp + 6, 0); /* no checksum */
-    memset(udp + 8, fill, len);
-    return 14 + 20 + 8 + len;
-}
-
 /* The virtualiser delivers one datagram in one of the client's buffers;
  * returns the buffer's offset. */
 static uint64_t deliver(size_t len, uint8_t fill)
 {
+    static uint8_t payload[NET_BUFFER_SIZE];
+    memset(payload, fill, len);
     net_buff_desc_t d = {0};
     CHECK(net_dequeue_free(&virt_rx, &d) == DDF_RING_OK);
-    size_t flen = udp_frame(rx_data + d.offset, len, fill);
+    size_t flen = udp_frame(rx_data + d.offset, our_mac, peer_mac, PEER_IP, OUR_IP, 5000, PORT, payload, len);
     CHECK(net_enqueue_active(&virt_rx, d.offset, (uint16_t)flen) == DDF_RING_OK);
     return d.offset;
 }

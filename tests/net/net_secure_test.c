@@ -22,6 +22,7 @@
 #include "system/net/siphash.h"
 #include "system/net/sock.h"
 #include "tests/ddf/ddf_test.h"
+#include "tests/net/test_frames.h"
 
 static const uint64_t sip_vectors[64] = {
     0x726fdb47dd0e0e31ull, 0x74f839c593dc67fdull, 0x0d6c8009d9a94f5aull, 0x85676696d7fb7e2dull,
@@ -164,10 +165,6 @@ static uint64_t link_now(void *ctx)
     return clock_ns;
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
 static void arp_in(int op, const uint8_t *smac, uint32_t sip, uint32_t tip)
 {
