@@ -427,6 +427,26 @@ size_t net_sock_peek(const net_sock_t *s, void *buf, size_t cap)
     return done;
 }
 
+size_t net_sock_view(const net_sock_t *s, const void **data)
+{
+    if (data == NULL) {
+        return 0;
+    }
+    *data = NULL;
+    if (!sock_valid(s) || s->kind != SOCK_TCP) {
+        return 0;
+    }
+    for (size_t i = 0; i < s->rx_count; i++) {
+        for (const struct pbuf *p = s->rx[(s->rx_head + i) % NET_SOCK_RX_CHAINS]; p != NULL; p = p->next) {
+            if (p->len > 0) {
+                *data = p->payload;
+                return p->len;
+            }
+        }
+    }
+    return 0;
+}
+
 size_t net_sock_consume(net_sock_t *s, size_t len)
 {
     if (!sock_valid(s) || s->kind != SOCK_TCP) {

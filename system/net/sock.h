@@ -95,6 +95,11 @@ size_t net_sock_recv(net_sock_t *s, void *buf, size_t cap);
  * `len` bytes (returns how many) and opens the window by as much. */
 size_t net_sock_peek(const net_sock_t *s, void *buf, size_t cap);
 size_t net_sock_consume(net_sock_t *s, size_t len);
+/* Reading in place: the next received bytes as they lie in the stack's
+ * buffers (one contiguous run; 0 when none), without copying. `*data` stays
+ * valid until net_sock_consume, net_sock_close or net_sock_abort on this
+ * socket, or the return to the event loop; net_sock_send from it is fine. */
+size_t net_sock_view(const net_sock_t *s, const void **data);
 size_t net_sock_pending(const net_sock_t *s);
 /* Keep-alive probes after `idle_ms` of silence, every `interval_ms`, `count` times. */
 net_sock_err_t net_sock_keepalive(net_sock_t *s, uint32_t idle_ms, uint32_t interval_ms,
