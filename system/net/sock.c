@@ -45,6 +45,7 @@ struct net_sock {
     bool eof_reported;
     bool progress;              /* the user read some, and more is waiting */
     bool offload_decided;       /* TCP: net_stack_tcp_offload ran for it */
+    bool output_pending;        /* TCP: written during dispatch, not yet pushed */
     uint32_t pending;
     net_sock_cb_t cb;
     void *arg;
@@ -68,6 +69,8 @@ typedef struct {
 } sock_dns_t;
 
 static net_sock_t sock_pool[NET_SOCK_MAX];
+/* Inside net_sock_dispatch: writes are pushed once at its end (see there). */
+static bool sock_dispatching;
 
 static void rx_drop_all(net_sock_t *s)
 {
@@ -392,7 +395,9 @@ size_t net_sock_send(net_sock_t *s, const void *data, size_t len)
     while (n > 0 && tcp_write(s->tcp, data, (u16_t)n, flags) != ERR_OK) {
         n /= 2; /* out of segments: try a smaller piece */
     }
-    if (n > 0) {
+    if (n > 0 && sock_dispatching) {
+        s->output_pending = true;
+    } else if (n > 0) {
         tcp_output(s->tcp);
     }
     if (n < len) {
@@ -779,6 +784,11 @@ static void dispatch_one(net_sock_t *s)
 
 void net_sock_dispatch(void)
 {
+    /* What callbacks write is pushed out once, when they are all done, so
+     * that a service writing in small pieces (from net_sock_view, a piece
+     * per received buffer) still fills whole segments, as lwIP would have
+     * filled them from one large write. Writes outside dispatch go at once. */
+    sock_dispatching = true;
     /* Callbacks may create sockets and cause more events, so repeat until
      * quiet, with a bound in case a callback keeps re-arming itself. */
     for (int round = 0; round < 256; round++) {
@@ -809,6 +819,16 @@ void net_sock_dispatch(void)
         }
         if (!any) {
             break;
+        }
+    }
+    sock_dispatching = false;
+    for (size_t i = 0; i < NET_SOCK_MAX; i++) {
+        net_sock_t *s = &sock_pool[i];
+        if (s->output_pending) {
+            s->output_pending = false;
+            if (s->kind == SOCK_TCP && s->tcp != NULL) {
+                tcp_output(s->tcp);
+            }
         }
     }
 }
