@@ -83,7 +83,9 @@ net_sock_err_t net_tcp_listen(uint16_t port, net_sock_cb_t cb, void *arg, net_so
 net_sock_err_t net_tcp_connect(uint32_t ip, uint16_t port, net_sock_cb_t cb, void *arg,
                                net_sock_t **out);
 /* Queues up to `len` bytes; returns how many were taken (0 when the send
- * buffer is full: a NET_SOCK_EV_WRITABLE follows). */
+ * buffer is full: a NET_SOCK_EV_WRITABLE follows). Called from an event
+ * callback, the bytes leave once every callback of that dispatch has run,
+ * so many small writes make full segments; called elsewhere, at once. */
 size_t net_sock_send(net_sock_t *s, const void *data, size_t len);
 /* Bytes net_sock_send would take right now; when none, a
  * NET_SOCK_EV_WRITABLE follows once there is room. */
