@@ -36,8 +36,9 @@
  * connections opened at once (lwIP's default of 3 drops SYNs 4 and up,
  * which then wait for the 3 s initial retransmission timeout). */
 #define ARP_QUEUE_LEN 32
-/* The received data of every connection waits here for its reader: room
- * for eight full windows (TCP_WND below). */
+/* Received data waits for its reader in the queue's buffers, lent to lwIP
+ * (net_stack_input_lent), and here when it was copied instead: small
+ * frames, and everything that arrives while half the buffers are lent. */
 #define PBUF_POOL_SIZE 2048
 #define PBUF_POOL_BUFSIZE 1536
 
@@ -76,10 +77,10 @@ int net_stack_udp_port_allowed(unsigned port);
  * acknowledgements.
  *
  * The receive window is what one connection may have in flight towards us.
- * It lands first in this PD's receive queue from the virtualiser (`queue=`
- * buffers of 2 KiB; a merged 64 KiB segment takes 32), then in lwIP's pool
- * (PBUF_POOL_SIZE buffers) until the reader takes it; what does not fit is
- * dropped and sent again. One window is 256 KiB: with 58 KiB a single bulk
+ * It lands in this PD's receive queue from the virtualiser (`queue=`
+ * buffers of 2 KiB; a merged 64 KiB segment takes 32) and waits there for
+ * the reader, lent to lwIP, or, past half the queue, in lwIP's pool
+ * (PBUF_POOL_SIZE buffers); what does not fit is dropped and sent again. One window is 256 KiB: with 58 KiB a single bulk
  * stream left this PD waiting for data a third of the time. The default
  * echo's queue (1024 buffers, 2 MiB) and the pool (3 MiB) hold eight such
  * windows; with the earlier 768-buffer pool eight streams towards the guest
