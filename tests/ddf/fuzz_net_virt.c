@@ -5,7 +5,8 @@
  * polls, bytes a client writes into its transmit buffers. After every poll
  * the ownership invariant must hold: each DMA buffer is either idle in the
  * virtualiser or lent to the driver, exactly once. Client 1 has a grant, and
- * every frame of its that reaches the driver must pass that grant's filter.
+ * every frame of its that reaches the driver must pass that grant's filter
+ * (checked right after the poll that published it: check_new_tx).
  * When the first byte's top bit is set, client 0 has an ip=dhcp grant: the
  * virtualiser snoops the DHCP replies it delivers (op 10 writes a DHCP-shaped
  * reply into a driver buffer), and client 0's frames must pass its grant with
@@ -45,6 +46,12 @@ static const char grant1[] = "mac=02:00:00:00:00:02 ip=10.0.2.16/24 tcp=7,8000-8
 
 /* Offload words ever set during the current input. */
 static uint32_t drv_offered_ever, cli_rx_offered_ever[2];
+/* The driver's transmit ring as the script's driver sees it, how far the
+ * checks of what the virtualiser published on it have got, and whether
+ * client 0 has an ip=dhcp grant in this input. */
+static net_queue_t *fz_drv_tx;
+static uint32_t fz_tx_checked;
+static bool fz_dhcp0;
 
 static void check_invariants(void)
 {
@@ -169,20 +176,82 @@ static uint64_t fz_clock(void *ctx)
     return fz_now_ns += 250000000ull;
 }
 
+static const uint8_t fz_macs[3][6] = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+/*
+ * Checks every frame the virtualiser published to the driver since the last
+ * call, right after the poll that published it. Its bytes are then the ones
+ * the virtualiser checked: a driver may hand a buffer back before sending
+ * it (op 6), and the virtualiser may then reuse it at its next poll for
+ * another frame, so a check made when the frame is taken off the ring could
+ * read that one. Client 1's frames must pass its grant; client 0's, with
+ * ip=dhcp, whatever lease it has had.
+ */
+static void check_new_tx(void)
+{
+    uint32_t tail = __atomic_load_n(&fz_drv_tx->active.shared->tail, __ATOMIC_ACQUIRE);
+    if (tail - fz_tx_checked > CAP) {
+        abort();
+    }
+    while (fz_tx_checked != tail) {
+        net_buff_desc_t f[NET_MAX_CHAIN];
+        uint32_t n = 0, total = 0;
+        bool more;
+        do {
+            if (n == NET_MAX_CHAIN || fz_tx_checked == tail) {
+                abort(); /* the virtualiser publishes whole chains only */
+            }
+            f[n] = fz_drv_tx->active_slots[fz_tx_checked++ & (CAP - 1)];
+            if (f[n].offset % NET_BUFFER_SIZE != 0 || f[n].offset >= DATA || f[n].len > NET_BUFFER_SIZE) {
+                abort(); /* the virtualiser names only whole DMA buffers */
+            }
+            total += f[n].len;
+            more = (f[n++].flags & NET_DESC_MORE) != 0;
+        } while (more);
+        check_published(f, n, total, (drv_offered_ever & NET_OFFLOAD_TX_TSO4) != 0,
+                        (drv_offered_ever & NET_OFFLOAD_TX_CSUM) != 0, false);
+        const uint8_t *frame = tx_dma + f[0].offset;
+        if (memcmp(frame + 6, fz_macs[1], 6) == 0) {
+            check_granted(&f[0], frame);
+        }
+        /* Client 0 with ip=dhcp: its lease when it was sent may have changed
+         * within the same poll, so only what no lease allows. */
+        if (fz_dhcp0 && n == 1 && memcmp(frame + 6, fz_macs[0], 6) == 0) {
+            net_config_t g = virt.clients[0].grant;
+            net_filter_verdict_t now = net_filter_tx(&g, frame, f[0].len);
+            g.ip = 0;
+            if (now != NET_FILTER_PASS && virt.clients[0].dhcp.leases + virt.clients[0].dhcp.naks == 0 &&
+                net_filter_tx(&g, frame, f[0].len) != NET_FILTER_PASS) {
+                abort();
+            }
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint8_t macs[3][6] = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
                           .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
                           .drv_capacity = CAP, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
                           .tx_dma_size = DATA, .client_count = 2, .now_ns = fz_clock};
     fz_now_ns = 0;
+    /* Every input starts from zeroed memory, so that a crash reproduces from
+     * its input alone: nothing the last input left in a ring, an offload
+     * word or a buffer carries over. */
+    memset(drv_rx_region, 0, sizeof drv_rx_region);
+    memset(drv_tx_region, 0, sizeof drv_tx_region);
+    memset(cli_rx_region, 0, sizeof cli_rx_region);
+    memset(cli_tx_region, 0, sizeof cli_tx_region);
+    memset(rx_dma, 0, sizeof rx_dma);
+    memset(tx_dma, 0, sizeof tx_dma);
+    memset(cli_rx_data, 0, sizeof cli_rx_data);
+    memset(cli_tx_data, 0, sizeof cli_tx_data);
     for (int i = 0; i < 2; i++) {
         cfg.clients[i] = (net_virt_client_cfg_t){
             .rx_region = cli_rx_region[i], .rx_region_size = sizeof(cli_rx_region[i]),
             .tx_region = cli_tx_region[i], .tx_region_size = sizeof(cli_tx_region[i]), .capacity = CAP,
             .rx_data = cli_rx_data[i], .rx_data_size = DATA, .tx_data = cli_tx_data[i], .tx_data_size = DATA};
-        memcpy(cfg.clients[i].mac, macs[i], 6);
+        memcpy(cfg.clients[i].mac, fz_macs[i], 6);
     }
     cfg.clients[1].grant = (const uint8_t *)grant1;
     cfg.clients[1].grant_size = sizeof grant1;
@@ -218,7 +287,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)net_attach(&cli_rx[i], cli_rx_region[i], sizeof(cli_rx_region[i]), CAP, false, false);
         (void)net_attach(&cli_tx[i], cli_tx_region[i], sizeof(cli_tx_region[i]), CAP, true, false);
     }
+    fz_drv_tx = &drv_tx;
+    fz_tx_checked = 0;
+    fz_dhcp0 = dhcp0;
     net_virt_poll(&virt);
+    check_new_tx();
     drv_offered_ever = 0;
     cli_rx_offered_ever[0] = cli_rx_offered_ever[1] = 0;
     while (size > 0) {
@@ -234,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t v = take64(&data, &size);
             uint16_t len = (uint16_t)(v & 0xFFF);
             if (d.offset <= DATA - NET_BUFFER_SIZE && d.offset % NET_BUFFER_SIZE == 0) {
-                memcpy(rx_dma + d.offset, macs[(op >> 5) % 3], 6);
+                memcpy(rx_dma + d.offset, fz_macs[(op >> 5) % 3], 6);
                 rx_dma[d.offset + 14] = (uint8_t)(v >> 16);
             }
             (void)net_enqueue_active(&drv_rx, d.offset, len);
@@ -253,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: /* driver returns a raw receive descriptor */
             (void)net_enqueue_active(&drv_rx, take64(&data, &size), (uint16_t)take64(&data, &size));
             break;
-        case 5: { /* driver sends what it has; client 1's frames must obey its grant */
+        case 5: { /* driver sends what it has (checked when published: check_new_tx) */
             net_buff_desc_t f[NET_MAX_CHAIN];
             uint32_t n = 0;
             ddf_ring_err_t err;
@@ -261,37 +334,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (err != DDF_RING_OK) {
                     abort(); /* the virtualiser publishes whole chains only */
                 }
-                uint32_t total = 0;
-                for (uint32_t j = 0; j < n; j++) {
-                    if (f[j].offset % NET_BUFFER_SIZE != 0 || f[j].offset >= DATA || f[j].len > NET_BUFFER_SIZE) {
-                        abort(); /* the virtualiser names only whole DMA buffers */
-                    }
-                    total += f[j].len;
-                }
-                check_published(f, n, total, (drv_offered_ever & NET_OFFLOAD_TX_TSO4) != 0,
-                                (drv_offered_ever & NET_OFFLOAD_TX_CSUM) != 0, false);
-                d = f[0];
-                if (memcmp(tx_dma + d.offset + 6, macs[1], 6) == 0) {
-                    check_granted(&d, tx_dma + d.offset);
-                }
-                /* Client 0 with ip=dhcp: its lease at the time it was sent
-                 * may have changed since, so only what no lease allows. */
-                if (dhcp0 && n == 1 && memcmp(tx_dma + d.offset + 6, macs[0], 6) == 0) {
-                    net_config_t g = virt.clients[0].grant;
-                    net_filter_verdict_t now = net_filter_tx(&g, tx_dma + d.offset, d.len);
-                    g.ip = 0;
-                    if (now != NET_FILTER_PASS && virt.clients[0].dhcp.leases + virt.clients[0].dhcp.naks == 0 &&
-                        net_filter_tx(&g, tx_dma + d.offset, d.len) != NET_FILTER_PASS) {
-                        abort();
-                    }
-                }
                 for (uint32_t j = 0; j < n; j++) {
                     (void)net_enqueue_free(&drv_tx, f[j].offset, 0);
                 }
             }
             break;
         }
-        case 6: /* driver returns a raw transmit descriptor */
+        case 6: /* driver returns a raw transmit descriptor, even one it has not sent */
             (void)net_enqueue_free(&drv_tx, take64(&data, &size), 0);
             break;
         case 7: { /* client reads what it got: whole frames from buffer starts, as offered */
@@ -340,12 +389,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint8_t *f = rx_dma + d.offset;
                 static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 1, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 2, 2,
                                               255, 255, 255, 255, 0, 67, 0, 68, 1, 8, 0, 0, 2, 1, 6, 0};
-                memcpy(f, macs[2], 6);
+                memcpy(f, fz_macs[2], 6);
                 memcpy(f + 12, hdr, sizeof hdr);
                 uint64_t v = take64(&data, &size);
                 memcpy(f + 46, &v, 4);               /* xid */
                 memcpy(f + 58, &v, 4);               /* yiaddr */
-                memcpy(f + 70, macs[0], 6);          /* chaddr */
+                memcpy(f + 70, fz_macs[0], 6);          /* chaddr */
                 static const uint8_t tail[] = {0x63, 0x82, 0x53, 0x63, 53, 1, 5, 255};
                 memcpy(f + 42 + 236, tail, sizeof tail);
                 f[42 + 242] = (uint8_t)(v >> 32);    /* message type */
@@ -366,7 +415,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     uint8_t *b = rx_dma + f[k].offset + skip;
                     static const uint8_t hdr[] = {0x08, 0x00, 0x45, 0, 0x80, 0x00, 0, 0, 0, 0, 64, 6, 0, 0,
                                                   10, 0, 2, 2, 10, 0, 2, 16};
-                    memcpy(b, macs[(op >> 7) + (v >> 13 & 1)], 6);
+                    memcpy(b, fz_macs[(op >> 7) + (v >> 13 & 1)], 6);
                     memcpy(b + 12, hdr, sizeof hdr);
                     b[14 + 20 + 12] = (uint8_t)(v >> 16);  /* TCP data offset */
                     b[16] = (uint8_t)(v >> 24);            /* IPv4 length */
@@ -443,11 +492,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         default:
             net_virt_poll(&virt);
+            check_new_tx();
             check_invariants();
             break;
         }
     }
     net_virt_poll(&virt);
+    check_new_tx();
     check_invariants();
     return 0;
 }
