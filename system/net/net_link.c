@@ -21,13 +21,21 @@ static size_t buffer_count(size_t data_size)
     return n > NET_LINK_MAX_BUFFERS ? NET_LINK_MAX_BUFFERS : n;
 }
 
-/* Marks the tx buffers the rings name as not ours, for slots [from, to). */
-static void disown(net_link_t *l, const net_buff_desc_t *slots, uint32_t from, uint32_t to)
+/* Sets flags[b] = value for every buffer b < count that ring `r` (slots
+ * `slots`) names: what its producer has published and its consumer not yet
+ * taken. The peer's index is read once, when this is called. */
+static void mark_ring(const net_link_t *l, const ddf_ring_t *r, const net_buff_desc_t *slots, bool *flags,
+                      size_t count, bool value)
 {
-    for (uint32_t i = from; i != to; i++) {
+    uint32_t head = r->producer ? __atomic_load_n(&r->shared->head, __ATOMIC_ACQUIRE) : r->local;
+    uint32_t tail = r->producer ? r->local : __atomic_load_n(&r->shared->tail, __ATOMIC_ACQUIRE);
+    if (tail - head > l->capacity) {
+        return;
+    }
+    for (uint32_t i = head; i != tail; i++) {
         uint64_t off = slots[i & (l->capacity - 1)].offset; /* read once */
-        if (off % NET_BUFFER_SIZE == 0 && off < l->tx_data_size) {
-            l->tx_owned[off / NET_BUFFER_SIZE] = false;
+        if (off % NET_BUFFER_SIZE == 0 && off / NET_BUFFER_SIZE < count) {
+            flags[off / NET_BUFFER_SIZE] = value;
         }
     }
 }
@@ -39,31 +47,10 @@ static void disown(net_link_t *l, const net_buff_desc_t *slots, uint32_t from, u
  * instant comes back later and is refused as a duplicate; at worst one frame
  * of the dead instance goes out damaged.
  */
-static void reclaim_tx(net_link_t *l, size_t tx_n)
+static void reclaim_tx(net_link_t *l, size_t count)
 {
-    (void)tx_n;
-    uint32_t active_head = __atomic_load_n(&l->tx.active.shared->head, __ATOMIC_ACQUIRE);
-    uint32_t active_tail = l->tx.active.local;
-    if (active_tail - active_head <= l->capacity) {
-        disown(l, l->tx.active_slots, active_head, active_tail);
-    }
-    uint32_t free_head = l->tx.free.local;
-    uint32_t free_tail = __atomic_load_n(&l->tx.free.shared->tail, __ATOMIC_ACQUIRE);
-    if (free_tail - free_head <= l->capacity) {
-        disown(l, l->tx.free_slots, free_head, free_tail);
-    }
-}
-
-/* Marks the rx buffers the ring names, slots [from, to), in `named`. */
-static void mark_named(const net_link_t *l, const net_buff_desc_t *slots, uint32_t from, uint32_t to, bool *named,
-                       size_t count)
-{
-    for (uint32_t i = from; i != to; i++) {
-        uint64_t off = slots[i & (l->capacity - 1)].offset; /* read once */
-        if (off % NET_BUFFER_SIZE == 0 && off / NET_BUFFER_SIZE < count) {
-            named[off / NET_BUFFER_SIZE] = true;
-        }
-    }
+    mark_ring(l, &l->tx.active, l->tx.active_slots, l->tx_owned, count, false);
+    mark_ring(l, &l->tx.free, l->tx.free_slots, l->tx_owned, count, false);
 }
 
 /*
@@ -71,9 +58,10 @@ static void mark_named(const net_link_t *l, const net_buff_desc_t *slots, uint32
  * nobody's: every buffer the rings do not name is put back on the free ring.
  * Named are those waiting on the free ring for the virtualiser and those it
  * returned on the active ring that we have not read. The virtualiser's
- * consumer index is read before its producer index: a frame it delivers in
- * between is then seen in both places, never in neither (it holds no buffer
- * of ours between its events, and outranks us, so none is in its hands now).
+ * consumer index (free ring) is read before its producer index (active
+ * ring): a frame it delivers in between is then seen in both places, never
+ * in neither (it holds no buffer of ours between its events, and outranks
+ * us, so none is in its hands now).
  */
 static void reclaim_rx(net_link_t *l, size_t count)
 {
@@ -81,16 +69,8 @@ static void reclaim_rx(net_link_t *l, size_t count)
     for (size_t i = 0; i < count; i++) {
         named[i] = false;
     }
-    uint32_t free_head = __atomic_load_n(&l->rx.free.shared->head, __ATOMIC_ACQUIRE);
-    uint32_t free_tail = l->rx.free.local;
-    uint32_t active_head = l->rx.active.local;
-    uint32_t active_tail = __atomic_load_n(&l->rx.active.shared->tail, __ATOMIC_ACQUIRE);
-    if (free_tail - free_head <= l->capacity) {
-        mark_named(l, l->rx.free_slots, free_head, free_tail, named, count);
-    }
-    if (active_tail - active_head <= l->capacity) {
-        mark_named(l, l->rx.active_slots, active_head, active_tail, named, count);
-    }
+    mark_ring(l, &l->rx.free, l->rx.free_slots, named, count, true);
+    mark_ring(l, &l->rx.active, l->rx.active_slots, named, count, true);
     for (size_t i = 0; i < count; i++) {
         if (!named[i] && net_enqueue_free(&l->rx, (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK) {
             l->rx_reclaimed++;
@@ -322,18 +302,12 @@ size_t net_link_process(net_link_t *l)
             }
             continue;
         }
-        if (2 * l->rx_lent_count <= l->rx_data_size / NET_BUFFER_SIZE) {
-            net_stack_input_lent(piece, piece_len, buffer, n, d[0].flags);
-        } else {
-            /* Half our buffers wait for readers already: copy into lwIP's
-             * pool instead, so that readers who fall behind never leave the
-             * virtualiser without buffers (a shallow queue would otherwise
-             * drop frames its window admitted). */
-            net_stack_input_frame((const uint8_t *const *)piece, piece_len, n, d[0].flags);
-            for (uint32_t i = 0; i < n; i++) {
-                link_rx_release(l, buffer[i]);
-            }
-        }
+        /* Once half our buffers wait for readers, the stack copies into
+         * lwIP's pool instead, so that readers who fall behind never leave
+         * the virtualiser without buffers (a shallow queue would otherwise
+         * drop frames its window admitted). */
+        bool may_keep = 2 * l->rx_lent_count <= l->rx_data_size / NET_BUFFER_SIZE;
+        net_stack_input_lent(piece, piece_len, buffer, n, d[0].flags, may_keep);
         frames++;
     }
     if (err == DDF_RING_CORRUPT) {

@@ -526,16 +526,10 @@ static void receive(struct pbuf *p, size_t len, uint16_t flags)
     }
 }
 
-void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags)
+/* Copies the frame (n pieces, `len` bytes, already checked by
+ * frame_length) into lwIP's pool and hands it on. */
+static void copy_in(const uint8_t *const piece[], const size_t piece_len[], size_t n, size_t len, uint16_t flags)
 {
-    if (!net_started) {
-        return;
-    }
-    size_t len = frame_length(piece_len, n, flags);
-    if (len == 0) {
-        net_stats.rx_dropped_size++;
-        return;
-    }
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
     if (p == NULL && len <= NET_SMALL_FRAME) {
         /* The pool is full of received data waiting for its readers, and
@@ -558,6 +552,19 @@ void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[
         at += piece_len[i];
     }
     receive(p, len, flags);
+}
+
+void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[], size_t n, uint16_t flags)
+{
+    if (!net_started) {
+        return;
+    }
+    size_t len = frame_length(piece_len, n, flags);
+    if (len == 0) {
+        net_stats.rx_dropped_size++;
+        return;
+    }
+    copy_in(piece, piece_len, n, len, flags);
 }
 
 /*
@@ -584,17 +591,22 @@ static void lent_free(struct pbuf *p)
 }
 
 void net_stack_input_lent(uint8_t *const piece[], const size_t piece_len[], const uint32_t buffer[], size_t n,
-                          uint16_t flags)
+                          uint16_t flags, bool may_keep)
 {
     size_t len = net_started ? frame_length(piece_len, n, flags) : 0;
-    bool keep = len > NET_STACK_COPY_MAX && net_link.rx_release != NULL;
+    if (net_started && len == 0) {
+        net_stats.rx_dropped_size++;
+    }
+    bool keep = may_keep && len > NET_STACK_COPY_MAX && net_link.rx_release != NULL;
     for (size_t i = 0; keep && i < n; i++) {
         keep = buffer[i] < NET_STACK_MAX_LENT && !net_lent[buffer[i]].lent && piece_len[i] > 0;
     }
     if (!keep) {
-        /* Small (an ACK, ARP), dropped, or not lendable: copied, if at all,
-         * and every buffer back at once. */
-        net_stack_input_frame((const uint8_t *const *)piece, piece_len, len == 0 ? 0 : n, flags);
+        /* Small (an ACK, ARP), not to be kept, dropped, or not lendable:
+         * copied, if at all, and every buffer back at once. */
+        if (len != 0) {
+            copy_in((const uint8_t *const *)piece, piece_len, n, len, flags);
+        }
         for (size_t i = 0; i < n && net_link.rx_release != NULL; i++) {
             net_link.rx_release(net_link.ctx, buffer[i]);
         }

@@ -90,15 +90,16 @@ void net_stack_input_frame(const uint8_t *const piece[], const size_t piece_len[
  * (< NET_STACK_MAX_LENT, each named once), lent to the stack: lwIP keeps
  * the data where it is, as pbufs naming the link's memory, until the reader
  * has taken it, and gives every buffer back through link.rx_release exactly
- * once, possibly before this returns (a frame of at most
- * NET_STACK_COPY_MAX bytes is copied and its buffer given back at once, as
- * is a frame that is dropped). Parsed in place: the link must not write a
- * buffer while it is lent.
+ * once, possibly before this returns: a frame of at most
+ * NET_STACK_COPY_MAX bytes, or any frame when `may_keep` is false (the
+ * link is short of buffers), is copied and its buffers given back at once,
+ * as are those of a frame that is dropped. Parsed in place: the link must
+ * not write a buffer while it is lent.
  */
 #define NET_STACK_MAX_LENT 1024
 #define NET_STACK_COPY_MAX 256
 void net_stack_input_lent(uint8_t *const piece[], const size_t piece_len[], const uint32_t buffer[], size_t n,
-                          uint16_t flags);
+                          uint16_t flags, bool may_keep);
 
 /*
  * TCP segmentation offload for one connection: when the link accepts
