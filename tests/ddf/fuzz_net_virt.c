@@ -394,7 +394,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint64_t v = take64(&data, &size);
                 memcpy(f + 46, &v, 4);               /* xid */
                 memcpy(f + 58, &v, 4);               /* yiaddr */
-                memcpy(f + 70, fz_macs[0], 6);          /* chaddr */
+                memcpy(f + 70, fz_macs[0], 6);       /* chaddr */
                 static const uint8_t tail[] = {0x63, 0x82, 0x53, 0x63, 53, 1, 5, 255};
                 memcpy(f + 42 + 236, tail, sizeof tail);
                 f[42 + 242] = (uint8_t)(v >> 32);    /* message type */
