@@ -50,13 +50,17 @@
 
 #include "ddf/ring.h"
 
-#define NET_BUFFER_SIZE 2048u
+/* A buffer is a page. Every buffer of a frame costs a descriptor, a ring slot
+ * and a piece of work at each hop (driver, virtualiser, client, lwIP), so
+ * fewer, larger buffers move merged 64 KiB segments cheaper: 17 pieces each,
+ * where 2 KiB buffers took 33 (docs/bench-net.md measures the difference). */
+#define NET_BUFFER_SIZE 4096u
 #define NET_MAC_LEN 6
 #define NET_ETH_HDR_LEN 14
 #define NET_MIN_FRAME 14u
 #define NET_MAX_FRAME 1514u       /* a frame without NET_DESC_GSO_TCPV4 */
 #define NET_MAX_GSO_FRAME 65549u  /* Ethernet header + the largest IPv4 packet */
-#define NET_MAX_CHAIN 34u         /* buffers of the largest frame, with room for a data start */
+#define NET_MAX_CHAIN (NET_MAX_GSO_FRAME / NET_BUFFER_SIZE + 2u) /* the largest frame's buffers, with room for a data start */
 
 /*
  * A descriptor names one buffer. On a free ring `offset` is the buffer's

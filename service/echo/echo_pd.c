@@ -40,7 +40,7 @@
 #define ECHO_RING_CAPACITY 128
 #endif
 #ifndef ECHO_DATA_SIZE
-#define ECHO_DATA_SIZE 0x40000
+#define ECHO_DATA_SIZE 0x80000
 #endif
 #ifndef ECHO_QUEUE_SIZE
 #define ECHO_QUEUE_SIZE 0x2000

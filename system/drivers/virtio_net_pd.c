@@ -28,7 +28,7 @@
 #ifndef NET_PD_CAPACITY
 #define NET_PD_CAPACITY 128u
 #endif
-#define NET_PD_DMA_SIZE 0x40000u
+#define NET_PD_DMA_SIZE 0x80000u
 /* Offloads a composition does not want (e.g. VIRTIO_NET_F_GUEST_TSO4 while no client takes GSO frames). */
 #ifndef NET_PD_FEATURES_OFF
 #define NET_PD_FEATURES_OFF 0

@@ -81,7 +81,7 @@
 #include "system/net/net_filter.h"
 
 #define NET_VIRT_MAX_CLIENTS 8
-#define NET_VIRT_MAX_BUFFERS 1024  /* DMA buffers per direction (a 64 KiB frame is 33) */
+#define NET_VIRT_MAX_BUFFERS 1024  /* DMA buffers per direction (a 64 KiB frame is 17) */
 #define NET_VIRT_DEFAULT_CAPACITY 64u /* a client's ring capacity when nothing says */
 
 typedef struct {

@@ -29,8 +29,8 @@
 #define NET_VIRT_PD_QUEUE_SIZE 0x2000u
 #define NET_VIRT_PD_DRIVER_CAP 128u
 #define NET_VIRT_PD_CLIENT_CAP 64u
-#define NET_VIRT_PD_DMA_SIZE 0x40000u
-#define NET_VIRT_PD_CLIENT_DATA_SIZE 0x20000u
+#define NET_VIRT_PD_DMA_SIZE 0x80000u
+#define NET_VIRT_PD_CLIENT_DATA_SIZE 0x40000u
 #define NET_VIRT_PD_GRANT_SIZE 0x1000u
 
 /* Patched by the builder, so kept in .data, in the ELF file. The sizes of

@@ -1028,6 +1028,11 @@ static bool rx_dma_all_at_driver(void)
 
 #define GSO_FLAGS (NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL)
 
+/* The buffers a frame of `len` bytes fills when each piece starts its buffer
+ * and all but the last are full (as the virtualiser gives clients, and as
+ * client_send_chain writes with NET_BUFFER_SIZE pieces). */
+#define PIECES(len) ((uint32_t)(((len) + NET_BUFFER_SIZE - 1u) / NET_BUFFER_SIZE))
+
 static void net_virt_gso_chain_reaches_gso_client_whole(void)
 {
     set_grant(0, NULL);
@@ -1041,20 +1046,22 @@ static void net_virt_gso_chain_reaches_gso_client_whole(void)
     net_buff_desc_t m;
     uint32_t n = 0;
     CHECK(client_take_frame(0, &m, &n) == 20000);
-    CHECK(n == 10 && memcmp(got, big, 20000) == 0);
+    CHECK(n == PIECES(20000) && memcmp(got, big, 20000) == 0);
     CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.csum_start == 34 && m.csum_offset == 16 &&
           m.gso_size == 1448);
     CHECK(virt.clients[0].rx_frames == 1 && virt.clients[0].rx_gso_frames == 1 &&
           virt.clients[0].rx_csum_completed == 0);
     CHECK(rx_dma_all_at_driver());
-    /* The largest frame there is: 33 pieces at the driver, 33 at the client. */
+    /* The largest frame there is: PIECES(NET_MAX_GSO_FRAME) pieces at the
+     * client (17 with 4 KiB buffers), as many at the driver. */
     make_tcp(big, NET_MAX_GSO_FRAME, mac[0], bcast, 0x0A0A0A0Au, 80, 4);
-    for (int i = 16; i < 33; i++) { /* with the 16 it had: 33 */
+    for (int i = 16; i < (int)PIECES(NET_MAX_GSO_FRAME); i++) { /* with the 16 it had: enough */
         CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
     }
     CHECK(wire_in_chain(big, NET_MAX_GSO_FRAME, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
-    CHECK(client_take_frame(0, &m, &n) == NET_MAX_GSO_FRAME && n == 33 && memcmp(got, big, NET_MAX_GSO_FRAME) == 0);
+    CHECK(client_take_frame(0, &m, &n) == NET_MAX_GSO_FRAME && n == PIECES(NET_MAX_GSO_FRAME) &&
+          memcmp(got, big, NET_MAX_GSO_FRAME) == 0);
     CHECK(rx_dma_all_at_driver());
 }
 
@@ -1131,7 +1138,10 @@ static void net_virt_client_short_of_buffers_loses_whole_frame(void)
     set_grant(1, NULL);
     setup();
     net_set_rx_offloads(&cli_rx[0], ALL_RX);
-    client_offer_rx(0, 3); /* a 9000-byte frame needs 5 */
+    /* A 9000-byte frame needs PIECES(9000) buffers (3 with 4 KiB buffers);
+     * the client offers one fewer. */
+    _Static_assert(PIECES(9000) > 1, "the client must offer some buffers, too few");
+    client_offer_rx(0, (int)PIECES(9000) - 1);
     make_tcp(big, 9000, mac[0], bcast, 0x0A0A0A0Au, 80, 8);
     CHECK(wire_in_chain(big, 9000, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
@@ -1139,19 +1149,17 @@ static void net_virt_client_short_of_buffers_loses_whole_frame(void)
     uint32_t n = 0;
     CHECK(client_take_frame(0, &m, &n) == -1); /* nothing of it */
     CHECK(virt.clients[0].rx_dropped == 1 && virt.clients[0].rx_frames == 0);
-    /* The three it offered stay on its free ring, none taken: the virtualiser
+    /* The ones it offered stay on its free ring, none taken: the virtualiser
      * holds no client buffer between events, which the client's restart
-     * relies on (net_link.h). With two more, the next frame fits. */
+     * relies on (net_link.h). With one more, the next frame fits. */
     ddf_ring_err_t count_err;
-    CHECK(virt.clients[0].rx_spare_count == 0 && ddf_ring_count(&cli_rx[0].free, &count_err) == 3 &&
-          count_err == DDF_RING_OK);
-    for (int i = 3; i < 5; i++) {
-        CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
-    }
+    CHECK(virt.clients[0].rx_spare_count == 0 &&
+          ddf_ring_count(&cli_rx[0].free, &count_err) == PIECES(9000) - 1 && count_err == DDF_RING_OK);
+    CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)(PIECES(9000) - 1) * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
     make_tcp(big, 9000, mac[0], bcast, 0x0A0A0A0Au, 80, 9);
     CHECK(wire_in_chain(big, 9000, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
-    CHECK(client_take_frame(0, &m, &n) == 9000 && n == 5 && memcmp(got, big, 9000) == 0);
+    CHECK(client_take_frame(0, &m, &n) == 9000 && n == PIECES(9000) && memcmp(got, big, 9000) == 0);
     CHECK(virt.clients[0].rx_spare_count == 0 && rx_dma_all_at_driver());
 }
 
@@ -1232,22 +1240,24 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
     set_grant(1, NULL);
     setup();
     driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+    const uint32_t p30k = PIECES(30000);
     make_tcp(big, 30000, bcast, mac[1], 0x0A0A0A0Au, 80, 11); /* client 0 writes client 1's MAC */
-    CHECK(client_send_chain(0, 0, big, 30000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 15);
+    CHECK(client_send_chain(0, 0, big, 30000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p30k);
     net_virt_poll(&virt);
     net_buff_desc_t m;
     uint32_t n = 0;
-    CHECK(driver_take_frame(&m, &n) == 30000 && n == 15);
+    CHECK(driver_take_frame(&m, &n) == 30000 && n == p30k);
     CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.csum_start == 34 && m.csum_offset == 16 &&
           m.gso_size == 1448);
     CHECK(memcmp(got + 6, mac[0], 6) == 0); /* its own source MAC */
     CHECK(memcmp(got, big, 6) == 0 && memcmp(got + 12, big + 12, 30000 - 12) == 0);
-    CHECK(client_tx_returned(0) == 15 && virt.clients[0].tx_frames == 1 && virt.clients[0].tx_gso_frames == 1);
+    CHECK(client_tx_returned(0) == (int)p30k && virt.clients[0].tx_frames == 1 &&
+          virt.clients[0].tx_gso_frames == 1);
     /* Small pieces, and a single-piece GSO frame, are frames too. */
     make_tcp(big, 3000, bcast, mac[0], 0x0A0A0A0Au, 80, 12);
     CHECK(client_send_chain(0, 0, big, 3000, 1000, GSO_FLAGS, 34, 16, 536) == 3);
     make_tcp(big + 40000, 1400, bcast, mac[0], 0x0A0A0A0Au, 80, 12);
-    CHECK(client_send_chain(0, 3, big + 40000, 1400, 2048, GSO_FLAGS, 34, 16, 536) == 1);
+    CHECK(client_send_chain(0, 3, big + 40000, 1400, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 536) == 1);
     net_virt_poll(&virt);
     CHECK(driver_take_frame(&m, &n) == 3000 && n == 3 && memcmp(got, big, 3000) == 0 && m.gso_size == 536);
     CHECK(driver_take_frame(&m, &n) == 1400 && n == 1);
@@ -1255,12 +1265,12 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
     /* The driver stops offering TSO: GSO is refused, checksums still go. */
     driver_offers(NET_OFFLOAD_TX_CSUM);
     make_tcp(big, 30000, bcast, mac[0], 0x0A0A0A0Au, 80, 13);
-    CHECK(client_send_chain(0, 0, big, 30000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 15);
-    CHECK(client_send_chain(0, 15, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 16, 0) == 1);
+    CHECK(client_send_chain(0, 0, big, 30000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p30k);
+    CHECK(client_send_chain(0, (int)p30k, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 16, 0) == 1);
     net_virt_poll(&virt);
     CHECK(driver_take_frame(&m, &n) == 1000 && n == 1 && m.flags == NET_DESC_CSUM_PARTIAL);
     CHECK(driver_take_frame(&m, &n) == -1);
-    CHECK(virt.clients[0].tx_offload_refused == 1 && client_tx_returned(0) == 16);
+    CHECK(virt.clients[0].tx_offload_refused == 1 && client_tx_returned(0) == (int)p30k + 1);
     /* Nor checksums. */
     driver_offers(0);
     CHECK(client_send_chain(0, 0, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 16, 0) == 1);
@@ -1287,9 +1297,9 @@ static bool good_gso_still_forwarded(void)
     net_buff_desc_t m;
     uint32_t n = 0;
     long len = driver_take_frame(&m, &n);
-    bool ok = len == 5000 && n == 3 && memcmp(got + 12, big + 12, 5000 - 12) == 0;
+    bool ok = len == 5000 && n == PIECES(5000) && memcmp(got + 12, big + 12, 5000 - 12) == 0;
     net_virt_poll(&virt);
-    return ok && client_tx_returned(0) == 3;
+    return ok && client_tx_returned(0) == (int)PIECES(5000);
 }
 
 static void net_virt_refuses_frames_breaking_offload_rules(void)
@@ -1306,16 +1316,24 @@ static void net_virt_refuses_frames_breaking_offload_rules(void)
         uint16_t gso_size;
         uint64_t *counter;
     } bad[] = {
-        {"unknown flag", 1000, 2048, 0x10, 0, 0, 0, &virt.clients[0].tx_bad_offload},
-        {"chain without GSO", 3000, 2048, NET_DESC_CSUM_PARTIAL, 34, 16, 0, &virt.clients[0].tx_bad_offload},
-        {"GSO without CSUM_PARTIAL", 5000, 2048, NET_DESC_GSO_TCPV4, 0, 0, 1448, &virt.clients[0].tx_bad_offload},
-        {"GSO without gso_size", 5000, 2048, GSO_FLAGS, 34, 16, 0, &virt.clients[0].tx_bad_offload},
+        {"unknown flag", 1000, NET_BUFFER_SIZE, 0x10, 0, 0, 0, &virt.clients[0].tx_bad_offload},
+        {"chain without GSO", 3000, 1500, NET_DESC_CSUM_PARTIAL, 34, 16, 0, &virt.clients[0].tx_bad_offload},
+        {"GSO without CSUM_PARTIAL", 5000, NET_BUFFER_SIZE, NET_DESC_GSO_TCPV4, 0, 0, 1448,
+         &virt.clients[0].tx_bad_offload},
+        {"GSO without gso_size", 5000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 0,
+         &virt.clients[0].tx_bad_offload},
         {"field past the first piece", 5000, 40, GSO_FLAGS, 34, 16, 1448, &virt.clients[0].tx_bad_offload},
-        {"field in the IPv4 header", 1000, 2048, NET_DESC_CSUM_PARTIAL, 20, 0, 0, &virt.clients[0].tx_bad_offload},
-        {"GSO checksum not TCP's", 5000, 2048, GSO_FLAGS, 34, 6, 1448, &virt.clients[0].tx_bad_offload},
-        {"GSO of more than 64 KiB", 66000, 2000, GSO_FLAGS, 34, 16, 1448, &virt.clients[0].tx_bad_offload},
-        {"plain frame over 1514", 1515, 2048, 0, 0, 0, 0, &virt.clients[0].bad_descs},
+        {"field in the IPv4 header", 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 20, 0, 0,
+         &virt.clients[0].tx_bad_offload},
+        {"GSO checksum not TCP's", 5000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 6, 1448,
+         &virt.clients[0].tx_bad_offload},
+        {"GSO of more than 64 KiB", 66000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448,
+         &virt.clients[0].tx_bad_offload},
+        {"plain frame over 1514", 1515, NET_BUFFER_SIZE, 0, 0, 0, 0, &virt.clients[0].bad_descs},
     };
+    /* The frame over 64 KiB is a whole chain (not cut at NET_MAX_CHAIN), so it
+     * is refused for its length; the 3000-byte frame is a chain of two. */
+    _Static_assert(PIECES(66000) <= NET_MAX_CHAIN, "the frame over 64 KiB fits a chain");
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         uint64_t before = *bad[k].counter;
         make_tcp(big, bad[k].len, bcast, mac[0], 0x0A0A0A0Au, 80, (uint8_t)k);
@@ -1349,17 +1367,19 @@ static void net_virt_refuses_frames_breaking_offload_rules(void)
         net_buff_desc_t m;
         uint32_t pieces = 0;
         CHECK(driver_take_frame(&m, &pieces) == -1 && virt.clients[0].tx_bad_offload == before + 1);
-        CHECK(client_tx_returned(0) == 3 && good_gso_still_forwarded());
+        CHECK(client_tx_returned(0) == (int)PIECES(5000) && good_gso_still_forwarded());
     }
     /* A chain the ring's end cuts short: its buffer comes back, the next frame goes. */
-    client_publish_raw(0, (net_buff_desc_t){.offset = 0, .len = 2048, .flags = NET_DESC_MORE | GSO_FLAGS,
-                                            .csum_start = 34, .csum_offset = 16, .gso_size = 1448});
+    client_publish_raw(0, (net_buff_desc_t){.offset = 0, .len = NET_BUFFER_SIZE,
+                                            .flags = NET_DESC_MORE | GSO_FLAGS, .csum_start = 34,
+                                            .csum_offset = 16, .gso_size = 1448});
     net_virt_poll(&virt);
     CHECK(virt.clients[0].tx_broken_chains == 1 && client_tx_returned(0) == 1);
     CHECK(good_gso_still_forwarded());
     /* A chain with a piece outside the client's region: the rest come back. */
-    client_publish_raw(0, (net_buff_desc_t){.offset = 0, .len = 2048, .flags = NET_DESC_MORE | GSO_FLAGS,
-                                            .csum_start = 34, .csum_offset = 16, .gso_size = 1448});
+    client_publish_raw(0, (net_buff_desc_t){.offset = 0, .len = NET_BUFFER_SIZE,
+                                            .flags = NET_DESC_MORE | GSO_FLAGS, .csum_start = 34,
+                                            .csum_offset = 16, .gso_size = 1448});
     client_publish_raw(0, (net_buff_desc_t){.offset = DATA, .len = 100});
     net_virt_poll(&virt);
     CHECK(client_tx_returned(0) == 1 && virt.clients[0].bad_descs == 2);
@@ -1375,28 +1395,36 @@ static void net_virt_frame_waits_for_driver_room(void)
     set_grant(1, NULL);
     setup();
     driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+    /* The driver keeps as many 60000-byte frames as the DMA pool holds (4
+     * with 4 KiB buffers): the buffers left are enough for client 1's small
+     * frame but fewer than the 20000-byte frame needs. */
+    const uint32_t big_pieces = PIECES(60000), held = CAP / big_pieces, left = CAP - held * big_pieces;
+    CHECK(left >= 1 && left < PIECES(20000));
     make_tcp(big, 60000, bcast, mac[0], 0x0A0A0A0Au, 80, 40);
-    CHECK(client_send_chain(0, 0, big, 60000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 30);
-    net_virt_poll(&virt);
-    CHECK(client_tx_returned(0) == 30);
-    CHECK(client_send_chain(0, 0, big, 60000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 30);
-    net_virt_poll(&virt);
-    CHECK(client_tx_returned(0) == 30 && virt.tx_idle_count == CAP - 60);
+    for (uint32_t i = 0; i < held; i++) {
+        CHECK(client_send_chain(0, 0, big, 60000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == big_pieces);
+        net_virt_poll(&virt);
+        CHECK(client_tx_returned(0) == (int)big_pieces);
+    }
+    CHECK(virt.tx_idle_count == left);
     make_tcp(big, 20000, bcast, mac[0], 0x0A0A0A0Au, 80, 41);
-    CHECK(client_send_chain(0, 0, big, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 10);
+    CHECK(client_send_chain(0, 0, big, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == PIECES(20000));
     client_send(1, 20, 77, 60, NULL); /* client 1 is not held up by it */
     net_virt_poll(&virt);
     CHECK(client_tx_returned(0) == 0 && virt.clients[0].tx_pend_state != 0);
     CHECK(virt.clients[1].tx_frames == 1);
     net_buff_desc_t m;
     uint32_t n = 0;
-    CHECK(driver_take_frame(&m, &n) == 60000 && driver_take_frame(&m, &n) == 60000);
+    for (uint32_t i = 0; i < held; i++) {
+        CHECK(driver_take_frame(&m, &n) == 60000);
+    }
     CHECK(driver_take_frame(&m, &n) == 60 && n == 1);
     CHECK(driver_take_frame(&m, &n) == -1);
     net_virt_poll(&virt); /* the driver gave its buffers back */
-    CHECK(driver_take_frame(&m, &n) == 20000 && n == 10 && memcmp(got + 12, big + 12, 20000 - 12) == 0);
+    CHECK(driver_take_frame(&m, &n) == 20000 && n == PIECES(20000) &&
+          memcmp(got + 12, big + 12, 20000 - 12) == 0);
     net_virt_poll(&virt);
-    CHECK(client_tx_returned(0) == 10 && virt.tx_idle_count == CAP);
+    CHECK(client_tx_returned(0) == (int)PIECES(20000) && virt.tx_idle_count == CAP);
 }
 
 /* A granted client's GSO frame passes its filter on the headers; a port it
@@ -1408,24 +1436,26 @@ static void net_virt_filters_granted_gso_and_csum(void)
     set_grant(1, GRANT1);
     setup();
     driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+    const uint32_t p10k = PIECES(10000);
     make_tcp(big, 10000, bcast, granted_mac, 0x0A000210u, 8000, 50);
-    CHECK(client_send_chain(1, 0, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 5);
+    CHECK(client_send_chain(1, 0, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p10k);
     make_tcp(big, 10000, bcast, granted_mac, 0x0A000210u, 22, 51);
-    CHECK(client_send_chain(1, 5, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 5);
+    CHECK(client_send_chain(1, (int)p10k, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p10k);
     make_tcp(big, 10000, bcast, granted_mac, 0x0A000211u, 8000, 52);
-    CHECK(client_send_chain(1, 10, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 5);
+    CHECK(client_send_chain(1, 2 * (int)p10k, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p10k);
     make_tcp(big, 1000, bcast, granted_mac, 0x0A000210u, 8000, 53);
-    CHECK(client_send_chain(1, 15, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 16, 0) == 1);
-    CHECK(client_send_chain(1, 16, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 0, 0) == 1);
+    const int after = 3 * (int)p10k; /* the slot after the three GSO frames */
+    CHECK(client_send_chain(1, after, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 16, 0) == 1);
+    CHECK(client_send_chain(1, after + 1, big, 1000, NET_BUFFER_SIZE, NET_DESC_CSUM_PARTIAL, 34, 0, 0) == 1);
     net_virt_poll(&virt);
     net_buff_desc_t m;
     uint32_t n = 0;
-    CHECK(driver_take_frame(&m, &n) == 10000 && n == 5 && got[35] == (8000 & 0xFF));
+    CHECK(driver_take_frame(&m, &n) == 10000 && n == p10k && got[35] == (8000 & 0xFF));
     CHECK(driver_take_frame(&m, &n) == 1000 && m.flags == NET_DESC_CSUM_PARTIAL);
     CHECK(driver_take_frame(&m, &n) == -1);
     CHECK(virt.clients[1].tx_filtered == 2 && virt.clients[1].tx_bad_offload == 1);
     net_virt_poll(&virt);
-    CHECK(client_tx_returned(1) == 17 && virt.tx_idle_count == CAP);
+    CHECK(client_tx_returned(1) == after + 2 && virt.tx_idle_count == CAP);
     set_grant(1, NULL);
 }
 
@@ -1436,9 +1466,16 @@ static void net_virt_chain_longer_than_driver_ring_refused(void)
 {
     set_grant(0, NULL);
     set_grant(1, NULL);
+    /* The largest driver ring (a power of two) that a 40000-byte chain is
+     * longer than: 8 with 4 KiB buffers. A 20000-byte chain fits it. */
+    uint32_t ring = 1;
+    while (ring * 2 < PIECES(40000)) {
+        ring *= 2;
+    }
+    CHECK(PIECES(40000) > ring && PIECES(20000) <= ring);
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
                           .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
-                          .drv_capacity = 16, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
+                          .drv_capacity = ring, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
                           .tx_dma_size = DATA, .client_count = 1};
     cfg.clients[0] = (net_virt_client_cfg_t){
         .rx_region = cli_rx_region[0], .rx_region_size = 4096, .tx_region = cli_tx_region[0],
@@ -1446,19 +1483,22 @@ static void net_virt_chain_longer_than_driver_ring_refused(void)
         .tx_data = cli_tx_data[0], .tx_data_size = DATA};
     memcpy(cfg.clients[0].mac, mac[0], 6);
     CHECK(net_virt_init(&virt, &cfg) == NET_VIRT_OK);
-    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, 16, false, false) == DDF_RING_OK);
+    CHECK(net_attach(&drv_tx, drv_tx_region, 4096, ring, false, false) == DDF_RING_OK);
     CHECK(net_attach(&cli_tx[0], cli_tx_region[0], 4096, CAP, true, false) == DDF_RING_OK);
     net_set_tx_offloads(&drv_tx, NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
     net_virt_poll(&virt);
     make_tcp(big, 40000, bcast, mac[0], 0x0A0A0A0Au, 80, 60);
-    CHECK(client_send_chain(0, 0, big, 40000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 20);
+    CHECK(client_send_chain(0, 0, big, 40000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == PIECES(40000));
     make_tcp(big + 40000, 20000, bcast, mac[0], 0x0A0A0A0Au, 80, 61);
-    CHECK(client_send_chain(0, 20, big + 40000, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == 10);
+    CHECK(client_send_chain(0, (int)PIECES(40000), big + 40000, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16,
+                            1448) == PIECES(20000));
     net_virt_poll(&virt);
     net_buff_desc_t m;
     uint32_t n = 0;
-    CHECK(driver_take_frame(&m, &n) == 20000 && n == 10 && memcmp(got + 12, big + 40000 + 12, 20000 - 12) == 0);
-    CHECK(virt.clients[0].tx_offload_refused == 1 && client_tx_returned(0) == 30);
+    CHECK(driver_take_frame(&m, &n) == 20000 && n == PIECES(20000) &&
+          memcmp(got + 12, big + 40000 + 12, 20000 - 12) == 0);
+    CHECK(virt.clients[0].tx_offload_refused == 1 &&
+          client_tx_returned(0) == (int)(PIECES(40000) + PIECES(20000)));
 }
 
 int main(void)

@@ -192,7 +192,10 @@ static bool tcp_csum_ok(const uint8_t *f, uint32_t len)
     return fold(sum) == 0xFFFF;
 }
 
-/* Copies frame f[0..len) into tx buffers first, first+1, ... and returns how many. */
+/* The buffers `len` bytes fill: a frame on transmit; on receive count the
+ * device's VIRTIO_NET_HDR_LEN header in front of the frame too. */
+static uint32_t bufs_for(uint32_t len) { return (len + NET_BUFFER_SIZE - 1u) / NET_BUFFER_SIZE; }
+
 /* The metadata of a TCP/IPv4 segment (tcp_frame's headers) for the device to cut. */
 static void mark_gso(net_buff_desc_t *d, uint16_t gso_size)
 {
@@ -202,6 +205,7 @@ static void mark_gso(net_buff_desc_t *d, uint16_t gso_size)
     d->gso_size = gso_size;
 }
 
+/* Copies frame f[0..len) into tx buffers first, first+1, ... and returns how many. */
 static uint32_t place_tx(const uint8_t *f, uint32_t len, uint32_t first, net_buff_desc_t *d)
 {
     uint32_t n = 0;
@@ -349,22 +353,26 @@ static void virtio_net_delivers_a_merged_gso_packet_as_a_chain(void)
     setup_with(ALL, 0);
     offer_rx(8);
     virtio_net_poll(&vn);
-    /* 12 + 5000 bytes: 2036 + 2048 + 916 over three buffers. */
-    uint32_t len = tcp_frame(big, 5000 - 54);
-    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, 3, big, len);
+    /* 12 + len bytes over three buffers: the first less the header, the second whole, 916 in the third. */
+    const uint32_t first = NET_BUFFER_SIZE - VIRTIO_NET_HDR_LEN, tail = 916;
+    uint32_t len = tcp_frame(big, first + NET_BUFFER_SIZE + tail - 54);
+    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + len); /* 3 */
+    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, (uint16_t)bufs, big, len);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = 0;
-    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == 3);
-    CHECK(d[0].len == 2036 && d[1].len == 2048 && d[2].len == 916);
+    CHECK(bufs == 3);
+    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == bufs);
+    CHECK(d[0].len == first && d[1].len == NET_BUFFER_SIZE && d[2].len == tail);
     CHECK(d[0].offset % NET_BUFFER_SIZE == VIRTIO_NET_HDR_LEN && d[1].offset % NET_BUFFER_SIZE == 0 &&
           d[2].offset % NET_BUFFER_SIZE == 0);
     CHECK(d[0].flags == (NET_DESC_MORE | NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4) && d[0].gso_size == 1448 &&
           d[0].csum_start == 34 && d[0].csum_offset == 16);
     CHECK(d[1].flags == NET_DESC_MORE && d[2].flags == 0);
-    CHECK(memcmp(rx_data + d[0].offset, big, 2036) == 0 && memcmp(rx_data + d[1].offset, big + 2036, 2048) == 0 &&
-          memcmp(rx_data + d[2].offset, big + 4084, 916) == 0);
+    CHECK(memcmp(rx_data + d[0].offset, big, first) == 0 &&
+          memcmp(rx_data + d[1].offset, big + first, NET_BUFFER_SIZE) == 0 &&
+          memcmp(rx_data + d[2].offset, big + first + NET_BUFFER_SIZE, tail) == 0);
     CHECK(vn.rx_frames == 1 && vn.rx_bad == 0);
     /* DATA_VALID becomes CSUM_VALID. */
     wire_packet(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 1, big, 60);
@@ -375,28 +383,29 @@ static void virtio_net_delivers_a_merged_gso_packet_as_a_chain(void)
 
 static void virtio_net_keeps_a_packet_split_over_two_polls(void)
 {
+    /* The largest packet, with the device's header in front. */
+    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + NET_MAX_GSO_FRAME), last = bufs - 1;
     setup_with(ALL, 0);
     offer_rx(40);
     virtio_net_poll(&vn);
-    /* The largest packet: 33 buffers. */
     uint32_t len = tcp_frame(big, NET_MAX_GSO_FRAME - 54);
-    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, 33, big, len);
-    in.budget = 20;
+    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, (uint16_t)bufs, big, len);
+    in.budget = (int)(bufs / 2);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = 0;
-    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_EMPTY && vn.rx_done_count == 20);
+    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_EMPTY && vn.rx_done_count == bufs / 2);
     in.budget = -1;
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
-    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == 33 && vn.rx_done_count == 0);
+    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == bufs && vn.rx_done_count == 0);
     uint32_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         total += d[i].len;
     }
-    CHECK(total == NET_MAX_GSO_FRAME && d[32].len == NET_MAX_GSO_FRAME + 12 - 32 * NET_BUFFER_SIZE);
-    CHECK(memcmp(rx_data + d[32].offset, big + NET_MAX_GSO_FRAME - d[32].len, d[32].len) == 0);
+    CHECK(total == NET_MAX_GSO_FRAME && d[last].len == NET_MAX_GSO_FRAME + 12 - last * NET_BUFFER_SIZE);
+    CHECK(memcmp(rx_data + d[last].offset, big + NET_MAX_GSO_FRAME - d[last].len, d[last].len) == 0);
 }
 
 /* Feeds one bad packet; checks it comes back as `bufs` empty buffers and a drop. */
@@ -423,32 +432,36 @@ static void virtio_net_drops_broken_packets_and_returns_their_buffers(void)
     setup_with(ALL, 0);
     offer_rx(16);
     virtio_net_poll(&vn);
-    tcp_frame(big, 6000);
+    /* A buffer and a half: with the header, a packet of two buffers. */
+    const uint32_t two = NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2;
+    const uint16_t nb = (uint16_t)bufs_for(VIRTIO_NET_HDR_LEN + two); /* 2 */
+    tcp_frame(big, two - 54);
     const uint8_t N = VIRTIO_NET_HDR_F_NEEDS_CSUM, T = VIRTIO_NET_HDR_GSO_TCPV4;
     expect_dropped(0, 0, 0, 0, 0, 0, 60, 1);                  /* num_buffers 0 */
     expect_dropped(0, 0, 0, 0, 0, NET_MAX_CHAIN + 1, 60, 1);  /* too many: this buffer alone */
     expect_dropped(N, 0, 0, 256, 0, 1, 400, 1);               /* csum_start not a u8 */
     expect_dropped(N, 0, 0, 34, 256, 1, 400, 1);              /* csum_offset not a u8 */
     expect_dropped(N, 0, 0, 90, 16, 1, 100, 1);               /* field past the frame's end */
-    expect_dropped(N, 3, 1448, 34, 6, 2, 3000, 2);            /* UDP GSO */
-    expect_dropped(N, 4, 1448, 54, 16, 2, 3000, 2);           /* TCPv6 GSO */
-    expect_dropped(N, T | 0x80, 1448, 34, 16, 2, 3000, 2);    /* ECN */
-    expect_dropped(N, T, 0, 34, 16, 2, 3000, 2);              /* GSO without a segment size */
-    expect_dropped(0, T, 1448, 0, 0, 2, 3000, 2);             /* GSO without NEEDS_CSUM */
-    expect_dropped(VIRTIO_NET_HDR_F_DATA_VALID, T, 1448, 0, 0, 2, 3000, 2); /* likewise */
+    expect_dropped(N, 3, 1448, 34, 6, nb, two, nb);           /* UDP GSO */
+    expect_dropped(N, 4, 1448, 54, 16, nb, two, nb);          /* TCPv6 GSO */
+    expect_dropped(N, T | 0x80, 1448, 34, 16, nb, two, nb);   /* ECN */
+    expect_dropped(N, T, 0, 34, 16, nb, two, nb);             /* GSO without a segment size */
+    expect_dropped(0, T, 1448, 0, 0, nb, two, nb);            /* GSO without NEEDS_CSUM */
+    expect_dropped(VIRTIO_NET_HDR_F_DATA_VALID, T, 1448, 0, 0, nb, two, nb); /* likewise */
     expect_dropped(N, 0, 0, 20, 16, 1, 100, 1);               /* csum_start inside the IPv4 header */
     expect_dropped(4, 0, 0, 0, 0, 1, 60, 1);                  /* unknown flag */
-    expect_dropped(N, 0, 0, 34, 16, 2, 3000, 2);              /* not GSO, two buffers */
+    expect_dropped(N, 0, 0, 34, 16, nb, two, nb);             /* not GSO, two buffers */
     expect_dropped(0, 0, 0, 0, 0, 1, NET_MAX_FRAME + 1, 1);   /* not GSO, too long */
     expect_dropped(0, 0, 0, 0, 0, 1, 10, 1);                  /* shorter than an Ethernet header */
     /* And a good one still comes through whole. */
-    wire_packet(N, T, 1448, 34, 16, 2, big, 3000);
+    wire_packet(N, T, 1448, 34, 16, nb, big, two);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = 0;
-    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == 2 && d[0].len + d[1].len == 3000);
-    CHECK(vn.rx_frames == 1 && vn.rx_nfree + vn.rx_done_count + 16 == vn.rx_slots + 2);
+    CHECK(nb == 2);
+    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == nb && d[0].len + d[1].len == two);
+    CHECK(vn.rx_frames == 1 && vn.rx_nfree + vn.rx_done_count + 16 == vn.rx_slots + nb);
 }
 
 static void virtio_net_refuses_offloads_it_did_not_negotiate(void)
@@ -477,18 +490,20 @@ static void virtio_net_holds_packets_while_the_ring_is_full(void)
         vn.rx.active_slots[ddf_ring_slot_ahead(&vn.rx.active, 0)] = (net_buff_desc_t){0};
         ddf_ring_publish_n(&vn.rx.active, 1);
     }
-    tcp_frame(big, 3000);
-    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, 2, big, 3054);
+    /* A buffer and a half: with the header, a packet of two buffers, which that one slot cannot take. */
+    uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + len); /* 2 */
+    wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, (uint16_t)bufs, big, len);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
-    CHECK(vn.rx_done_count == 2 && vn.rx_frames == 0);
+    CHECK(bufs == 2 && vn.rx_done_count == bufs && vn.rx_frames == 0);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = 0;
     for (uint32_t i = 0; i < CAP - 1; i++) {
         CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK);
     }
     virtio_net_poll(&vn);
-    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == 2 && vn.rx_frames == 1);
+    CHECK(net_dequeue_frame(&virt_rx, d, &n) == DDF_RING_OK && n == bufs && vn.rx_frames == 1);
 }
 
 /* --- Transmit --------------------------------------------------------------------- */
@@ -515,11 +530,15 @@ static void virtio_net_transmits_and_returns_buffers(void)
 static void virtio_net_sends_a_gso_chain_with_its_header(void)
 {
     setup_with(ALL, 0);
-    uint32_t len = tcp_frame(big, 5000);
-    CHECK(queue_gso(big, len, 3, 1448) == 3);
+    /* Two buffers and a half: a chain of three, two of them full. */
+    uint32_t len = tcp_frame(big, 2 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 3 */
+    CHECK(bufs == 3);
+    CHECK(queue_gso(big, len, 3, 1448) == bufs);
     virtio_net_poll(&vn);
-    CHECK(out_count == 1 && out[0].pieces == 3 && out[0].len == len);
-    CHECK(out[0].piece_len[0] == 2048 && out[0].piece_len[1] == 2048 && out[0].piece_len[2] == len - 4096);
+    CHECK(out_count == 1 && out[0].pieces == bufs && out[0].len == len);
+    CHECK(out[0].piece_len[0] == NET_BUFFER_SIZE && out[0].piece_len[1] == NET_BUFFER_SIZE &&
+          out[0].piece_len[2] == len - 2 * NET_BUFFER_SIZE);
     CHECK(memcmp(out[0].data, big, len) == 0); /* checksum left to the device */
     const uint8_t want[VIRTIO_NET_HDR_LEN] = {VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 54, 0,
                                               1448 & 0xFF, 1448 >> 8, 34, 0, 16, 0, 0, 0};
@@ -532,7 +551,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
     virtio_net_poll(&vn);
     CHECK(out_count == 2 && out[1].hdr[2] == 34 + 32 && out[1].hdr[4] == (500 & 0xFF));
     virtio_net_poll(&vn);
-    CHECK(drain_free_tx() == 4 && vn.tx_frames == 2 && vn.tx_bad == 0);
+    CHECK(drain_free_tx() == (int)bufs + 1 && vn.tx_frames == 2 && vn.tx_bad == 0);
 }
 
 static void virtio_net_completes_the_checksum_without_device_csum(void)
@@ -567,8 +586,11 @@ static void virtio_net_refuses_gso_without_host_tso4(void)
 {
     setup_with(BASIC | VIRTIO_NET_F_CSUM, 0);
     CHECK(net_tx_offloads(&virt_tx) == NET_OFFLOAD_TX_CSUM);
-    uint32_t len = tcp_frame(big, 3000);
-    (void)queue_gso(big, len, 0, 1448);
+    /* A buffer and a half: a GSO chain of two. */
+    uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 2 */
+    CHECK(bufs == 2);
+    CHECK(queue_gso(big, len, 0, 1448) == bufs);
     /* A plain CSUM_PARTIAL frame goes to the device as NEEDS_CSUM. */
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     uint32_t n = place_tx(big, 200, 5, d);
@@ -581,13 +603,16 @@ static void virtio_net_refuses_gso_without_host_tso4(void)
     CHECK(out[0].hdr[0] == VIRTIO_NET_HDR_F_NEEDS_CSUM && out[0].hdr[1] == 0 && out[0].hdr[6] == 34 &&
           out[0].hdr[8] == 16);
     virtio_net_poll(&vn);
-    CHECK(drain_free_tx() == 3);
+    CHECK(drain_free_tx() == (int)(bufs + n));
 }
 
 static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
 {
     setup_with(ALL, 0);
-    uint32_t len = tcp_frame(big, 3000);
+    /* A buffer and a half: each bad frame a chain of two. */
+    uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 2 */
+    CHECK(bufs == 2);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     int queued = 0;
     const uint16_t PG = NET_DESC_CSUM_PARTIAL | NET_DESC_GSO_TCPV4;
@@ -611,7 +636,7 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
         if (bad[i].patch >= 0) {
             big[bad[i].patch] = bad[i].value;
         }
-        uint32_t n = place_tx(big, len, 2 * i, d);
+        uint32_t n = place_tx(big, len, bufs * i, d);
         if (bad[i].patch >= 0) {
             big[bad[i].patch] = saved;
         }
@@ -619,8 +644,8 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
         d[0].csum_start = bad[i].cs;
         d[0].csum_offset = bad[i].co;
         d[0].gso_size = bad[i].gso;
-        CHECK(n == 2 && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
-        queued += 2;
+        CHECK(n == bufs && net_enqueue_chain(&virt_tx, d, n) == DDF_RING_OK);
+        queued += (int)bufs;
     }
     /* A single buffer with CSUM_PARTIAL whose field lies past its end. */
     CHECK(place_tx(big, 100, 40, d) == 1);
@@ -630,11 +655,11 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
     CHECK(net_enqueue_chain(&virt_tx, d, 1) == DDF_RING_OK);
     queued++;
     /* A chain with a misaligned piece: the real buffer comes back, the other is not ours. */
-    CHECK(place_tx(big, len, 42, d) == 2);
+    CHECK(place_tx(big, len, 42, d) == bufs);
     mark_gso(&d[0], 1448);
     d[1].offset += 4;
-    CHECK(net_enqueue_chain(&virt_tx, d, 2) == DDF_RING_OK);
-    queued++;
+    CHECK(net_enqueue_chain(&virt_tx, d, bufs) == DDF_RING_OK);
+    queued += (int)bufs - 1;
     /* A chain cut short: MORE on the last descriptor published. */
     CHECK(ddf_ring_reserve_n(&virt_tx.active, 1) == DDF_RING_OK);
     virt_tx.active_slots[ddf_ring_slot_ahead(&virt_tx.active, 0)] =
@@ -650,14 +675,17 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
 {
     setup_with(ALL, 16);
     sim.auto_process = false; /* the device sits on what it gets */
-    uint32_t len = tcp_frame(big, 7000);
+    /* Three buffers and a half: a chain of four. */
+    uint32_t len = tcp_frame(big, 3 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 4 */
+    CHECK(bufs == 4);
     int queued = 0;
     for (uint32_t i = 0; i < 5; i++) { /* 4 buffers each: 5 descriptors a frame, 16 in the queue */
-        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
-        queued += 4;
+        CHECK(queue_gso(big, len, bufs * i, 1448) == bufs);
+        queued += (int)bufs;
     }
     virtio_net_poll(&vn);
-    CHECK(vn.tx_pending_n == 4 && drain_free_tx() == 0);
+    CHECK(vn.tx_pending_n == bufs && drain_free_tx() == 0);
     virtio_sim_process(&sim, 1);
     CHECK(out_count == 3);
     virtio_net_poll(&vn);
@@ -665,7 +693,7 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     virtio_net_poll(&vn);
     CHECK(out_count == 5 && vn.tx_frames == 5 && vn.tx_pending_n == 0);
     for (int i = 0; i < 5; i++) {
-        CHECK(out[i].len == len && out[i].pieces == 4 && memcmp(out[i].data, big, len) == 0);
+        CHECK(out[i].len == len && out[i].pieces == bufs && memcmp(out[i].data, big, len) == 0);
     }
     CHECK(drain_free_tx() == queued);
 }
@@ -687,24 +715,29 @@ static void virtio_net_asks_for_transmit_interrupts_only_when_waiting(void)
 
     setup_with(ALL, 0);
     sim.auto_process = false;
-    uint32_t len = tcp_frame(big, 7000);
-    for (uint32_t i = 0; i < CAP / 8; i++) { /* 4 buffers a frame: a quarter of the lent ones */
-        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
+    /* Three buffers and a half: a chain of four. */
+    uint32_t len = tcp_frame(big, 3 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 4 */
+    const uint32_t frames = CAP / 2 / bufs; /* CAP / 8 frames of 4 buffers: half the lent ones */
+    CHECK(bufs == 4);
+    for (uint32_t i = 0; i < frames; i++) {
+        CHECK(queue_gso(big, len, bufs * i, 1448) == bufs);
     }
     virtio_net_poll(&vn);
     CHECK(vn.tx_bufs_out == CAP / 2 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
     virtio_sim_process(&sim, 1);
     virtio_net_poll(&vn);
-    CHECK(vn.tx_frames == CAP / 8 && drain_free_tx() == (int)(CAP / 2) && vn.tx_bufs_out == 0);
+    CHECK(vn.tx_frames == frames && drain_free_tx() == (int)(CAP / 2) && vn.tx_bufs_out == 0);
     CHECK((vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) != 0);
 
     setup_with(ALL, 16); /* room for three 5-descriptor frames: the fourth waits */
     sim.auto_process = false;
     for (uint32_t i = 0; i < 4; i++) {
-        CHECK(queue_gso(big, len, 4 * i, 1448) == 4);
+        CHECK(queue_gso(big, len, bufs * i, 1448) == bufs);
     }
     virtio_net_poll(&vn);
-    CHECK(vn.tx_pending_n == 4 && vn.tx_bufs_out == 12 && (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
+    CHECK(vn.tx_pending_n == bufs && vn.tx_bufs_out == 3 * bufs &&
+          (vn.txq.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0);
 }
 
 static void virtio_net_survives_a_hostile_device_and_loses_no_buffer(void)
@@ -781,8 +814,11 @@ static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
         vn.tx.free_slots[ddf_ring_slot_ahead(&vn.tx.free, 0)] = (net_buff_desc_t){0};
         ddf_ring_publish_n(&vn.tx.free, 1);
     }
-    uint32_t len = tcp_frame(big, 3000);
-    CHECK(queue_gso(big, len, 0, 1448) == 2);
+    /* A buffer and a half: a chain of two, more than that one slot takes. */
+    uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
+    const uint32_t bufs = bufs_for(len); /* 2 */
+    CHECK(bufs == 2);
+    CHECK(queue_gso(big, len, 0, 1448) == bufs);
     virtio_net_poll(&vn);
     virtio_net_poll(&vn);
     CHECK(out_count == 1 && vn.tx_frames == 1 && vn.tx_done_count == 1);

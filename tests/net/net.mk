@@ -114,7 +114,7 @@ bench-net: $(NET_BENCH_BIN) $(NET_GUEST_IMAGE)
 # the host by tests/net/user_test.py through host forwards. `make run-net`
 # boots the same image with 127.0.0.1:5555 forwarded to the echo (TCP, UDP).
 NET_USER_DIR := $(BUILD)/tests/net/user
-NET_USER_LAYOUT := -DECHO_TX_CHANNEL=0 -DECHO_TICK_CHANNEL=3 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x20000
+NET_USER_LAYOUT := -DECHO_TX_CHANNEL=0 -DECHO_TICK_CHANNEL=3 -DECHO_RING_CAPACITY=64 -DECHO_DATA_SIZE=0x40000
 $(eval $(call echo_pd,$(NET_USER_DIR)/echo.elf,mac=52:54:00:00:00:a1 ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3 tcp=7 udp=7))
 $(NET_USER_DIR)/echo-obj/%.o: PD_EXTRA_CFLAGS := $(NET_USER_LAYOUT)
 $(eval $(call net_pd,$(NET_USER_DIR)/netcheck.elf,tests/net/user/netcheck.c $(NET_PD_SRCS),mac=52:54:00:00:00:b2 ip=dhcp tcp=40000-40099))

@@ -14,7 +14,7 @@
 
 #define VIRT_CH 0
 #define CAP 64u
-#define DATA_SIZE 0x20000u
+#define DATA_SIZE 0x40000u
 #define TX_BUFS 32u
 #ifndef NET_NAME
 #define NET_NAME "A"

@@ -23,7 +23,7 @@
 
 #define RING_CAPACITY 128
 #define QUEUE_SIZE 0x2000
-#define DATA_SIZE 0x40000
+#define DATA_SIZE 0x80000
 #define EXIT_IOPORT 0
 #define EXIT_PORT 0xf4
 #define ECHO_A 0x0A000001u

@@ -20,7 +20,7 @@
 #define CLIENTS 3
 #define CAPACITY 128
 #define QUEUE_SIZE 0x2000
-#define DATA_SIZE 0x40000
+#define DATA_SIZE 0x80000
 #define BASE 0x20000000ul
 #define STRIDE 0x1000000ul
 #define ECHO_A_CHILD 1
