@@ -82,7 +82,7 @@ int net_stack_udp_port_allowed(unsigned port);
  * the reader, lent to lwIP, or, past half the queue, in lwIP's pool
  * (PBUF_POOL_SIZE buffers); what does not fit is dropped and sent again. One window is 256 KiB: with 58 KiB a single bulk
  * stream left this PD waiting for data a third of the time. The default
- * echo's queue (512 buffers, 2 MiB) and the pool (3 MiB) hold eight such
+ * echo's queue (1024 buffers, 4 MiB) and the pool (3 MiB) hold eight such
  * windows; with the earlier 768-buffer pool eight streams towards the guest
  * made the host retransmit about 20,000 segments in 6 s, with 2048 none
  * (docs/bench-net.md). A composition with a shallower queue should expect
