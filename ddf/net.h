@@ -13,15 +13,21 @@
  *             (driver or virtualiser) fills them and puts them on the active
  *             ring with the frame length.
  *   transmit: the client puts full buffers on the active ring; the server
- *             sends them and puts them back on the free ring.
+ *             sends them and puts them back on the free ring, each
+ *             descriptor as it came.
  * In both directions the data region belongs to the client side of the
  * connection (the one that owns the buffers), and the server checks every
- * offset (in range, NET_BUFFER_SIZE aligned) and length (<= NET_BUFFER_SIZE)
- * before use. Buffers are only ever named by the side that owns them.
+ * offset and length before use: in range, and inside one buffer
+ * (net_desc_bytes_valid; buffers on a free ring, and a receive frame's
+ * pieces after the first, start at their buffer's start, net_desc_valid).
+ * Buffers are only ever named by the side that owns them.
  *
- * Ownership: enqueueing a descriptor hands the buffer over; it comes back
- * through the other ring of the same pair. A component must not touch a
- * buffer it has handed over.
+ * Ownership: enqueueing a descriptor hands the buffer (or, on transmit, the
+ * bytes it names) over; it comes back through the other ring of the same
+ * pair. A component must not touch what it has handed over. A transmit
+ * server hands a frame's descriptors back only once it is done with all of
+ * the frame's bytes, so a client may take the whole frame back when its
+ * first descriptor returns.
  *
  * Signalling: the rule of ddf/ring.h, per ring, and no notification beyond it.
  *   - A consumer that finds a ring empty and wants to sleep calls
@@ -63,11 +69,13 @@
 #define NET_MAX_CHAIN (NET_MAX_GSO_FRAME / NET_BUFFER_SIZE + 2u) /* the largest frame's buffers, with room for a data start */
 
 /*
- * A descriptor names one buffer. On a free ring `offset` is the buffer's
- * (NET_BUFFER_SIZE aligned) and the rest is zero. On an active ring it names
- * the bytes of a frame: `len` bytes from `offset`, which may lie inside the
- * buffer (the driver's receive buffers start with the device's header), but
- * never past its end (net_desc_bytes_valid).
+ * A descriptor names one buffer. On a receive free ring `offset` is the
+ * buffer's (NET_BUFFER_SIZE aligned) and the rest is zero; a transmit free
+ * ring gives back the offset of each active descriptor as it came. On an
+ * active ring it names the bytes of a frame: `len` bytes from `offset`,
+ * which may lie inside the buffer (the driver's receive buffers start with
+ * the device's header; a client sends a TCP segment's data where its stack
+ * wrote it), but never past its end (net_desc_bytes_valid).
  *
  * Frames of several buffers. A frame longer than one buffer is a chain of
  * descriptors in consecutive slots of one active ring, every one but the last

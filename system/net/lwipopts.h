@@ -24,6 +24,10 @@
 /* With TCP segmentation offload a queued segment is up to 32 KiB
  * (NET_STACK_TSO_MSS) in one heap block. */
 #define MEM_SIZE (2 * 1024 * 1024)
+/* Where the heap is: in the link's transmit region when the link offers one
+ * (net_stack.h, tx_heap), so segments leave from where TCP wrote them. */
+extern unsigned char *net_stack_heap;
+#define LWIP_RAM_HEAP_POINTER net_stack_heap
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_UDP_PCB 16
 #define MEMP_NUM_TCP_PCB 64

@@ -54,6 +54,29 @@ static void reclaim_tx(net_link_t *l, size_t count)
 }
 
 /*
+ * After a restart lwIP's heap is new: frames the dead instance sent in place
+ * and the virtualiser has not taken yet would go out with whatever the new
+ * instance writes there. Their heap descriptors are emptied, so the
+ * virtualiser drops them (a segment's length no longer matches its IPv4
+ * header). The virtualiser does not run meanwhile (it outranks us on one
+ * CPU), so it reads each descriptor before or after this, never during.
+ */
+static void disarm_in_place(net_link_t *l)
+{
+    uint32_t head = __atomic_load_n(&l->tx.active.shared->head, __ATOMIC_ACQUIRE);
+    uint32_t tail = l->tx.active.local;
+    if (tail - head > l->capacity) {
+        return;
+    }
+    for (uint32_t i = head; i != tail; i++) {
+        net_buff_desc_t *d = &l->tx.active_slots[i & (l->capacity - 1)];
+        if (d->offset >= l->tx_heap_offset) {
+            d->len = 0;
+        }
+    }
+}
+
+/*
  * After a restart the rx buffers the old instance had lent to lwIP are
  * nobody's: every buffer the rings do not name is put back on the free ring.
  * Named are those waiting on the free ring for the virtualiser and those it
@@ -97,7 +120,14 @@ int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_reg
     l->rx_data = rx->data;
     l->rx_data_size = buffer_count(rx->data_size) * NET_BUFFER_SIZE;
     l->tx_data = tx->data;
-    l->tx_data_size = buffer_count(tx->data_size) * NET_BUFFER_SIZE;
+    /* lwIP's heap goes at the tail of the tx region when it fits beside
+     * enough buffers for a copied frame. */
+    l->tx_region_size = tx->data_size - tx->data_size % NET_BUFFER_SIZE;
+    l->tx_heap_offset = l->tx_region_size;
+    if (l->tx_region_size >= NET_STACK_HEAP_BYTES + (uint64_t)NET_LINK_MIN_TX_BUFFERS * NET_BUFFER_SIZE) {
+        l->tx_heap_offset = (l->tx_region_size - NET_STACK_HEAP_BYTES) / NET_BUFFER_SIZE * NET_BUFFER_SIZE;
+    }
+    l->tx_data_size = buffer_count(l->tx_heap_offset) * NET_BUFFER_SIZE;
     l->capacity = capacity;
     l->now_ns = now_ns;
     l->clock_ctx = clock_ctx;
@@ -128,6 +158,7 @@ int net_link_init(net_link_t *l, const net_link_region_t *rx, const net_link_reg
     }
     if (restart) {
         reclaim_tx(l, tx_n);
+        disarm_in_place(l);
     }
     for (size_t i = tx_n; i-- > 0;) {
         if (l->tx_owned[i]) {
@@ -205,6 +236,59 @@ static void link_tx_commit(void *ctx, size_t len, const net_buff_desc_t *meta)
     }
 }
 
+/*
+ * The headers in the buffer tx_reserve gave, then the heap pieces, each cut
+ * where a NET_BUFFER_SIZE block of the region ends (a descriptor names bytes
+ * of one buffer). The frame is remembered behind its header buffer, the
+ * first descriptor, which comes back once the virtualiser is done with all
+ * of them (ddf/net.h).
+ */
+static net_tx_result_t link_tx_commit_in_place(void *ctx, size_t len, const net_buff_desc_t *meta,
+                                               const net_piece_t *piece, size_t n, void *token)
+{
+    net_link_t *l = ctx;
+    net_buff_desc_t d[NET_MAX_CHAIN];
+    uint32_t k = 0;
+    net_tx_result_t result = NET_TX_UNFIT;
+    if (l->tx_reserved_count != 1 || len == 0 || len > NET_BUFFER_SIZE || meta == NULL) {
+        goto refuse;
+    }
+    d[k++] = (net_buff_desc_t){.offset = l->tx_reserved[0],
+                               .len = (uint16_t)len,
+                               .flags = (uint16_t)(meta->flags & (NET_DESC_KNOWN_FLAGS & ~NET_DESC_MORE)),
+                               .csum_start = meta->csum_start,
+                               .csum_offset = meta->csum_offset,
+                               .gso_size = meta->gso_size};
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t base = (uintptr_t)l->tx_data, at = (uintptr_t)piece[i].bytes;
+        uint64_t off = at - base;
+        size_t rest = piece[i].len;
+        if (at < base || off < l->tx_heap_offset || off > l->tx_region_size || l->tx_region_size - off < rest) {
+            goto refuse;
+        }
+        while (rest > 0) {
+            size_t room = NET_BUFFER_SIZE - off % NET_BUFFER_SIZE, take = rest < room ? rest : room;
+            if (k == NET_MAX_CHAIN) {
+                goto refuse;
+            }
+            d[k++] = (net_buff_desc_t){.offset = off, .len = (uint16_t)take};
+            off += take;
+            rest -= take;
+        }
+    }
+    if (net_enqueue_chain(&l->tx, d, k) != DDF_RING_OK) {
+        result = NET_TX_NO_ROOM;
+        goto refuse;
+    }
+    l->tx_token[l->tx_reserved[0] / NET_BUFFER_SIZE] = token;
+    l->tx_reserved_count = 0;
+    l->notify_tx = true;
+    return NET_TX_SENT;
+refuse:
+    link_tx_commit(l, 0, NULL); /* the header buffer is ours again */
+    return result;
+}
+
 static uint32_t link_tx_offloads(void *ctx)
 {
     net_link_t *l = ctx;
@@ -245,6 +329,9 @@ net_link_ops_t net_link_ops(net_link_t *l)
         .tx_offloads = link_tx_offloads,
         .now_ns = link_now,
         .rx_release = link_rx_release,
+        .tx_heap = l->tx_heap_offset < l->tx_region_size ? l->tx_data + l->tx_heap_offset : NULL,
+        .tx_heap_size = (size_t)(l->tx_region_size - l->tx_heap_offset),
+        .tx_commit_in_place = link_tx_commit_in_place,
     };
 }
 
@@ -254,13 +341,23 @@ static void collect_tx(net_link_t *l)
     ddf_ring_err_t err;
     while ((err = net_dequeue_free(&l->tx, &d)) == DDF_RING_OK) {
         uint64_t off = d.offset;
+        if (off >= l->tx_heap_offset && off < l->tx_region_size) {
+            l->tx_heap_returned++; /* heap bytes: the frame is done with at its header */
+            continue;
+        }
         if (!net_desc_valid(&d, l->tx_data_size) || l->tx_owned[off / NET_BUFFER_SIZE] ||
             l->tx_free_count >= NET_LINK_MAX_BUFFERS) {
             l->bad_descriptors++; /* not ours, or returned twice */
             continue;
         }
-        l->tx_owned[off / NET_BUFFER_SIZE] = true;
+        size_t b = off / NET_BUFFER_SIZE;
+        l->tx_owned[b] = true;
         l->tx_free[l->tx_free_count++] = off;
+        if (l->tx_token[b] != NULL) {
+            void *token = l->tx_token[b];
+            l->tx_token[b] = NULL;
+            net_stack_tx_done(token);
+        }
     }
     if (err == DDF_RING_CORRUPT) {
         l->corrupt = true;

@@ -7,8 +7,14 @@
  *       returns them on the active ring holding a frame;
  *   tx: the client puts frames on the active ring; the virtualiser returns
  *       the buffers on the free ring once sent.
+ * When the tx data region has room for it, its tail is lwIP's heap
+ * (net_stack.h, tx_heap): a TCP segment for the device to cut leaves as a
+ * header buffer followed by descriptors naming the heap bytes TCP wrote,
+ * inside their NET_BUFFER_SIZE blocks (ddf/net.h allows a transmit
+ * descriptor to start inside its buffer), and lwIP keeps those bytes until
+ * the header buffer comes back.
  * Owns: which tx buffers are in the client's hands (a private stack of
- * offsets). Signalling follows ddf/net.h: the virtualiser is notified only
+ * offsets), and which frame sent in place each header buffer carries. Signalling follows ddf/net.h: the virtualiser is notified only
  * when it asked. Every descriptor the
  * virtualiser hands back is copied once and validated (offset inside our
  * region, buffer-aligned, length within a buffer, and for tx a buffer we
@@ -33,6 +39,9 @@ typedef struct {
     size_t data_size;   /* a multiple of NET_BUFFER_SIZE */
 } net_link_region_t;
 
+/* The fewest tx buffers the link keeps beside a heap: a whole copied frame. */
+#define NET_LINK_MIN_TX_BUFFERS NET_MAX_CHAIN
+
 typedef struct {
     net_queue_t rx, tx;
     uint8_t *rx_data, *tx_data;
@@ -45,6 +54,10 @@ typedef struct {
     bool tx_owned[NET_LINK_MAX_BUFFERS];
     uint64_t tx_reserved[NET_MAX_CHAIN]; /* handed to the stack by tx_reserve, not yet committed */
     size_t tx_reserved_count;
+    /* lwIP's heap at [tx_heap_offset, tx_region_size) of the tx region, or
+     * tx_heap_offset == tx_region_size for none; the buffers lie below. */
+    uint64_t tx_heap_offset, tx_region_size;
+    void *tx_token[NET_LINK_MAX_BUFFERS]; /* the frame sent in place behind each header buffer */
     /* rx buffers the stack holds (lent with a frame, not yet released). */
     bool rx_lent[NET_LINK_MAX_BUFFERS];
     size_t rx_lent_count;
@@ -54,6 +67,7 @@ typedef struct {
     uint64_t bad_descriptors;
     uint64_t broken_frames;     /* chains the virtualiser cut short (dropped) */
     uint64_t rx_reclaimed;      /* rx buffers taken back at a restart */
+    uint64_t tx_heap_returned;  /* heap descriptors handed back */
     bool corrupt;               /* the virtualiser broke a ring */
 } net_link_t;
 

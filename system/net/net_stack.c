@@ -17,6 +17,8 @@
 #include "ddf/net_csum.h"
 #include "system/net/net_random.h"
 
+#include <string.h>
+
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
@@ -43,6 +45,13 @@ static net_config_t net_cfg;
 static bool net_started;
 static bool net_output_deferred;
 static net_stack_stats_t net_stats;
+
+/* lwIP's heap (LWIP_RAM_HEAP_POINTER): the link's tx_heap when it offers
+ * one, else our own. */
+_Static_assert(MEM_SIZE + 64 <= NET_STACK_HEAP_BYTES, "NET_STACK_HEAP_BYTES holds lwIP's heap");
+static unsigned char net_heap_own[NET_STACK_HEAP_BYTES] __attribute__((aligned(MEM_ALIGNMENT)));
+unsigned char *net_stack_heap = net_heap_own;
+static bool net_heap_shared;
 static void (*net_address_cb)(uint32_t ip, void *arg);
 static void *net_address_arg;
 static uint32_t net_last_ip;
@@ -149,6 +158,88 @@ static uint32_t link_tx_offloads(void)
     return net_link.tx_offloads != NULL ? net_link.tx_offloads(net_link.ctx) : 0;
 }
 
+/* The pieces of `p` after its first `skip` bytes, or 0 when they are more
+ * than `max` or not all in lwIP's heap in the link's memory. */
+static size_t heap_pieces(const struct pbuf *p, size_t skip, net_piece_t *piece, size_t max)
+{
+    uintptr_t heap = (uintptr_t)net_link.tx_heap;
+    size_t n = 0;
+    for (; p != NULL; p = p->next) {
+        if (skip >= p->len) {
+            skip -= p->len;
+            continue;
+        }
+        uint8_t *bytes = (uint8_t *)p->payload + skip;
+        size_t len = p->len - skip;
+        skip = 0;
+        uintptr_t at = (uintptr_t)bytes;
+        if (n == max || at < heap || at - heap > net_link.tx_heap_size || net_link.tx_heap_size - (at - heap) < len) {
+            return 0;
+        }
+        piece[n++] = (net_piece_t){bytes, len};
+    }
+    return n;
+}
+
+/*
+ * A TCP segment for the device to cut (TSO), sent from where TCP wrote it:
+ * only its headers are copied, into a link buffer, where the checksum
+ * field is prepared; the data goes as pieces of lwIP's heap, which the link
+ * shares with its server. The segment's pbuf is held (one more reference)
+ * until the server hands the frame back (net_stack_tx_done), so TCP neither
+ * frees nor rewrites it meanwhile: lwIP retransmits no segment whose pbuf
+ * another holds. ERR_ARG: not sendable in place, copy it instead.
+ */
+static err_t send_in_place(struct pbuf *p, size_t len)
+{
+    const uint8_t *f = p->payload;
+    if (p->len < NET_ETH_HEADER + 40) {
+        return ERR_ARG;
+    }
+    size_t ihl = (size_t)(f[NET_ETH_HEADER] & 0x0Fu) * 4;
+    if (p->len < NET_ETH_HEADER + ihl + 20) {
+        return ERR_ARG;
+    }
+    size_t hlen = NET_ETH_HEADER + ihl + (size_t)(f[NET_ETH_HEADER + ihl + 12] >> 4) * 4;
+    net_piece_t piece[NET_MAX_CHAIN];
+    size_t n = hlen < p->len && hlen <= NET_BUFFER_SIZE ? heap_pieces(p, hlen, piece, NET_MAX_CHAIN - 1) : 0;
+    if (n == 0) {
+        return ERR_ARG;
+    }
+    uint8_t *buf[NET_MAX_CHAIN];
+    if (net_link.tx_reserve(net_link.ctx, hlen, buf) != 1) {
+        net_stats.tx_no_buffer++;
+        net_output_deferred = true;
+        return ERR_MEM;
+    }
+    memcpy(buf[0], f, hlen);
+    net_buff_desc_t meta = {0};
+    if (!tcp_csum_prepare(buf[0], len, &meta) || !tso_prepare(buf[0], len, &meta)) {
+        net_link.tx_commit(net_link.ctx, 0, NULL);
+        return ERR_ARG;
+    }
+    switch (net_link.tx_commit_in_place(net_link.ctx, hlen, &meta, piece, n, p)) {
+    case NET_TX_SENT:
+        pbuf_ref(p);
+        net_stats.tx_frames++;
+        net_stats.tx_in_place++;
+        return ERR_OK;
+    case NET_TX_NO_ROOM:
+        net_stats.tx_no_buffer++;
+        net_output_deferred = true;
+        return ERR_MEM;
+    default:
+        return ERR_ARG;
+    }
+}
+
+void net_stack_tx_done(void *token)
+{
+    if (token != NULL) {
+        pbuf_free(token);
+    }
+}
+
 static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
 {
     (void)netif;
@@ -161,6 +252,12 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
          * retransmits, and the segment is lost each time. */
         net_stats.tx_no_offload++;
         return ERR_IF;
+    }
+    if (gso && net_heap_shared) {
+        err_t err = send_in_place(p, len);
+        if (err != ERR_ARG) {
+            return err;
+        }
     }
     uint8_t *buf[NET_MAX_CHAIN];
     size_t n = len <= (size_t)NET_MAX_CHAIN * NET_BUFFER_SIZE ? net_link.tx_reserve(net_link.ctx, len, buf) : 0;
@@ -286,6 +383,9 @@ net_err_t net_stack_init(const net_config_t *cfg, const net_link_ops_t *link)
     net_cfg = *cfg;
     net_link = *link;
     net_started = true;
+    net_heap_shared = link->tx_heap != NULL && link->tx_heap_size >= NET_STACK_HEAP_BYTES &&
+                      link->tx_commit_in_place != NULL;
+    net_stack_heap = net_heap_shared ? link->tx_heap : net_heap_own;
     lwip_init();
 
     ip4_addr_t ip, mask, gw;

@@ -29,7 +29,18 @@
 #include <stdint.h>
 
 #include "ddf/net.h"
+#include "ddf/net_csum.h"
 #include "system/net/net_config.h"
+
+/* What tx_commit_in_place did with a frame. */
+typedef enum {
+    NET_TX_SENT,     /* queued; net_stack_tx_done(token) follows once the server is done */
+    NET_TX_NO_ROOM,  /* the transmit ring is full: try again later */
+    NET_TX_UNFIT,    /* not expressible in place (too many pieces, memory not the heap's) */
+} net_tx_result_t;
+
+/* lwIP's heap (MEM_SIZE), with room for its alignment and end markers. */
+#define NET_STACK_HEAP_BYTES (2u * 1024 * 1024 + 4096u)
 
 typedef struct {
     void *ctx;
@@ -50,6 +61,20 @@ typedef struct {
      * if the link lends none). Called from inside lwIP, once per buffer, when
      * lwIP frees the data in it: it must not enter the stack. */
     void (*rx_release)(void *ctx, uint32_t buffer);
+    /* Memory the link's server reads frames from, at least
+     * NET_STACK_HEAP_BYTES, or NULL. When given, lwIP's heap lives there,
+     * so the segments TCP writes into it can be sent where they are. */
+    uint8_t *tx_heap;
+    size_t tx_heap_size;
+    /* Sends a frame whose first `len` bytes are in the buffers tx_reserve
+     * returned last (its headers, with `meta` as for tx_commit) and whose
+     * other bytes are piece[0..n-1] inside tx_heap, without copying them.
+     * The reserved buffers are sent or the link's again, whatever the
+     * result. After NET_TX_SENT the link calls net_stack_tx_done(token) when
+     * its server has handed the whole frame back; until then the stack must
+     * not change those bytes. NULL if the link cannot. */
+    net_tx_result_t (*tx_commit_in_place)(void *ctx, size_t len, const net_buff_desc_t *meta,
+                                          const net_piece_t *piece, size_t n, void *token);
 } net_link_ops_t;
 
 typedef enum {
@@ -64,6 +89,7 @@ typedef struct {
     uint64_t tx_frames, tx_no_buffer;
     uint64_t rx_checksum_offloaded;  /* frames whose TCP/UDP sum the device vouched for */
     uint64_t tx_no_offload;          /* TSO segments the link no longer accepted */
+    uint64_t tx_in_place;            /* TCP segments sent from lwIP's heap, headers copied only */
 } net_stack_stats_t;
 
 /* Starts the stack with the granted configuration: static address or DHCP. */
@@ -110,6 +136,9 @@ void net_stack_input_lent(uint8_t *const piece[], const size_t piece_len[], cons
 #define NET_STACK_TSO_MSS 16384
 struct tcp_pcb;
 void net_stack_tcp_offload(struct tcp_pcb *pcb);
+
+/* The link's server has finished with a frame tx_commit_in_place sent. */
+void net_stack_tx_done(void *token);
 
 /* Runs due timers and retries deferred output. */
 void net_stack_poll(void);

@@ -552,7 +552,7 @@ static bool tx_descs_ok(const net_virt_t *v, net_virt_client_t *c)
     uint32_t n = c->tx_pend_count, total = 0;
     bool mine = true;
     for (uint32_t j = 0; j < n; j++) {
-        if (net_desc_valid(&d[j], c->tx_data_size)) {
+        if (net_desc_bytes_valid(&d[j], c->tx_data_size)) {
             total += d[j].len;
         } else {
             c->bad_descs++; /* not its memory: nothing to send, nothing to give back */
@@ -662,17 +662,34 @@ static bool tx_filter_passes(net_virt_t *v, const net_virt_client_t *c, const ui
 }
 
 /* Copies client `c`'s checked frame into DMA buffers (room checked), forces
- * its source MAC, checks the copy, and hands it to the driver or drops it. */
+ * its source MAC, checks the copy, and hands it to the driver or drops it.
+ * The copy fills each DMA buffer before taking the next, so a frame sent in
+ * pieces (a header buffer, then data from wherever the client keeps it)
+ * takes no more buffers and device descriptors than its length needs. */
 static void send_frame(net_virt_t *v, net_virt_client_t *c)
 {
     const net_buff_desc_t *d = c->tx_pend;
-    uint32_t n = c->tx_pend_count, total = 0;
+    uint32_t n = c->tx_pend_count, m = 0, total = 0;
+    size_t room = 0;
     for (uint32_t j = 0; j < n; j++) {
-        uint64_t off = (uint64_t)v->tx_idle[--v->tx_idle_count] * NET_BUFFER_SIZE;
-        memcpy(v->tx_dma + off, c->tx_data + d[j].offset, d[j].len);
-        v->out[j] = (net_buff_desc_t){.offset = off, .len = d[j].len};
+        const uint8_t *src = c->tx_data + d[j].offset;
+        size_t left = d[j].len;
+        while (left > 0) {
+            if (room == 0) {
+                v->out[m++] = (net_buff_desc_t){.offset = (uint64_t)v->tx_idle[--v->tx_idle_count] * NET_BUFFER_SIZE};
+                room = NET_BUFFER_SIZE;
+            }
+            net_buff_desc_t *o = &v->out[m - 1];
+            size_t take = left < room ? left : room;
+            memcpy(v->tx_dma + o->offset + o->len, src, take);
+            o->len = (uint16_t)(o->len + take);
+            src += take;
+            left -= take;
+            room -= take;
+        }
         total += d[j].len;
     }
+    n = m; /* the DMA buffers from here on */
     uint8_t *first = v->tx_dma + v->out[0].offset;
     memcpy(first + NET_MAC_LEN, c->mac, NET_MAC_LEN);
     bool gso = (d[0].flags & NET_DESC_GSO_TCPV4) != 0;
@@ -691,7 +708,7 @@ static void send_frame(net_virt_t *v, net_virt_client_t *c)
         }
         return;
     }
-    if (n == 1 && c->filtered && c->grant.dhcp) {
+    if (c->tx_pend_count == 1 && c->filtered && c->grant.dhcp) {
         net_dhcp_snoop_tx(&c->dhcp, &c->grant, first, d[0].len);
     }
     /* CSUM_VALID means nothing on transmit and is not passed on. */
@@ -720,7 +737,7 @@ static bool return_tx_buffers(net_virt_t *v, uint32_t i)
     bool any = false;
     while (c->tx_pend_returned < c->tx_pend_count) {
         const net_buff_desc_t *d = &c->tx_pend[c->tx_pend_returned];
-        if (net_desc_valid(d, c->tx_data_size)) {
+        if (net_desc_bytes_valid(d, c->tx_data_size)) {
             ddf_ring_err_t err = net_enqueue_free(&c->tx, d->offset, 0);
             if (err != DDF_RING_OK) {
                 c->broken = err == DDF_RING_CORRUPT;

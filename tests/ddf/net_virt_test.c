@@ -973,14 +973,16 @@ static long client_take_frame(int c, net_buff_desc_t *meta, uint32_t *pieces)
 
 /* Client c queues `frame` as a chain of `piece`-byte pieces in its buffers
  * from `slot` on; returns the number of pieces. */
-static uint32_t client_send_chain(int c, int slot, const uint8_t *frame, size_t len, size_t piece, uint16_t flags,
-                                  uint8_t csum_start, uint8_t csum_offset, uint16_t gso_size)
+/* The same, with every piece `skew` bytes into its buffer, as a client sends
+ * the bytes of a segment where its stack wrote them. */
+static uint32_t client_send_chain_at(int c, int slot, size_t skew, const uint8_t *frame, size_t len, size_t piece,
+                                     uint16_t flags, uint8_t csum_start, uint8_t csum_offset, uint16_t gso_size)
 {
     net_buff_desc_t d[NET_MAX_CHAIN];
     uint32_t n = 0;
     for (size_t at = 0; at < len && n < NET_MAX_CHAIN; n++) {
         size_t take = len - at < piece ? len - at : piece;
-        uint64_t off = (uint64_t)(slot + (int)n) * NET_BUFFER_SIZE;
+        uint64_t off = (uint64_t)(slot + (int)n) * NET_BUFFER_SIZE + skew;
         memcpy(cli_tx_data[c] + off, frame + at, take);
         d[n] = (net_buff_desc_t){.offset = off, .len = (uint16_t)take};
         at += take;
@@ -991,6 +993,12 @@ static uint32_t client_send_chain(int c, int slot, const uint8_t *frame, size_t 
     d[0].gso_size = gso_size;
     CHECK(net_enqueue_chain(&cli_tx[c], d, n) == DDF_RING_OK);
     return n;
+}
+
+static uint32_t client_send_chain(int c, int slot, const uint8_t *frame, size_t len, size_t piece, uint16_t flags,
+                                  uint8_t csum_start, uint8_t csum_offset, uint16_t gso_size)
+{
+    return client_send_chain_at(c, slot, 0, frame, len, piece, flags, csum_start, csum_offset, gso_size);
 }
 
 /* The driver takes one frame it is to send into `got` (-1: none) and gives
@@ -1234,6 +1242,52 @@ static void net_virt_offload_word_reaches_clients(void)
     CHECK(cli_tx[1].free.shared->producer_info == NET_OFFLOAD_TX_CSUM);
 }
 
+/* A client may send bytes that start inside their buffers (its stack's
+ * segments, where TCP wrote them): each piece is taken as named, the frame
+ * packed into full DMA buffers, and every descriptor handed back as it came. */
+static void net_virt_client_pieces_inside_buffers(void)
+{
+    set_grant(0, NULL);
+    set_grant(1, NULL);
+    setup();
+    driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
+    enum { LEN = 20000, HDRS = 54, SKEW = 1000 };
+    make_tcp(big, LEN, bcast, mac[1], 0x0A0A0A0Au, 80, 21);
+    /* The headers in buffer 0, then the rest from 1000 bytes into buffer 1
+     * on, cut where each buffer ends. */
+    net_buff_desc_t d[NET_MAX_CHAIN] = {{.offset = 0, .len = HDRS, .flags = GSO_FLAGS, .csum_start = 34,
+                                         .csum_offset = 16, .gso_size = 1448}};
+    memcpy(cli_tx_data[0], big, HDRS);
+    uint32_t n = 1;
+    uint64_t off = NET_BUFFER_SIZE + SKEW;
+    for (size_t at = HDRS; at < LEN; n++) {
+        size_t room = NET_BUFFER_SIZE - off % NET_BUFFER_SIZE, take = LEN - at < room ? LEN - at : room;
+        memcpy(cli_tx_data[0] + off, big + at, take);
+        d[n] = (net_buff_desc_t){.offset = off, .len = (uint16_t)take};
+        off += take;
+        at += take;
+    }
+    CHECK(n == 1 + PIECES(SKEW + LEN - HDRS));
+    CHECK(net_enqueue_chain(&cli_tx[0], d, n) == DDF_RING_OK);
+    net_virt_poll(&virt);
+    net_buff_desc_t m;
+    uint32_t got_n = 0;
+    CHECK(driver_take_frame(&m, &got_n) == LEN && got_n == PIECES(LEN));
+    CHECK(memcmp(got + 12, big + 12, LEN - 12) == 0 && memcmp(got + 6, mac[0], 6) == 0);
+    CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.gso_size == 1448);
+    /* Handed back one by one, each as the client named it. */
+    net_buff_desc_t r;
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(net_dequeue_free(&cli_tx[0], &r) == DDF_RING_OK && r.offset == d[i].offset);
+    }
+    CHECK(net_dequeue_free(&cli_tx[0], &r) == DDF_RING_EMPTY && virt.clients[0].bad_descs == 0);
+    /* A piece running past its buffer's end is still refused. */
+    d[1].len = (uint16_t)(NET_BUFFER_SIZE - SKEW + 1);
+    CHECK(net_enqueue_chain(&cli_tx[0], d, n) == DDF_RING_OK);
+    net_virt_poll(&virt);
+    CHECK(driver_take_frame(&m, &got_n) == -1 && virt.clients[0].bad_descs == 1);
+}
+
 static void net_virt_client_gso_forwarded_only_with_tso4(void)
 {
     set_grant(0, NULL);
@@ -1259,7 +1313,9 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
     make_tcp(big + 40000, 1400, bcast, mac[0], 0x0A0A0A0Au, 80, 12);
     CHECK(client_send_chain(0, 3, big + 40000, 1400, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 536) == 1);
     net_virt_poll(&virt);
-    CHECK(driver_take_frame(&m, &n) == 3000 && n == 3 && memcmp(got, big, 3000) == 0 && m.gso_size == 536);
+    /* Packed: the driver gets as few buffers as the frame's length needs. */
+    CHECK(driver_take_frame(&m, &n) == 3000 && n == PIECES(3000) && memcmp(got, big, 3000) == 0 &&
+          m.gso_size == 536);
     CHECK(driver_take_frame(&m, &n) == 1400 && n == 1);
     CHECK(client_tx_returned(0) == 4);
     /* The driver stops offering TSO: GSO is refused, checksums still go. */
@@ -1526,6 +1582,7 @@ int main(void)
     RUN("net_virt/refuses-broken-frames-from-driver", net_virt_refuses_broken_frames_from_driver);
     RUN("net_virt/offload-word-reaches-clients", net_virt_offload_word_reaches_clients);
     RUN("net_virt/client-gso-forwarded-only-with-tso4", net_virt_client_gso_forwarded_only_with_tso4);
+    RUN("net_virt/client-pieces-inside-buffers", net_virt_client_pieces_inside_buffers);
     RUN("net_virt/refuses-frames-breaking-offload-rules", net_virt_refuses_frames_breaking_offload_rules);
     RUN("net_virt/frame-waits-for-driver-room", net_virt_frame_waits_for_driver_room);
     RUN("net_virt/filters-granted-gso-and-csum", net_virt_filters_granted_gso_and_csum);
