@@ -84,18 +84,21 @@ int net_stack_udp_port_allowed(unsigned port);
  * It lands in this PD's receive queue from the virtualiser (`queue=`
  * buffers of 4 KiB; a merged 64 KiB segment takes 17) and waits there for
  * the reader, lent to lwIP, or, past half the queue, in lwIP's pool
- * (PBUF_POOL_SIZE buffers); what does not fit is dropped and sent again. One window is 256 KiB: with 58 KiB a single bulk
- * stream left this PD waiting for data a third of the time. The default
- * echo's queue (1024 buffers, 4 MiB) and the pool (3 MiB) hold eight such
- * windows; with the earlier 768-buffer pool eight streams towards the guest
- * made the host retransmit about 20,000 segments in 6 s, with 2048 none
- * (docs/bench-net.md). A composition with a shallower queue should expect
+ * (PBUF_POOL_SIZE buffers); what does not fit is dropped and sent again.
+ * One window is 500 KiB (the most a scale of 3 allows): with 58 KiB a single
+ * bulk stream left this PD waiting for data a third of the time, and with
+ * 256 KiB one stream towards the guest ran 13-30 % slower than now. The
+ * default echo's queue (1024 buffers, 4 MiB) and the pool (3 MiB) hold about
+ * eight such windows as the stack keeps them (merged segments lent, the rest
+ * copied); eight streams towards the guest cause no retransmissions (with
+ * the earlier 768-buffer pool and 2 KiB buffers they made the host
+ * retransmit about 20,000 segments in 6 s; docs/bench-net.md). A composition with a shallower queue should expect
  * losses under several bulk streams; SACK lets the sender repair many holes
  * per round trip instead of one. */
 #define TCP_MSS 1460
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
-#define TCP_WND (180 * TCP_MSS)
+#define TCP_WND (350 * TCP_MSS)
 /* A window update (an ACK of its own) goes out once the reader has opened a
  * quarter of the window, not lwIP's default four segments: with 64 KiB
  * segments arriving merged, four segments' worth was an ACK per 6 KB read,
