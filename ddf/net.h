@@ -67,6 +67,9 @@
 #define NET_MAX_FRAME 1514u       /* a frame without NET_DESC_GSO_TCPV4 */
 #define NET_MAX_GSO_FRAME 65549u  /* Ethernet header + the largest IPv4 packet */
 #define NET_MAX_CHAIN (NET_MAX_GSO_FRAME / NET_BUFFER_SIZE + 2u) /* the largest frame's buffers, with room for a data start */
+/* The buffers `len` bytes fill, each but the last full (a constant
+ * expression for a constant `len`). */
+#define NET_BUFFERS_FOR(len) (((len) + NET_BUFFER_SIZE - 1u) / NET_BUFFER_SIZE)
 
 /*
  * A descriptor names one buffer. On a receive free ring `offset` is the

@@ -175,7 +175,7 @@ static void collect_tx(net_link_t *l);
 static size_t link_tx_reserve(void *ctx, size_t len, uint8_t *buf[NET_MAX_CHAIN])
 {
     net_link_t *l = ctx;
-    size_t n = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    size_t n = NET_BUFFERS_FOR(len);
     if (n == 0 || n > NET_MAX_CHAIN || l->corrupt || l->tx_reserved_count != 0) {
         return 0;
     }
@@ -205,7 +205,7 @@ static void link_tx_commit(void *ctx, size_t len, const net_buff_desc_t *meta)
 {
     net_link_t *l = ctx;
     size_t n = l->tx_reserved_count;
-    size_t used = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    size_t used = NET_BUFFERS_FOR(len);
     l->tx_reserved_count = 0;
     net_buff_desc_t d[NET_MAX_CHAIN];
     if (used <= n && used > 0) {

@@ -395,7 +395,7 @@ static void deliver(net_virt_t *v, uint32_t i, uint32_t n, uint32_t total)
         c->rx_gso_refused++;
         return;
     }
-    uint32_t k = (total + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    uint32_t k = NET_BUFFERS_FOR(total);
     /* A full active ring means the client has stopped reading: drop, don't wait. */
     ddf_ring_err_t err = ddf_ring_reserve_n(&c->rx.active, k);
     if (err != DDF_RING_OK || !take_rx_spares(c, k)) {

@@ -1036,11 +1036,6 @@ static bool rx_dma_all_at_driver(void)
 
 #define GSO_FLAGS (NET_DESC_GSO_TCPV4 | NET_DESC_CSUM_PARTIAL)
 
-/* The buffers a frame of `len` bytes fills when each piece starts its buffer
- * and all but the last are full (as the virtualiser gives clients, and as
- * client_send_chain writes with NET_BUFFER_SIZE pieces). */
-#define PIECES(len) ((uint32_t)(((len) + NET_BUFFER_SIZE - 1u) / NET_BUFFER_SIZE))
-
 static void net_virt_gso_chain_reaches_gso_client_whole(void)
 {
     set_grant(0, NULL);
@@ -1054,21 +1049,21 @@ static void net_virt_gso_chain_reaches_gso_client_whole(void)
     net_buff_desc_t m;
     uint32_t n = 0;
     CHECK(client_take_frame(0, &m, &n) == 20000);
-    CHECK(n == PIECES(20000) && memcmp(got, big, 20000) == 0);
+    CHECK(n == NET_BUFFERS_FOR(20000) && memcmp(got, big, 20000) == 0);
     CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.csum_start == 34 && m.csum_offset == 16 &&
           m.gso_size == 1448);
     CHECK(virt.clients[0].rx_frames == 1 && virt.clients[0].rx_gso_frames == 1 &&
           virt.clients[0].rx_csum_completed == 0);
     CHECK(rx_dma_all_at_driver());
-    /* The largest frame there is: PIECES(NET_MAX_GSO_FRAME) pieces at the
-     * client (17 with 4 KiB buffers), as many at the driver. */
+    /* The largest frame there is: NET_BUFFERS_FOR(NET_MAX_GSO_FRAME) pieces
+     * at the client (17 with 4 KiB buffers), as many at the driver. */
     make_tcp(big, NET_MAX_GSO_FRAME, mac[0], bcast, 0x0A0A0A0Au, 80, 4);
-    for (int i = 16; i < (int)PIECES(NET_MAX_GSO_FRAME); i++) { /* with the 16 it had: enough */
+    for (int i = 16; i < (int)NET_BUFFERS_FOR(NET_MAX_GSO_FRAME); i++) { /* with the 16 it had: enough */
         CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)i * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
     }
     CHECK(wire_in_chain(big, NET_MAX_GSO_FRAME, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
-    CHECK(client_take_frame(0, &m, &n) == NET_MAX_GSO_FRAME && n == PIECES(NET_MAX_GSO_FRAME) &&
+    CHECK(client_take_frame(0, &m, &n) == NET_MAX_GSO_FRAME && n == NET_BUFFERS_FOR(NET_MAX_GSO_FRAME) &&
           memcmp(got, big, NET_MAX_GSO_FRAME) == 0);
     CHECK(rx_dma_all_at_driver());
 }
@@ -1146,10 +1141,10 @@ static void net_virt_client_short_of_buffers_loses_whole_frame(void)
     set_grant(1, NULL);
     setup();
     net_set_rx_offloads(&cli_rx[0], ALL_RX);
-    /* A 9000-byte frame needs PIECES(9000) buffers (3 with 4 KiB buffers);
+    /* A 9000-byte frame needs NET_BUFFERS_FOR(9000) buffers (3 with 4 KiB buffers);
      * the client offers one fewer. */
-    _Static_assert(PIECES(9000) > 1, "the client must offer some buffers, too few");
-    client_offer_rx(0, (int)PIECES(9000) - 1);
+    _Static_assert(NET_BUFFERS_FOR(9000) > 1, "the client must offer some buffers, too few");
+    client_offer_rx(0, (int)NET_BUFFERS_FOR(9000) - 1);
     make_tcp(big, 9000, mac[0], bcast, 0x0A0A0A0Au, 80, 8);
     CHECK(wire_in_chain(big, 9000, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
@@ -1162,12 +1157,12 @@ static void net_virt_client_short_of_buffers_loses_whole_frame(void)
      * relies on (net_link.h). With one more, the next frame fits. */
     ddf_ring_err_t count_err;
     CHECK(virt.clients[0].rx_spare_count == 0 &&
-          ddf_ring_count(&cli_rx[0].free, &count_err) == PIECES(9000) - 1 && count_err == DDF_RING_OK);
-    CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)(PIECES(9000) - 1) * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
+          ddf_ring_count(&cli_rx[0].free, &count_err) == NET_BUFFERS_FOR(9000) - 1 && count_err == DDF_RING_OK);
+    CHECK(net_enqueue_free(&cli_rx[0], (uint64_t)(NET_BUFFERS_FOR(9000) - 1) * NET_BUFFER_SIZE, 0) == DDF_RING_OK);
     make_tcp(big, 9000, mac[0], bcast, 0x0A0A0A0Au, 80, 9);
     CHECK(wire_in_chain(big, 9000, GSO_FLAGS, 34, 16, 1448));
     net_virt_poll(&virt);
-    CHECK(client_take_frame(0, &m, &n) == 9000 && n == PIECES(9000) && memcmp(got, big, 9000) == 0);
+    CHECK(client_take_frame(0, &m, &n) == 9000 && n == NET_BUFFERS_FOR(9000) && memcmp(got, big, 9000) == 0);
     CHECK(virt.clients[0].rx_spare_count == 0 && rx_dma_all_at_driver());
 }
 
@@ -1267,12 +1262,12 @@ static void net_virt_client_pieces_inside_buffers(void)
         off += take;
         at += take;
     }
-    CHECK(n == 1 + PIECES(SKEW + LEN - HDRS));
+    CHECK(n == 1 + NET_BUFFERS_FOR(SKEW + LEN - HDRS));
     CHECK(net_enqueue_chain(&cli_tx[0], d, n) == DDF_RING_OK);
     net_virt_poll(&virt);
     net_buff_desc_t m;
     uint32_t got_n = 0;
-    CHECK(driver_take_frame(&m, &got_n) == LEN && got_n == PIECES(LEN));
+    CHECK(driver_take_frame(&m, &got_n) == LEN && got_n == NET_BUFFERS_FOR(LEN));
     CHECK(memcmp(got + 12, big + 12, LEN - 12) == 0 && memcmp(got + 6, mac[0], 6) == 0);
     CHECK((m.flags & ~NET_DESC_MORE) == GSO_FLAGS && m.gso_size == 1448);
     /* Handed back one by one, each as the client named it. */
@@ -1294,7 +1289,7 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
     set_grant(1, NULL);
     setup();
     driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
-    const uint32_t p30k = PIECES(30000);
+    const uint32_t p30k = NET_BUFFERS_FOR(30000);
     make_tcp(big, 30000, bcast, mac[1], 0x0A0A0A0Au, 80, 11); /* client 0 writes client 1's MAC */
     CHECK(client_send_chain(0, 0, big, 30000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p30k);
     net_virt_poll(&virt);
@@ -1314,7 +1309,7 @@ static void net_virt_client_gso_forwarded_only_with_tso4(void)
     CHECK(client_send_chain(0, 3, big + 40000, 1400, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 536) == 1);
     net_virt_poll(&virt);
     /* Packed: the driver gets as few buffers as the frame's length needs. */
-    CHECK(driver_take_frame(&m, &n) == 3000 && n == PIECES(3000) && memcmp(got, big, 3000) == 0 &&
+    CHECK(driver_take_frame(&m, &n) == 3000 && n == NET_BUFFERS_FOR(3000) && memcmp(got, big, 3000) == 0 &&
           m.gso_size == 536);
     CHECK(driver_take_frame(&m, &n) == 1400 && n == 1);
     CHECK(client_tx_returned(0) == 4);
@@ -1353,9 +1348,9 @@ static bool good_gso_still_forwarded(void)
     net_buff_desc_t m;
     uint32_t n = 0;
     long len = driver_take_frame(&m, &n);
-    bool ok = len == 5000 && n == PIECES(5000) && memcmp(got + 12, big + 12, 5000 - 12) == 0;
+    bool ok = len == 5000 && n == NET_BUFFERS_FOR(5000) && memcmp(got + 12, big + 12, 5000 - 12) == 0;
     net_virt_poll(&virt);
-    return ok && client_tx_returned(0) == (int)PIECES(5000);
+    return ok && client_tx_returned(0) == (int)NET_BUFFERS_FOR(5000);
 }
 
 static void net_virt_refuses_frames_breaking_offload_rules(void)
@@ -1389,7 +1384,7 @@ static void net_virt_refuses_frames_breaking_offload_rules(void)
     };
     /* The frame over 64 KiB is a whole chain (not cut at NET_MAX_CHAIN), so it
      * is refused for its length; the 3000-byte frame is a chain of two. */
-    _Static_assert(PIECES(66000) <= NET_MAX_CHAIN, "the frame over 64 KiB fits a chain");
+    _Static_assert(NET_BUFFERS_FOR(66000) <= NET_MAX_CHAIN, "the frame over 64 KiB fits a chain");
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         uint64_t before = *bad[k].counter;
         make_tcp(big, bad[k].len, bcast, mac[0], 0x0A0A0A0Au, 80, (uint8_t)k);
@@ -1423,7 +1418,7 @@ static void net_virt_refuses_frames_breaking_offload_rules(void)
         net_buff_desc_t m;
         uint32_t pieces = 0;
         CHECK(driver_take_frame(&m, &pieces) == -1 && virt.clients[0].tx_bad_offload == before + 1);
-        CHECK(client_tx_returned(0) == (int)PIECES(5000) && good_gso_still_forwarded());
+        CHECK(client_tx_returned(0) == (int)NET_BUFFERS_FOR(5000) && good_gso_still_forwarded());
     }
     /* A chain the ring's end cuts short: its buffer comes back, the next frame goes. */
     client_publish_raw(0, (net_buff_desc_t){.offset = 0, .len = NET_BUFFER_SIZE,
@@ -1454,8 +1449,8 @@ static void net_virt_frame_waits_for_driver_room(void)
     /* The driver keeps as many 60000-byte frames as the DMA pool holds (4
      * with 4 KiB buffers): the buffers left are enough for client 1's small
      * frame but fewer than the 20000-byte frame needs. */
-    const uint32_t big_pieces = PIECES(60000), held = CAP / big_pieces, left = CAP - held * big_pieces;
-    CHECK(left >= 1 && left < PIECES(20000));
+    const uint32_t big_pieces = NET_BUFFERS_FOR(60000), held = CAP / big_pieces, left = CAP - held * big_pieces;
+    CHECK(left >= 1 && left < NET_BUFFERS_FOR(20000));
     make_tcp(big, 60000, bcast, mac[0], 0x0A0A0A0Au, 80, 40);
     for (uint32_t i = 0; i < held; i++) {
         CHECK(client_send_chain(0, 0, big, 60000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == big_pieces);
@@ -1464,7 +1459,7 @@ static void net_virt_frame_waits_for_driver_room(void)
     }
     CHECK(virt.tx_idle_count == left);
     make_tcp(big, 20000, bcast, mac[0], 0x0A0A0A0Au, 80, 41);
-    CHECK(client_send_chain(0, 0, big, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == PIECES(20000));
+    CHECK(client_send_chain(0, 0, big, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == NET_BUFFERS_FOR(20000));
     client_send(1, 20, 77, 60, NULL); /* client 1 is not held up by it */
     net_virt_poll(&virt);
     CHECK(client_tx_returned(0) == 0 && virt.clients[0].tx_pend_state != 0);
@@ -1477,10 +1472,10 @@ static void net_virt_frame_waits_for_driver_room(void)
     CHECK(driver_take_frame(&m, &n) == 60 && n == 1);
     CHECK(driver_take_frame(&m, &n) == -1);
     net_virt_poll(&virt); /* the driver gave its buffers back */
-    CHECK(driver_take_frame(&m, &n) == 20000 && n == PIECES(20000) &&
+    CHECK(driver_take_frame(&m, &n) == 20000 && n == NET_BUFFERS_FOR(20000) &&
           memcmp(got + 12, big + 12, 20000 - 12) == 0);
     net_virt_poll(&virt);
-    CHECK(client_tx_returned(0) == (int)PIECES(20000) && virt.tx_idle_count == CAP);
+    CHECK(client_tx_returned(0) == (int)NET_BUFFERS_FOR(20000) && virt.tx_idle_count == CAP);
 }
 
 /* A granted client's GSO frame passes its filter on the headers; a port it
@@ -1492,7 +1487,7 @@ static void net_virt_filters_granted_gso_and_csum(void)
     set_grant(1, GRANT1);
     setup();
     driver_offers(NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
-    const uint32_t p10k = PIECES(10000);
+    const uint32_t p10k = NET_BUFFERS_FOR(10000);
     make_tcp(big, 10000, bcast, granted_mac, 0x0A000210u, 8000, 50);
     CHECK(client_send_chain(1, 0, big, 10000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == p10k);
     make_tcp(big, 10000, bcast, granted_mac, 0x0A000210u, 22, 51);
@@ -1525,10 +1520,10 @@ static void net_virt_chain_longer_than_driver_ring_refused(void)
     /* The largest driver ring (a power of two) that a 40000-byte chain is
      * longer than: 8 with 4 KiB buffers. A 20000-byte chain fits it. */
     uint32_t ring = 1;
-    while (ring * 2 < PIECES(40000)) {
+    while (ring * 2 < NET_BUFFERS_FOR(40000)) {
         ring *= 2;
     }
-    CHECK(PIECES(40000) > ring && PIECES(20000) <= ring);
+    CHECK(NET_BUFFERS_FOR(40000) > ring && NET_BUFFERS_FOR(20000) <= ring);
     net_virt_cfg_t cfg = {.drv_rx_region = drv_rx_region, .drv_rx_region_size = sizeof(drv_rx_region),
                           .drv_tx_region = drv_tx_region, .drv_tx_region_size = sizeof(drv_tx_region),
                           .drv_capacity = ring, .rx_dma = rx_dma, .rx_dma_size = DATA, .tx_dma = tx_dma,
@@ -1544,17 +1539,17 @@ static void net_virt_chain_longer_than_driver_ring_refused(void)
     net_set_tx_offloads(&drv_tx, NET_OFFLOAD_TX_CSUM | NET_OFFLOAD_TX_TSO4);
     net_virt_poll(&virt);
     make_tcp(big, 40000, bcast, mac[0], 0x0A0A0A0Au, 80, 60);
-    CHECK(client_send_chain(0, 0, big, 40000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == PIECES(40000));
+    CHECK(client_send_chain(0, 0, big, 40000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16, 1448) == NET_BUFFERS_FOR(40000));
     make_tcp(big + 40000, 20000, bcast, mac[0], 0x0A0A0A0Au, 80, 61);
-    CHECK(client_send_chain(0, (int)PIECES(40000), big + 40000, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16,
-                            1448) == PIECES(20000));
+    CHECK(client_send_chain(0, (int)NET_BUFFERS_FOR(40000), big + 40000, 20000, NET_BUFFER_SIZE, GSO_FLAGS, 34, 16,
+                            1448) == NET_BUFFERS_FOR(20000));
     net_virt_poll(&virt);
     net_buff_desc_t m;
     uint32_t n = 0;
-    CHECK(driver_take_frame(&m, &n) == 20000 && n == PIECES(20000) &&
+    CHECK(driver_take_frame(&m, &n) == 20000 && n == NET_BUFFERS_FOR(20000) &&
           memcmp(got + 12, big + 40000 + 12, 20000 - 12) == 0);
     CHECK(virt.clients[0].tx_offload_refused == 1 &&
-          client_tx_returned(0) == (int)(PIECES(40000) + PIECES(20000)));
+          client_tx_returned(0) == (int)(NET_BUFFERS_FOR(40000) + NET_BUFFERS_FOR(20000)));
 }
 
 int main(void)

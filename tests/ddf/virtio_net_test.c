@@ -192,9 +192,8 @@ static bool tcp_csum_ok(const uint8_t *f, uint32_t len)
     return fold(sum) == 0xFFFF;
 }
 
-/* The buffers `len` bytes fill: a frame on transmit; on receive count the
- * device's VIRTIO_NET_HDR_LEN header in front of the frame too. */
-static uint32_t bufs_for(uint32_t len) { return (len + NET_BUFFER_SIZE - 1u) / NET_BUFFER_SIZE; }
+/* Buffer counts come from NET_BUFFERS_FOR (ddf/net.h): of the frame on
+ * transmit; on receive with the device's VIRTIO_NET_HDR_LEN header in front. */
 
 /* The metadata of a TCP/IPv4 segment (tcp_frame's headers) for the device to cut. */
 static void mark_gso(net_buff_desc_t *d, uint16_t gso_size)
@@ -356,7 +355,7 @@ static void virtio_net_delivers_a_merged_gso_packet_as_a_chain(void)
     /* 12 + len bytes over three buffers: the first less the header, the second whole, 916 in the third. */
     const uint32_t first = NET_BUFFER_SIZE - VIRTIO_NET_HDR_LEN, tail = 916;
     uint32_t len = tcp_frame(big, first + NET_BUFFER_SIZE + tail - 54);
-    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + len); /* 3 */
+    const uint32_t bufs = NET_BUFFERS_FOR(VIRTIO_NET_HDR_LEN + len); /* 3 */
     wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, (uint16_t)bufs, big, len);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
@@ -384,7 +383,7 @@ static void virtio_net_delivers_a_merged_gso_packet_as_a_chain(void)
 static void virtio_net_keeps_a_packet_split_over_two_polls(void)
 {
     /* The largest packet, with the device's header in front. */
-    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + NET_MAX_GSO_FRAME), last = bufs - 1;
+    const uint32_t bufs = NET_BUFFERS_FOR(VIRTIO_NET_HDR_LEN + NET_MAX_GSO_FRAME), last = bufs - 1;
     setup_with(ALL, 0);
     offer_rx(40);
     virtio_net_poll(&vn);
@@ -434,7 +433,7 @@ static void virtio_net_drops_broken_packets_and_returns_their_buffers(void)
     virtio_net_poll(&vn);
     /* A buffer and a half: with the header, a packet of two buffers. */
     const uint32_t two = NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2;
-    const uint16_t nb = (uint16_t)bufs_for(VIRTIO_NET_HDR_LEN + two); /* 2 */
+    const uint16_t nb = (uint16_t)NET_BUFFERS_FOR(VIRTIO_NET_HDR_LEN + two); /* 2 */
     tcp_frame(big, two - 54);
     const uint8_t N = VIRTIO_NET_HDR_F_NEEDS_CSUM, T = VIRTIO_NET_HDR_GSO_TCPV4;
     expect_dropped(0, 0, 0, 0, 0, 0, 60, 1);                  /* num_buffers 0 */
@@ -492,7 +491,7 @@ static void virtio_net_holds_packets_while_the_ring_is_full(void)
     }
     /* A buffer and a half: with the header, a packet of two buffers, which that one slot cannot take. */
     uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(VIRTIO_NET_HDR_LEN + len); /* 2 */
+    const uint32_t bufs = NET_BUFFERS_FOR(VIRTIO_NET_HDR_LEN + len); /* 2 */
     wire_packet(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, 16, (uint16_t)bufs, big, len);
     virtio_sim_process(&sim, 0);
     virtio_net_poll(&vn);
@@ -532,7 +531,7 @@ static void virtio_net_sends_a_gso_chain_with_its_header(void)
     setup_with(ALL, 0);
     /* Two buffers and a half: a chain of three, two of them full. */
     uint32_t len = tcp_frame(big, 2 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 3 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 3 */
     CHECK(bufs == 3);
     CHECK(queue_gso(big, len, 3, 1448) == bufs);
     virtio_net_poll(&vn);
@@ -588,7 +587,7 @@ static void virtio_net_refuses_gso_without_host_tso4(void)
     CHECK(net_tx_offloads(&virt_tx) == NET_OFFLOAD_TX_CSUM);
     /* A buffer and a half: a GSO chain of two. */
     uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 2 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 2 */
     CHECK(bufs == 2);
     CHECK(queue_gso(big, len, 0, 1448) == bufs);
     /* A plain CSUM_PARTIAL frame goes to the device as NEEDS_CSUM. */
@@ -611,7 +610,7 @@ static void virtio_net_refuses_bad_frames_and_returns_every_buffer(void)
     setup_with(ALL, 0);
     /* A buffer and a half: each bad frame a chain of two. */
     uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 2 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 2 */
     CHECK(bufs == 2);
     net_buff_desc_t d[NET_MAX_CHAIN] = {0};
     int queued = 0;
@@ -677,7 +676,7 @@ static void virtio_net_waits_for_descriptors_and_loses_nothing(void)
     sim.auto_process = false; /* the device sits on what it gets */
     /* Three buffers and a half: a chain of four. */
     uint32_t len = tcp_frame(big, 3 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 4 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 4 */
     CHECK(bufs == 4);
     int queued = 0;
     for (uint32_t i = 0; i < 5; i++) { /* 4 buffers each: 5 descriptors a frame, 16 in the queue */
@@ -717,7 +716,7 @@ static void virtio_net_asks_for_transmit_interrupts_only_when_waiting(void)
     sim.auto_process = false;
     /* Three buffers and a half: a chain of four. */
     uint32_t len = tcp_frame(big, 3 * NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 4 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 4 */
     const uint32_t frames = CAP / 2 / bufs; /* CAP / 8 frames of 4 buffers: half the lent ones */
     CHECK(bufs == 4);
     for (uint32_t i = 0; i < frames; i++) {
@@ -816,7 +815,7 @@ static void virtio_net_returns_buffers_only_when_the_free_ring_has_room(void)
     }
     /* A buffer and a half: a chain of two, more than that one slot takes. */
     uint32_t len = tcp_frame(big, NET_BUFFER_SIZE + NET_BUFFER_SIZE / 2 - 54);
-    const uint32_t bufs = bufs_for(len); /* 2 */
+    const uint32_t bufs = NET_BUFFERS_FOR(len); /* 2 */
     CHECK(bufs == 2);
     CHECK(queue_gso(big, len, 0, 1448) == bufs);
     virtio_net_poll(&vn);

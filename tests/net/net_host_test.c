@@ -739,7 +739,7 @@ static void wire_cut(int src, const uint8_t *f, size_t len, const net_buff_desc_
 /* Hands a TCP segment of up to 64 KiB to `dst` whole, as a chain. */
 static bool deliver_whole(int dst, const uint8_t *frame, size_t len, const net_buff_desc_t *m)
 {
-    size_t n = (len + NET_BUFFER_SIZE - 1) / NET_BUFFER_SIZE;
+    size_t n = NET_BUFFERS_FOR(len);
     net_buff_desc_t d[NET_MAX_CHAIN];
     if (sh->blackhole[dst] || (net_rx_offloads(&wire_rx[dst]) & NET_OFFLOAD_RX_GSO) == 0 || n > NET_MAX_CHAIN) {
         sh->dropped++;
