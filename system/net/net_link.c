@@ -21,15 +21,23 @@ static size_t buffer_count(size_t data_size)
     return n > NET_LINK_MAX_BUFFERS ? NET_LINK_MAX_BUFFERS : n;
 }
 
+/* The slots [*head, *tail) of ring `r` that name something: what its
+ * producer has published and its consumer not yet taken. The peer's index
+ * is read once, here; false if the indices are broken. */
+static bool ring_span(const net_link_t *l, const ddf_ring_t *r, uint32_t *head, uint32_t *tail)
+{
+    *head = r->producer ? __atomic_load_n(&r->shared->head, __ATOMIC_ACQUIRE) : r->local;
+    *tail = r->producer ? r->local : __atomic_load_n(&r->shared->tail, __ATOMIC_ACQUIRE);
+    return *tail - *head <= l->capacity;
+}
+
 /* Sets flags[b] = value for every buffer b < count that ring `r` (slots
- * `slots`) names: what its producer has published and its consumer not yet
- * taken. The peer's index is read once, when this is called. */
+ * `slots`) names (ring_span). */
 static void mark_ring(const net_link_t *l, const ddf_ring_t *r, const net_buff_desc_t *slots, bool *flags,
                       size_t count, bool value)
 {
-    uint32_t head = r->producer ? __atomic_load_n(&r->shared->head, __ATOMIC_ACQUIRE) : r->local;
-    uint32_t tail = r->producer ? r->local : __atomic_load_n(&r->shared->tail, __ATOMIC_ACQUIRE);
-    if (tail - head > l->capacity) {
+    uint32_t head, tail;
+    if (!ring_span(l, r, &head, &tail)) {
         return;
     }
     for (uint32_t i = head; i != tail; i++) {
@@ -63,9 +71,8 @@ static void reclaim_tx(net_link_t *l, size_t count)
  */
 static void disarm_in_place(net_link_t *l)
 {
-    uint32_t head = __atomic_load_n(&l->tx.active.shared->head, __ATOMIC_ACQUIRE);
-    uint32_t tail = l->tx.active.local;
-    if (tail - head > l->capacity) {
+    uint32_t head, tail;
+    if (!ring_span(l, &l->tx.active, &head, &tail)) {
         return;
     }
     for (uint32_t i = head; i != tail; i++) {

@@ -14,11 +14,12 @@
  * descriptor to start inside its buffer), and lwIP keeps those bytes until
  * the header buffer comes back.
  * Owns: which tx buffers are in the client's hands (a private stack of
- * offsets), and which frame sent in place each header buffer carries. Signalling follows ddf/net.h: the virtualiser is notified only
- * when it asked. Every descriptor the
- * virtualiser hands back is copied once and validated (offset inside our
- * region, buffer-aligned, length within a buffer, and for tx a buffer we
- * actually handed over) before use; a bad one is dropped and counted.
+ * offsets), and which frame sent in place each header buffer carries.
+ * Signalling follows ddf/net.h: the virtualiser is notified only when it
+ * asked. Every descriptor the virtualiser hands back is copied once and
+ * validated (offset inside our region, buffer-aligned, length within a
+ * buffer, and for tx a buffer we actually handed over, or heap bytes) before
+ * use; a bad one is dropped and counted.
  */
 #ifndef SUBSTRATE_NET_LINK_H
 #define SUBSTRATE_NET_LINK_H

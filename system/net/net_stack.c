@@ -159,24 +159,21 @@ static uint32_t link_tx_offloads(void)
 }
 
 /* The pieces of `p` after its first `skip` bytes, or 0 when they are more
- * than `max` or not all in lwIP's heap in the link's memory. */
-static size_t heap_pieces(const struct pbuf *p, size_t skip, net_piece_t *piece, size_t max)
+ * than `max`. Whether they lie in the heap the link shares is the link's
+ * check (tx_commit_in_place), which owns the region. */
+static size_t pieces_after(const struct pbuf *p, size_t skip, net_piece_t *piece, size_t max)
 {
-    uintptr_t heap = (uintptr_t)net_link.tx_heap;
     size_t n = 0;
     for (; p != NULL; p = p->next) {
         if (skip >= p->len) {
             skip -= p->len;
             continue;
         }
-        uint8_t *bytes = (uint8_t *)p->payload + skip;
-        size_t len = p->len - skip;
-        skip = 0;
-        uintptr_t at = (uintptr_t)bytes;
-        if (n == max || at < heap || at - heap > net_link.tx_heap_size || net_link.tx_heap_size - (at - heap) < len) {
+        if (n == max) {
             return 0;
         }
-        piece[n++] = (net_piece_t){bytes, len};
+        piece[n++] = (net_piece_t){(uint8_t *)p->payload + skip, p->len - skip};
+        skip = 0;
     }
     return n;
 }
@@ -202,7 +199,7 @@ static err_t send_in_place(struct pbuf *p, size_t len)
     }
     size_t hlen = NET_ETH_HEADER + ihl + (size_t)(f[NET_ETH_HEADER + ihl + 12] >> 4) * 4;
     net_piece_t piece[NET_MAX_CHAIN];
-    size_t n = hlen < p->len && hlen <= NET_BUFFER_SIZE ? heap_pieces(p, hlen, piece, NET_MAX_CHAIN - 1) : 0;
+    size_t n = hlen < p->len && hlen <= NET_BUFFER_SIZE ? pieces_after(p, hlen, piece, NET_MAX_CHAIN - 1) : 0;
     if (n == 0) {
         return ERR_ARG;
     }
