@@ -47,9 +47,10 @@
  * transmit active ring and on the driver's receive active and transmit free
  * rings; a client waits on its receive active ring, and on its transmit free
  * ring only when it has run out of buffers; the driver waits on the
- * virtualiser's receive free and transmit active rings. Nobody waits on a
- * client's receive free ring (a client without buffers loses frames), so
- * nobody is notified for it.
+ * virtualiser's transmit active ring, and on its receive free ring only when
+ * the device runs short of buffers (else the next frame's interrupt wakes
+ * it). Nobody waits on a client's receive free ring (a client without
+ * buffers loses frames), so nobody is notified for it.
  */
 #ifndef SUBSTRATE_DDF_NET_H
 #define SUBSTRATE_DDF_NET_H

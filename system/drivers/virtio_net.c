@@ -493,6 +493,19 @@ static bool tx_wants_irq(const virtio_net_t *vn)
            vn->tx_bufs_out >= vn->tx_data_size / NET_BUFFER_SIZE / 2;
 }
 
+/* Whether to be woken when the virtualiser returns receive buffers: when
+ * received frames wait for room on its active ring (it makes room as it
+ * returns buffers), or when the device runs short. While the device holds
+ * half its slots, and at least the largest frame's buffers, its next frame's
+ * interrupt wakes us anyway and the refill waits for it, so a returned
+ * buffer does not cost a switch into this PD on every small round trip. */
+static bool rx_wants_refill(const virtio_net_t *vn)
+{
+    uint32_t in_device = vn->rx_slots - vn->rx_nfree - vn->rx_done_count;
+    return vn->rx_done_count > 0 ||
+           (vn->rx_nfree > 0 && (in_device < vn->rx_slots / 2 || in_device < NET_MAX_CHAIN));
+}
+
 /* --- Poll ------------------------------------------------------------------- */
 
 static void poll_device(virtio_net_t *vn)
@@ -520,7 +533,11 @@ static void poll_device(virtio_net_t *vn)
         } else {
             virtq_disable_irq(&vn->txq);
         }
-        ddf_ring_request_signal(&vn->rx.free);
+        if (rx_wants_refill(vn)) {
+            ddf_ring_request_signal(&vn->rx.free);
+        } else {
+            ddf_ring_cancel_signal(&vn->rx.free);
+        }
         ddf_ring_request_signal(&vn->tx.active);
         again |= (!ddf_ring_empty(&vn->rx.free) && vn->rx_nfree > 0) ||
                  (!ddf_ring_empty(&vn->tx.active) && vn->tx_nfree > 0 && vn->tx_pending_n == 0);
