@@ -19,11 +19,7 @@
 #include <string.h>
 
 #include "ddf/net_csum.h"
-
-#define ETH_TYPE_IPV4 0x0800u
-#define IP_PROTO_TCP 6u
-#define IPV4_MIN_HDR 20u
-#define TCP_CSUM_OFFSET 16u
+#include "ddf/net_frame.h"
 
 static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
@@ -207,7 +203,7 @@ static bool rx_packet(const virtio_net_t *vn, const uint8_t h[VIRTIO_NET_HDR_LEN
         return false;
     }
     if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        if (csum_start < NET_ETH_HDR_LEN + IPV4_MIN_HDR || csum_start > UINT8_MAX || csum_offset > UINT8_MAX ||
+        if (csum_start < NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER || csum_start > UINT8_MAX || csum_offset > UINT8_MAX ||
             (uint32_t)csum_start + csum_offset + 2u > d[0].len) {
             return false;
         }
@@ -372,26 +368,23 @@ static bool tx_prepare(virtio_net_t *vn, const net_buff_desc_t *d, uint32_t n, u
         return false;
     }
     uint32_t cs = d[0].csum_start, co = d[0].csum_offset;
-    if (partial && (cs < NET_ETH_HDR_LEN + IPV4_MIN_HDR || cs + co + 2u > d[0].len)) {
+    if (partial && (cs < NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER || cs + co + 2u > d[0].len)) {
         return false;
     }
     memset(hdr, 0, VIRTIO_NET_HDR_LEN);
     *sw_csum = false;
     if (gso) {
-        /* Ethernet + IPv4 + TCP in the first piece; each byte read once. */
-        const volatile uint8_t *f = vn->tx_data + d[0].offset;
-        uint8_t type_hi = f[12], type_lo = f[13], ver_ihl = f[14], proto = f[23];
-        uint32_t ihl = (ver_ihl & 15u) * 4u;
-        if ((uint32_t)(type_hi << 8 | type_lo) != ETH_TYPE_IPV4 || (ver_ihl >> 4) != 4 || ihl < IPV4_MIN_HDR ||
-            proto != IP_PROTO_TCP || cs != NET_ETH_HDR_LEN + ihl || co != TCP_CSUM_OFFSET || d[0].gso_size == 0) {
-            return false;
-        }
-        uint32_t tcp_len = (uint32_t)(f[cs + 12] >> 4) * 4u; /* data offset: cs + 18 <= len checked above */
-        if (tcp_len < 20u || cs + tcp_len > d[0].len) {
+        /* Ethernet + IPv4 + TCP in the first piece, read from one copy. */
+        uint8_t h[NET_FRAME_MAX_HEADERS];
+        uint32_t have = min_u32(d[0].len, sizeof(h));
+        memcpy(h, vn->tx_data + d[0].offset, have);
+        size_t hlen = net_frame_tcp_headers_len(h, have);
+        if (hlen == 0 || cs != NET_ETH_HDR_LEN + net_frame_ipv4_header_len(h, have) || co != NET_TCP_CSUM_OFFSET ||
+            d[0].gso_size == 0) {
             return false;
         }
         hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
-        put_le16(hdr + 2, (uint16_t)(cs + tcp_len));
+        put_le16(hdr + 2, (uint16_t)hlen);
         put_le16(hdr + 4, d[0].gso_size);
     }
     if (partial) {

@@ -15,6 +15,7 @@
 #include "system/net/net_stack.h"
 
 #include "ddf/net_csum.h"
+#include "ddf/net_frame.h"
 #include "system/net/net_random.h"
 
 #include <string.h>
@@ -34,7 +35,6 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
-#define NET_ETH_HEADER 14
 #define NET_MTU 1500
 #define NET_IP_MAX 65535 /* netif->mtu: see net_ip_output */
 #define NET_SMALL_FRAME 128
@@ -109,29 +109,27 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
  */
 static bool tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
 {
-    if (len < NET_ETH_HEADER + 40 || frame[12] != 0x08 || frame[13] != 0x00) {
+    /* The headers are all in the first buffer: only TCP reaches here, and
+     * lwIP writes them in one piece. */
+    size_t hlen = net_frame_tcp_headers_len(frame, len < NET_BUFFER_SIZE ? len : NET_BUFFER_SIZE);
+    if (hlen == 0) {
         return false;
     }
-    const uint8_t *ip = frame + NET_ETH_HEADER;
-    size_t ihl = (size_t)(ip[0] & 0x0Fu) * 4;
-    bool fragment = (ip[6] & 0x3Fu) != 0 || ip[7] != 0; /* never ours for TCP; a whole-datagram sum */
-    if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || fragment || len < NET_ETH_HEADER + ihl + 20) {
-        return false;
+    const uint8_t *ip = frame + NET_ETH_HDR_LEN;
+    size_t ihl = net_frame_ipv4_header_len(frame, hlen);
+    if ((ip[6] & 0x3Fu) != 0 || ip[7] != 0) {
+        return false; /* a fragment: never ours for TCP, and summed whole */
     }
-    size_t thl = (size_t)(ip[ihl + 12] >> 4) * 4;
-    size_t l4_len = len - NET_ETH_HEADER - ihl;
-    if (thl < 20 || l4_len < thl || NET_ETH_HEADER + ihl + thl > NET_BUFFER_SIZE) {
-        return false;
-    }
-    net_csum_t pseudo = {6u + l4_len, false}; /* protocol, TCP length, then the two addresses */
+    size_t l4_len = len - NET_ETH_HDR_LEN - ihl;
+    net_csum_t pseudo = {NET_IP_PROTO_TCP + l4_len, false}; /* protocol, TCP length, then the two addresses */
     net_csum_add(&pseudo, ip + 12, 8);
     uint16_t sum = net_csum_fold(pseudo.sum);
-    uint8_t *field = frame + NET_ETH_HEADER + ihl + 16;
+    uint8_t *field = frame + NET_ETH_HDR_LEN + ihl + NET_TCP_CSUM_OFFSET;
     field[0] = (uint8_t)(sum >> 8);
     field[1] = (uint8_t)sum;
     *meta = (net_buff_desc_t){.flags = NET_DESC_CSUM_PARTIAL,
-                              .csum_start = (uint8_t)(NET_ETH_HEADER + ihl),
-                              .csum_offset = 16};
+                              .csum_start = (uint8_t)(NET_ETH_HDR_LEN + ihl),
+                              .csum_offset = NET_TCP_CSUM_OFFSET};
     return true;
 }
 
@@ -143,13 +141,13 @@ static bool tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
  */
 static bool tso_prepare(const uint8_t *frame, size_t len, net_buff_desc_t *meta)
 {
-    size_t ihl = (size_t)meta->csum_start - NET_ETH_HEADER;
-    size_t thl = (size_t)(frame[meta->csum_start + 12] >> 4) * 4;
-    if (len < meta->csum_start + thl + 1 || NET_MTU < ihl + thl + 1) {
+    size_t hlen = net_frame_tcp_headers_len(frame, len < NET_BUFFER_SIZE ? len : NET_BUFFER_SIZE);
+    size_t ip_tcp = hlen - NET_ETH_HDR_LEN; /* tcp_csum_prepare found hlen > 0 */
+    if (len <= hlen || NET_MTU <= ip_tcp) {
         return false;
     }
     meta->flags |= NET_DESC_GSO_TCPV4;
-    meta->gso_size = (uint16_t)(NET_MTU - ihl - thl);
+    meta->gso_size = (uint16_t)(NET_MTU - ip_tcp);
     return true;
 }
 
@@ -190,16 +188,9 @@ static size_t pieces_after(const struct pbuf *p, size_t skip, net_piece_t *piece
 static err_t send_in_place(struct pbuf *p, size_t len)
 {
     const uint8_t *f = p->payload;
-    if (p->len < NET_ETH_HEADER + 40) {
-        return ERR_ARG;
-    }
-    size_t ihl = (size_t)(f[NET_ETH_HEADER] & 0x0Fu) * 4;
-    if (p->len < NET_ETH_HEADER + ihl + 20) {
-        return ERR_ARG;
-    }
-    size_t hlen = NET_ETH_HEADER + ihl + (size_t)(f[NET_ETH_HEADER + ihl + 12] >> 4) * 4;
+    size_t hlen = net_frame_tcp_headers_len(f, p->len); /* lwIP wrote them in its first pbuf */
     net_piece_t piece[NET_MAX_CHAIN];
-    size_t n = hlen < p->len && hlen <= NET_BUFFER_SIZE ? pieces_after(p, hlen, piece, NET_MAX_CHAIN - 1) : 0;
+    size_t n = hlen != 0 && hlen < p->len ? pieces_after(p, hlen, piece, NET_MAX_CHAIN - 1) : 0;
     if (n == 0) {
         return ERR_ARG;
     }
@@ -241,7 +232,7 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
 {
     (void)netif;
     size_t len = p->tot_len;
-    bool gso = len > NET_ETH_HEADER + NET_MTU;
+    bool gso = len > NET_ETH_HDR_LEN + NET_MTU;
     uint32_t offloads = link_tx_offloads(); /* read once: the server may change it */
     if (gso && (offloads & (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) !=
                    (NET_OFFLOAD_TX_TSO4 | NET_OFFLOAD_TX_CSUM)) {
@@ -285,8 +276,8 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
     }
     /* Remember whom we asked (from our own copy, in our own memory). */
     uint8_t *f = buf[0];
-    if (len >= NET_ETH_HEADER + 28 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 1) {
-        net_arp_asked[net_arp_asked_next].ip = lwip_htonl(read_be32(f + NET_ETH_HEADER + 24));
+    if (len >= NET_ETH_HDR_LEN + 28 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 1) {
+        net_arp_asked[net_arp_asked_next].ip = lwip_htonl(read_be32(f + NET_ETH_HDR_LEN + 24));
         net_arp_asked[net_arp_asked_next].at_ms = sys_now();
         net_arp_asked_next = (net_arp_asked_next + 1) % NET_ARP_ASKED;
     }
@@ -451,10 +442,10 @@ static bool arp_asked_within(uint32_t ip_net, uint32_t ms)
 
 static arp_verdict_t arp_check(const uint8_t *frame, size_t len)
 {
-    if (len < NET_ETH_HEADER + 28 || frame[12] != 0x08 || frame[13] != 0x06) {
+    if (len < NET_ETH_HDR_LEN + 28 || frame[12] != 0x08 || frame[13] != 0x06) {
         return ARP_PASS; /* not ARP, or too short: lwIP drops it itself */
     }
-    const uint8_t *arp = frame + NET_ETH_HEADER;
+    const uint8_t *arp = frame + NET_ETH_HDR_LEN;
     const uint8_t *sender_mac = arp + 8;
     if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0 || arp[4] != 6 || arp[5] != 4) {
         return ARP_PASS; /* not Ethernet/IPv4 ARP: lwIP drops it */
@@ -496,9 +487,9 @@ static arp_verdict_t arp_check(const uint8_t *frame, size_t len)
  * from it, then asks the sender's address back (rate-limited). */
 static void arp_answer(const uint8_t *frame)
 {
-    const uint8_t *arp = frame + NET_ETH_HEADER;
+    const uint8_t *arp = frame + NET_ETH_HDR_LEN;
     uint8_t *buf[NET_MAX_CHAIN];
-    if (net_link.tx_reserve(net_link.ctx, NET_ETH_HEADER + 28, buf) == 1) {
+    if (net_link.tx_reserve(net_link.ctx, NET_ETH_HDR_LEN + 28, buf) == 1) {
         uint8_t *out = buf[0];
         const uint8_t *ours = (const uint8_t *)&ip4_addr_get_u32(netif_ip4_addr(&net_if));
         for (int i = 0; i < 6; i++) {
@@ -507,7 +498,7 @@ static void arp_answer(const uint8_t *frame)
         }
         out[12] = 0x08;
         out[13] = 0x06;
-        uint8_t *r = out + NET_ETH_HEADER;
+        uint8_t *r = out + NET_ETH_HDR_LEN;
         r[0] = 0;
         r[1] = 1;
         r[2] = 0x08;
@@ -524,7 +515,7 @@ static void arp_answer(const uint8_t *frame)
             r[14 + i] = ours[i]; /* network byte order in memory */
             r[24 + i] = arp[14 + i];
         }
-        net_link.tx_commit(net_link.ctx, NET_ETH_HEADER + 28, NULL);
+        net_link.tx_commit(net_link.ctx, NET_ETH_HDR_LEN + 28, NULL);
         net_stats.tx_frames++;
     } else {
         net_stats.tx_no_buffer++;
@@ -563,8 +554,8 @@ void net_stack_input(const uint8_t *frame, size_t len)
  * device has seen, so no device's word about it counts. */
 static bool is_ip_fragment(const struct pbuf *p)
 {
-    return p->tot_len >= NET_ETH_HEADER + 20 && pbuf_get_at(p, 12) == 0x08 && pbuf_get_at(p, 13) == 0x00 &&
-           ((pbuf_get_at(p, NET_ETH_HEADER + 6) & 0x3Fu) != 0 || pbuf_get_at(p, NET_ETH_HEADER + 7) != 0);
+    return p->tot_len >= NET_ETH_HDR_LEN + 20 && pbuf_get_at(p, 12) == 0x08 && pbuf_get_at(p, 13) == 0x00 &&
+           ((pbuf_get_at(p, NET_ETH_HDR_LEN + 6) & 0x3Fu) != 0 || pbuf_get_at(p, NET_ETH_HDR_LEN + 7) != 0);
 }
 
 /* The length of a frame in pieces, or 0 if it is not one the stack takes:
@@ -583,7 +574,7 @@ static size_t frame_length(const size_t piece_len[], size_t n, uint16_t flags)
         len += piece_len[i];
     }
     size_t max = (flags & NET_DESC_GSO_TCPV4) ? NET_STACK_MAX_GSO_FRAME : NET_STACK_MAX_FRAME;
-    return len < NET_ETH_HEADER || len > max ? 0 : len;
+    return len < NET_ETH_HDR_LEN || len > max ? 0 : len;
 }
 
 /* Hands the received frame `p` (`len` bytes, receive flags `flags`) to lwIP,

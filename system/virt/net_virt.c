@@ -26,6 +26,7 @@
  */
 #include "system/virt/net_virt.h"
 
+#include "ddf/net_frame.h"
 #include "system/net/net_filter.h"
 
 #include <string.h>
@@ -208,17 +209,11 @@ net_virt_slots_err_t net_virt_slots_config(const net_virt_slot_t slots[NET_VIRT_
 
 /* ------------------------------------------------------------ frames -- */
 
-#define ETH_TYPE_IPV4 0x0800u
-#define IP_PROTO_TCP 6u
-#define IP_PROTO_UDP 17u
-#define IPV4_MIN_HEADER 20u
-#define TCP_MIN_HEADER 20u
-#define TCP_CSUM_OFFSET 16u
 #define UDP_CSUM_OFFSET 6u
 #define TCP_FLAG_RST 0x04u
 #define IPV4_FRAGMENT_BITS 0x3FFFu /* MF and the fragment offset */
 /* A checksum field never lies in the Ethernet or (shortest) IPv4 header. */
-#define CSUM_START_MIN (NET_ETH_HDR_LEN + IPV4_MIN_HEADER)
+#define CSUM_START_MIN (NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER)
 
 /* What the virtualiser does with a client's transmit frame it has taken. */
 #define NET_VIRT_TX_IDLE 0   /* none taken */
@@ -228,29 +223,6 @@ net_virt_slots_err_t net_virt_slots_config(const net_virt_slot_t slots[NET_VIRT_
 static uint16_t be16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The IPv4 header length of an IPv4 frame whose header lies in its first
- * `len` bytes, else 0. */
-static size_t ipv4_header_len(const uint8_t *f, size_t len)
-{
-    if (len < NET_ETH_HDR_LEN + IPV4_MIN_HEADER || be16(f + 12) != ETH_TYPE_IPV4 || (f[14] >> 4) != 4) {
-        return 0;
-    }
-    size_t ihl = (size_t)(f[14] & 0x0Fu) * 4;
-    return ihl >= IPV4_MIN_HEADER && NET_ETH_HDR_LEN + ihl <= len ? ihl : 0;
-}
-
-/* The bytes of the Ethernet, IPv4 and TCP headers of a TCP/IPv4 frame whose
- * headers all lie in its first `len` bytes, else 0. */
-static size_t tcp_headers_len(const uint8_t *f, size_t len)
-{
-    size_t ihl = ipv4_header_len(f, len);
-    if (ihl == 0 || f[NET_ETH_HDR_LEN + 9] != IP_PROTO_TCP || NET_ETH_HDR_LEN + ihl + TCP_MIN_HEADER > len) {
-        return 0;
-    }
-    size_t doff = (size_t)(f[NET_ETH_HDR_LEN + ihl + 12] >> 4) * 4;
-    return doff >= TCP_MIN_HEADER && NET_ETH_HDR_LEN + ihl + doff <= len ? NET_ETH_HDR_LEN + ihl + doff : 0;
 }
 
 /* The rules of ddf/net.h that a frame's descriptors alone decide (private
@@ -460,7 +432,7 @@ static void demux_frame(net_virt_t *v, uint32_t n, uint32_t total)
         return;
     }
     bool gso = (first->flags & NET_DESC_GSO_TCPV4) != 0;
-    if (!offload_meta_ok(v->frame, n, total) || (gso && tcp_headers_len(v->src[0].bytes, first->len) == 0)) {
+    if (!offload_meta_ok(v->frame, n, total) || (gso && net_frame_tcp_headers_len(v->src[0].bytes, first->len) == 0)) {
         v->rx_bad_offload++;
         return;
     }
@@ -619,24 +591,24 @@ static bool tx_offload_bytes_ok(const net_virt_client_t *c, const net_buff_desc_
                                 size_t len0, uint32_t total)
 {
     if ((m->flags & NET_DESC_GSO_TCPV4) != 0) {
-        if (tcp_headers_len(f, len0) == 0) {
+        if (net_frame_tcp_headers_len(f, len0) == 0) {
             return false;
         }
-        size_t ihl = ipv4_header_len(f, len0);
+        size_t ihl = net_frame_ipv4_header_len(f, len0);
         const uint8_t *ip = f + NET_ETH_HDR_LEN;
         return (be16(ip + 6) & IPV4_FRAGMENT_BITS) == 0 && be16(ip + 2) == total - NET_ETH_HDR_LEN &&
                (ip[ihl + 13] & TCP_FLAG_RST) == 0 && m->csum_start == NET_ETH_HDR_LEN + ihl &&
-               m->csum_offset == TCP_CSUM_OFFSET;
+               m->csum_offset == NET_TCP_CSUM_OFFSET;
     }
     if ((m->flags & NET_DESC_CSUM_PARTIAL) == 0 || !c->filtered) {
         return true;
     }
-    size_t ihl = ipv4_header_len(f, len0);
+    size_t ihl = net_frame_ipv4_header_len(f, len0);
     if (ihl == 0 || (be16(f + NET_ETH_HDR_LEN + 6) & IPV4_FRAGMENT_BITS) != 0) {
         return false;
     }
     uint8_t proto = f[NET_ETH_HDR_LEN + 9];
-    size_t field = proto == IP_PROTO_TCP ? TCP_CSUM_OFFSET : proto == IP_PROTO_UDP ? UDP_CSUM_OFFSET : 0;
+    size_t field = proto == NET_IP_PROTO_TCP ? NET_TCP_CSUM_OFFSET : proto == NET_IP_PROTO_UDP ? UDP_CSUM_OFFSET : 0;
     return field != 0 && m->csum_start == NET_ETH_HDR_LEN + ihl && m->csum_offset == field;
 }
 
@@ -651,7 +623,7 @@ static bool tx_filter_passes(net_virt_t *v, const net_virt_client_t *c, const ui
     if (!gso) {
         return net_filter_tx(&c->grant, f, len0) == NET_FILTER_PASS;
     }
-    size_t hlen = tcp_headers_len(f, len0);
+    size_t hlen = net_frame_tcp_headers_len(f, len0);
     if (hlen == 0 || hlen > sizeof v->hdr_copy) {
         return false;
     }

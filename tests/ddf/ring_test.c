@@ -9,6 +9,7 @@
 #include "ddf/blk.h"
 #include "ddf/net.h"
 #include "ddf/net_csum.h"
+#include "ddf/net_frame.h"
 #include "ddf/serial.h"
 #include "tests/ddf/ddf_test.h"
 
@@ -282,6 +283,47 @@ static void net_csum_any_cut(void)
     CHECK(!net_csum_complete(&short_first, 1, 34, 6) && cut[40] == 0x12);
 }
 
+/* Every combination of the header fields the lengths depend on, each frame
+ * cut at every length up to past the longest headers and held in exactly
+ * that many bytes, so that a read past the end trips AddressSanitizer. An
+ * answer is the whole headers' length, within the bytes given, and only for
+ * an IPv4 TCP frame with sound lengths; every such frame gets one. */
+static void net_frame_header_lengths_for_every_field_and_cut(void)
+{
+    uint8_t f[NET_FRAME_MAX_HEADERS + 8];
+    for (unsigned kind = 0; kind < 4; kind++) { /* IPv4/TCP, IPv6 version, UDP, ARP type */
+        for (unsigned ihl = 0; ihl < 16; ihl++) {
+            for (unsigned doff = 0; doff < 16; doff++) {
+                memset(f, 0x5A, sizeof f);
+                f[12] = 0x08;
+                f[13] = kind == 3 ? 0x06 : 0x00;
+                f[14] = (uint8_t)((kind == 1 ? 6u : 4u) << 4 | ihl);
+                f[23] = kind == 2 ? NET_IP_PROTO_UDP : NET_IP_PROTO_TCP;
+                size_t ip_at = NET_ETH_HDR_LEN, tcp_at = ip_at + 4u * ihl;
+                if (tcp_at + 12 < sizeof f) {
+                    f[tcp_at + 12] = (uint8_t)(doff << 4 | 0x0F); /* low bits are not the offset */
+                }
+                size_t whole = tcp_at + 4u * doff;
+                bool sound = kind == 0 && ihl >= 5 && doff >= 5;
+                for (size_t len = 0; len <= sizeof f; len++) {
+                    uint8_t *held = malloc(len ? len : 1);
+                    if (held == NULL) {
+                        CHECK(held != NULL);
+                        return;
+                    }
+                    memcpy(held, f, len);
+                    size_t ip = net_frame_ipv4_header_len(held, len);
+                    size_t all = net_frame_tcp_headers_len(held, len);
+                    free(held);
+                    bool ip_sound = kind != 1 && kind != 3 && ihl >= 5 && tcp_at <= len;
+                    CHECK(ip == (ip_sound ? 4u * ihl : 0));
+                    CHECK(all == (sound && whole <= len ? whole : 0));
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     RUN("ring/fifo-order-and-wrap", ring_fifo_order_and_wrap);
@@ -296,5 +338,6 @@ int main(void)
     RUN("net/chains-publish-whole-frames", net_chains_publish_whole_frames);
     RUN("net/bytes-inside-a-buffer", net_bytes_inside_a_buffer);
     RUN("net/csum-any-cut", net_csum_any_cut);
+    RUN("net/frame-header-lengths-for-every-field-and-cut", net_frame_header_lengths_for_every_field_and_cut);
     return ddf_test_failures ? 1 : 0;
 }

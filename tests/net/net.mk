@@ -35,7 +35,7 @@ NET_FUZZ_RUNS ?= 20000
 NET_FUZZ_SECONDS ?= 300
 NET_FUZZ_BIN := $(BUILD)/fuzz/net/fuzz_frames
 NET_FUZZ_SRCS := tests/net/fuzz_frames.c service/echo/echo.c $(NET_GLUE_SRCS) $(NET_LWIP_SRCS)
-$(NET_FUZZ_BIN): $(NET_FUZZ_SRCS) $(wildcard system/net/*.h system/net/arch/*.h service/echo/*.h) | $(NET_LWIP_STAMP)
+$(NET_FUZZ_BIN): $(NET_FUZZ_SRCS) $(wildcard system/net/*.h system/net/arch/*.h service/echo/*.h ddf/*.h) | $(NET_LWIP_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-unused-parameter -Wno-tautological-constant-out-of-range-compare $(HOST_CPPFLAGS) $(NET_CPPFLAGS) \
 		$(filter %.c,$^) -o $@
