@@ -14,16 +14,12 @@ $(NET_TEST_OBJS): | $(NET_LWIP_STAMP)
 $(NET_TEST_BIN): $(NET_TEST_OBJS) $(NET_HOST_SAN_LIB)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
-# The hardening units: SipHash vectors, ISNs, LWIP_RAND, the ARP policy.
-NET_SECURE_BIN := $(HOST_SAN_BUILD)/tests/net/net_secure_test
-$(HOST_SAN_BUILD)/tests/net/net_secure_test.o: | $(NET_LWIP_STAMP)
-$(NET_SECURE_BIN): $(HOST_SAN_BUILD)/tests/net/net_secure_test.o $(NET_HOST_SAN_LIB)
-	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
-
-# The client end of the queues lending received buffers to lwIP.
-NET_LINK_TEST_BIN := $(HOST_SAN_BUILD)/tests/net/net_link_test
-$(HOST_SAN_BUILD)/tests/net/net_link_test.o: | $(NET_LWIP_STAMP)
-$(NET_LINK_TEST_BIN): $(HOST_SAN_BUILD)/tests/net/net_link_test.o $(NET_HOST_SAN_LIB)
+# Unit programs of one source each, linked with the stack: the hardening
+# units (SipHash vectors, ISNs, LWIP_RAND, the ARP policy), and the client
+# end of the queues lending received buffers to lwIP.
+NET_UNIT_BINS := $(addprefix $(HOST_SAN_BUILD)/tests/net/,net_secure_test net_link_test)
+$(NET_UNIT_BINS:%=%.o): | $(NET_LWIP_STAMP)
+$(NET_UNIT_BINS): %: %.o $(NET_HOST_SAN_LIB)
 	$(HOST_CC) $(SAN_FLAGS) $^ -o $@
 
 # The lint gate parses our glue with lwIP's headers (see scripts/lint).
@@ -60,9 +56,8 @@ fuzz-net: $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
 FUZZ_TARGETS += fuzz-net
 
 .PHONY: test-net
-test-net: $(NET_TEST_BIN) $(NET_SECURE_BIN) $(NET_LINK_TEST_BIN) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
-	$(NET_SECURE_BIN)
-	$(NET_LINK_TEST_BIN)
+test-net: $(NET_TEST_BIN) $(NET_UNIT_BINS) $(NET_FUZZ_BIN) $(NET_FUZZ_CORPUS)/.stamp
+	set -e; for t in $(NET_UNIT_BINS); do $$t; done
 	$(NET_TEST_BIN)
 	@$(call NET_FUZZ_RUN,-runs=$(NET_FUZZ_RUNS) -seed=1)
 TEST_SUITES += test-net
