@@ -207,7 +207,7 @@ static void start_pds(const image_header_t *h)
         pd->has_own_sc_bound = true;
         for (int io = 0; io < IMAGE_MAX_IOPORTS; io++)
             if (d->ioports[io].size)
-                pd->has_ioports = true;
+                pd->ioport_ids[pd->ioport_count++] = (uint8_t)io;
         pd->ipc_buffer = (uint64_t)phys_to_virt(d->ipc_buffer_phys);
         sched_init_context(&pd->own_sc, d->budget_us, d->period_us);
         pd->sc = &pd->own_sc;

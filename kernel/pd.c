@@ -166,26 +166,28 @@ void pd_detach(pd_t *pd)
         pd->sc->holder = 0;
 }
 
-static bool has_ioports(const pd_t *pd)
+/* Opens (allow) or closes in the TSS I/O bitmap the port ranges granted to pd. */
+static void ioports_set(const pd_t *pd, bool allow)
 {
-    return pd && pd->has_ioports;
+    for (uint32_t i = 0; i < pd->ioport_count; i++) {
+        const image_ioport_t *io = &pd->desc->ioports[pd->ioport_ids[i]];
+        cpu_ioports_set(io->base, io->size, allow);
+    }
 }
 
+/*
+ * Only the running PD's ports are open. The walks cover only granted ranges
+ * (ioport_ids): a driver's switch used to scan all IMAGE_MAX_IOPORTS ids
+ * twice, and under TCG that loop, split across a code page, cost more
+ * translated-block lookups than the rest of a network round trip's switch.
+ */
 static void ioports_switch(const pd_t *next)
 {
     if (ioport_owner == next)
         return;
-    if (!has_ioports(ioport_owner) && !has_ioports(next)) {
-        ioport_owner = next; /* nothing to close, nothing to open */
-        return;
-    }
     if (ioport_owner)
-        for (int i = 0; i < IMAGE_MAX_IOPORTS; i++)
-            if (ioport_owner->desc->ioports[i].size)
-                cpu_ioports_set(ioport_owner->desc->ioports[i].base, ioport_owner->desc->ioports[i].size, false);
-    for (int i = 0; i < IMAGE_MAX_IOPORTS; i++)
-        if (next->desc->ioports[i].size)
-            cpu_ioports_set(next->desc->ioports[i].base, next->desc->ioports[i].size, true);
+        ioports_set(ioport_owner, false);
+    ioports_set(next, true);
     ioport_owner = next;
 }
 

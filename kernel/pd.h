@@ -45,7 +45,8 @@ typedef struct pd {
     uint8_t priority;
     bool passive;
     bool has_own_sc_bound;    /* false for a passive PD after its init */
-    bool has_ioports;         /* the builder granted it at least one I/O port range */
+    uint8_t ioport_count;     /* how many I/O port ranges the builder granted it */
+    uint8_t ioport_ids[IMAGE_MAX_IOPORTS]; /* their ids, so a switch walks only those */
     const image_pd_t *desc;   /* the builder's description, in the image */
     uint64_t cr3;
     uint64_t ipc_buffer;      /* kernel (direct-map) address of the IPC buffer */
