@@ -43,6 +43,23 @@ def exit_status():
 
 # --- QEMU and its console -------------------------------------------------
 
+def run_group(cmd, **kwargs):
+    """Starts cmd (scripts/qemu-run, usually) in a session of its own, for
+    stop_group. The script runs QEMU under `timeout` as children: killing the
+    script alone leaves QEMU running until its timeout, on a core the next
+    test or benchmark then lacks."""
+    return subprocess.Popen(cmd, start_new_session=True, **kwargs)
+
+
+def stop_group(proc):
+    """Ends a run_group process with everything it started, and reaps it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def qemu_cmd(image, log, extra=()):
     """QEMU (TCG) booting image, the serial console written to log, the
     verdict device at 0xf4 (as scripts/qemu-run); extra arguments last."""
@@ -84,8 +101,8 @@ def boot_until(image, disk, log, pattern, linger, limit):
     it ends. Returns the console text and whether pattern matched."""
     if os.path.exists(log):
         os.unlink(log)
-    proc = subprocess.Popen(qemu_cmd(image, log, virtio_blk(disk)), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = run_group(qemu_cmd(image, log, virtio_blk(disk)), stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start, seen = time.monotonic(), None
     while time.monotonic() - start < limit and proc.poll() is None:
         time.sleep(0.1)
@@ -93,9 +110,7 @@ def boot_until(image, disk, log, pattern, linger, limit):
             seen = time.monotonic()
         if seen is not None and time.monotonic() - seen >= linger:
             break
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    stop_group(proc)
     return read_log(log), seen is not None
 
 

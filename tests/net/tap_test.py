@@ -142,10 +142,10 @@ def outer(image, work):
             os.remove(log)
         env = dict(os.environ, QEMU_TIMEOUT="240")
         with open(log, "wb") as out:
-            proc = subprocess.Popen(["ip", "netns", "exec", ns, "scripts/qemu-run", image,
-                                     "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                                     "-device", "virtio-net-pci,netdev=n0,addr=4"],
-                                    stdout=out, stderr=subprocess.STDOUT, env=env)
+            proc = harness.run_group(["ip", "netns", "exec", ns, "scripts/qemu-run", image,
+                                      "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+                                      "-device", "virtio-net-pci,netdev=n0,addr=4"],
+                                     stdout=out, stderr=subprocess.STDOUT, env=env)
         up = all(wait_for(log, t, 120) for t in ("echo: echo on TCP and UDP port 7",
                                                    "echo_b: echo on TCP and UDP port 7"))
         report("net-tap/both-echo-clients-start", up, harness.read_log(log)[-300:])
@@ -156,8 +156,7 @@ def outer(image, work):
                 harness.failures += 1
     finally:
         if proc is not None:
-            proc.kill()
-            proc.wait()
+            harness.stop_group(proc)
         run("ip", "netns", "del", ns)
 
 

@@ -77,9 +77,9 @@ def main():
     with open(log, "wb") as out:
         # A CPU that offers RDRAND (TCG implements it from the host's random
         # source), so the stacks' per-boot secret comes from it (docs/net.md).
-        proc = subprocess.Popen(["scripts/qemu-run", image, "-cpu", "qemu64,+pdpe1gb,+rdrand",
-                                 "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,addr=4"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        proc = harness.run_group(["scripts/qemu-run", image, "-cpu", "qemu64,+pdpe1gb,+rdrand",
+                                  "-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,addr=4"],
+                                 stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         up = wait_for(log, "echo: echo on TCP and UDP port 7", 120) and \
             wait_for(log, "virtio_net: ready", 60)
@@ -165,12 +165,7 @@ def main():
         n = udp_echoes(port, 5)
         report("net-user/echo-answers-after-junk", ok and n == 5, f"tcp {ok}, udp {n} of 5")
     finally:
-        # The whole group: the runner script, its timeout and QEMU itself.
-        try:
-            os.killpg(proc.pid, 9)
-        except ProcessLookupError:
-            pass
-        proc.wait()
+        harness.stop_group(proc)
         if listener is not None:
             listener.close()
 

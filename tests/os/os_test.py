@@ -66,8 +66,8 @@ def main():
     env = dict(os.environ, QEMU_TIMEOUT=str(BOOT_TIMEOUT + END_TIMEOUT + 60))
     start = time.monotonic()
     with open(log, "wb") as out:
-        qemu = subprocess.Popen([qemu_run, image] + args, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+        qemu = harness.run_group([qemu_run, image] + args, stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = start + BOOT_TIMEOUT
         while ECHO_READY not in console(log):
@@ -118,9 +118,7 @@ def main():
         print(f"os: boot to echo {traffic_done - start:.1f}s total, whole run {time.monotonic() - start:.1f}s",
               flush=True)
     finally:
-        if qemu.poll() is None:
-            qemu.kill()
-            qemu.wait()
+        harness.stop_group(qemu)
     return harness.exit_status()
 
 
