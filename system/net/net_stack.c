@@ -554,8 +554,16 @@ void net_stack_input(const uint8_t *frame, size_t len)
  * device has seen, so no device's word about it counts. */
 static bool is_ip_fragment(const struct pbuf *p)
 {
-    return p->tot_len >= NET_ETH_HDR_LEN + 20 && pbuf_get_at(p, 12) == 0x08 && pbuf_get_at(p, 13) == 0x00 &&
-           ((pbuf_get_at(p, NET_ETH_HDR_LEN + 6) & 0x3Fu) != 0 || pbuf_get_at(p, NET_ETH_HDR_LEN + 7) != 0);
+    uint8_t copy[NET_ETH_HDR_LEN + 8]; /* through the IPv4 fragment field */
+    const uint8_t *f = p->payload;
+    if (p->tot_len < NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER) {
+        return false;
+    }
+    if (p->len < sizeof copy) { /* a first piece that short: only from a hostile server */
+        (void)pbuf_copy_partial(p, copy, sizeof copy, 0);
+        f = copy;
+    }
+    return f[12] == 0x08 && f[13] == 0x00 && ((f[NET_ETH_HDR_LEN + 6] & 0x3Fu) != 0 || f[NET_ETH_HDR_LEN + 7] != 0);
 }
 
 /* The length of a frame in pieces, or 0 if it is not one the stack takes:
