@@ -47,7 +47,8 @@ static inline size_t net_frame_tcp_headers_len(const uint8_t *f, size_t len)
         return 0;
     }
     size_t doff = (size_t)(f[NET_ETH_HDR_LEN + ihl + 12] >> 4) * 4;
-    return doff >= NET_TCP_MIN_HEADER && NET_ETH_HDR_LEN + ihl + doff <= len ? NET_ETH_HDR_LEN + ihl + doff : 0;
+    size_t end = NET_ETH_HDR_LEN + ihl + doff;
+    return doff >= NET_TCP_MIN_HEADER && end <= len ? end : 0;
 }
 
 #endif

@@ -203,8 +203,8 @@ static bool rx_packet(const virtio_net_t *vn, const uint8_t h[VIRTIO_NET_HDR_LEN
         return false;
     }
     if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        if (csum_start < NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER || csum_start > UINT8_MAX || csum_offset > UINT8_MAX ||
-            (uint32_t)csum_start + csum_offset + 2u > d[0].len) {
+        if (csum_start < NET_ETH_HDR_LEN + NET_IPV4_MIN_HEADER || csum_start > UINT8_MAX ||
+            csum_offset > UINT8_MAX || (uint32_t)csum_start + csum_offset + 2u > d[0].len) {
             return false;
         }
         d[0].flags |= NET_DESC_CSUM_PARTIAL;
@@ -379,8 +379,8 @@ static bool tx_prepare(virtio_net_t *vn, const net_buff_desc_t *d, uint32_t n, u
         uint32_t have = min_u32(d[0].len, sizeof(h));
         memcpy(h, vn->tx_data + d[0].offset, have);
         size_t hlen = net_frame_tcp_headers_len(h, have);
-        if (hlen == 0 || cs != NET_ETH_HDR_LEN + net_frame_ipv4_header_len(h, have) || co != NET_TCP_CSUM_OFFSET ||
-            d[0].gso_size == 0) {
+        if (hlen == 0 || cs != NET_ETH_HDR_LEN + net_frame_ipv4_header_len(h, have) ||
+            co != NET_TCP_CSUM_OFFSET || d[0].gso_size == 0) {
             return false;
         }
         hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;

@@ -563,7 +563,8 @@ static bool is_ip_fragment(const struct pbuf *p)
         (void)pbuf_copy_partial(p, copy, sizeof copy, 0);
         f = copy;
     }
-    return f[12] == 0x08 && f[13] == 0x00 && ((f[NET_ETH_HDR_LEN + 6] & 0x3Fu) != 0 || f[NET_ETH_HDR_LEN + 7] != 0);
+    return f[12] == 0x08 && f[13] == 0x00 &&
+           ((f[NET_ETH_HDR_LEN + 6] & 0x3Fu) != 0 || f[NET_ETH_HDR_LEN + 7] != 0);
 }
 
 /* The length of a frame in pieces, or 0 if it is not one the stack takes:

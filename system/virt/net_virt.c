@@ -432,7 +432,8 @@ static void demux_frame(net_virt_t *v, uint32_t n, uint32_t total)
         return;
     }
     bool gso = (first->flags & NET_DESC_GSO_TCPV4) != 0;
-    if (!offload_meta_ok(v->frame, n, total) || (gso && net_frame_tcp_headers_len(v->src[0].bytes, first->len) == 0)) {
+    if (!offload_meta_ok(v->frame, n, total) ||
+        (gso && net_frame_tcp_headers_len(v->src[0].bytes, first->len) == 0)) {
         v->rx_bad_offload++;
         return;
     }
@@ -608,7 +609,9 @@ static bool tx_offload_bytes_ok(const net_virt_client_t *c, const net_buff_desc_
         return false;
     }
     uint8_t proto = f[NET_ETH_HDR_LEN + 9];
-    size_t field = proto == NET_IP_PROTO_TCP ? NET_TCP_CSUM_OFFSET : proto == NET_IP_PROTO_UDP ? UDP_CSUM_OFFSET : 0;
+    size_t field = proto == NET_IP_PROTO_TCP   ? NET_TCP_CSUM_OFFSET
+                   : proto == NET_IP_PROTO_UDP ? UDP_CSUM_OFFSET
+                                               : 0;
     return field != 0 && m->csum_start == NET_ETH_HDR_LEN + ihl && m->csum_offset == field;
 }
 

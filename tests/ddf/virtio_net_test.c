@@ -891,7 +891,8 @@ int main(void)
     RUN("virtio_net/drops-broken-packets-and-returns-their-buffers",
         virtio_net_drops_broken_packets_and_returns_their_buffers);
     RUN("virtio_net/refuses-offloads-it-did-not-negotiate", virtio_net_refuses_offloads_it_did_not_negotiate);
-    RUN("virtio_net/asks-for-receive-buffers-only-when-short", virtio_net_asks_for_receive_buffers_only_when_short);
+    RUN("virtio_net/asks-for-receive-buffers-only-when-short",
+        virtio_net_asks_for_receive_buffers_only_when_short);
     RUN("virtio_net/holds-packets-while-the-ring-is-full", virtio_net_holds_packets_while_the_ring_is_full);
     RUN("virtio_net/transmits-and-returns-buffers", virtio_net_transmits_and_returns_buffers);
     RUN("virtio_net/sends-a-gso-chain-with-its-header", virtio_net_sends_a_gso_chain_with_its_header);
