@@ -371,21 +371,31 @@ def markdown(results, runs, path):
     print(f"BENCH: net-guest table in {path}", flush=True)
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def summary_against(results, runs, base):
     print(f"BENCH: net-guest ratios ours/{base} per run, throughput / busy cycles per byte "
-          "(throughput >1: ours faster; cycles <1: ours cheaper)", flush=True)
+          "(throughput >1: ours faster; cycles <1: ours cheaper); then the median of each, "
+          "over the runs both guests finished", flush=True)
     for name, fn, _, _ in WORKLOADS:
-        cells = []
+        cells, speed, cost_ratio = [], [], []
         for run in range(1, runs + 1):
             o = results.get((run, "ours"), {}).get(name)
             lx = results.get((run, base), {}).get(name)
-            if not o or not lx:
-                cells.append("n/a")
-                continue
             key = "rate" if fn is None else "mbps"
             cost = "cpr" if fn is None else "cpb"
-            cells.append(f"{o[key] / lx[key]:.2f} / {o[cost] / lx[cost]:.2f}" if lx[key] and lx[cost] else "n/a")
-        print(f"BENCH: net-guest ratio ours/{base} {name}: " + ", ".join(cells), flush=True)
+            if not o or not lx or not lx[key] or not lx[cost]:
+                cells.append("n/a")
+                continue
+            speed.append(o[key] / lx[key])
+            cost_ratio.append(o[cost] / lx[cost])
+            cells.append(f"{speed[-1]:.2f} / {cost_ratio[-1]:.2f}")
+        mid = f"; median {median(speed):.2f} / {median(cost_ratio):.2f}" if speed else ""
+        print(f"BENCH: net-guest ratio ours/{base} {name}: " + ", ".join(cells) + mid, flush=True)
 
 
 def inner(args, net):
