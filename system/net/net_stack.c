@@ -104,21 +104,22 @@ unsigned int net_stack_tcp_isn(const struct ip4_addr *local_ip, unsigned short l
  * it): in our own copy of an IPv4 TCP frame the field gets the pseudo-header
  * sum and the metadata says where the sum starts (ddf/net.h,
  * NET_DESC_CSUM_PARTIAL). A device that offers checksum offload adds the
- * rest; for one that does not, net_linkoutput does, over the same copy. False
+ * rest; for one that does not, net_linkoutput does, over the same copy.
+ * Returns the length of the frame's headers, where TCP's data starts, or 0
  * for any other frame.
  */
-static bool tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
+static size_t tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
 {
     /* The headers are all in the first buffer: only TCP reaches here, and
      * lwIP writes them in one piece. */
     size_t hlen = net_frame_tcp_headers_len(frame, len < NET_BUFFER_SIZE ? len : NET_BUFFER_SIZE);
     if (hlen == 0) {
-        return false;
+        return 0;
     }
     const uint8_t *ip = frame + NET_ETH_HDR_LEN;
     size_t ihl = net_frame_ipv4_header_len(frame, hlen);
     if ((ip[6] & 0x3Fu) != 0 || ip[7] != 0) {
-        return false; /* a fragment: never ours for TCP, and summed whole */
+        return 0; /* a fragment: never ours for TCP, and summed whole */
     }
     size_t l4_len = len - NET_ETH_HDR_LEN - ihl;
     net_csum_t pseudo = {NET_IP_PROTO_TCP + l4_len, false}; /* protocol, TCP length, then the two addresses */
@@ -130,19 +131,19 @@ static bool tcp_csum_prepare(uint8_t *frame, size_t len, net_buff_desc_t *meta)
     *meta = (net_buff_desc_t){.flags = NET_DESC_CSUM_PARTIAL,
                               .csum_start = (uint8_t)(NET_ETH_HDR_LEN + ihl),
                               .csum_offset = NET_TCP_CSUM_OFFSET};
-    return true;
+    return hlen;
 }
 
 /*
  * A TCP segment longer than the MTU (the connection uses TCP segmentation
- * offload, net_stack_tcp_offload), already prepared by tcp_csum_prepare:
- * the device cuts it into segments of the wire's size and completes each
- * checksum; the metadata says how long each segment's payload is.
+ * offload, net_stack_tcp_offload), already prepared by tcp_csum_prepare,
+ * which found its `hlen` bytes of headers: the device cuts it into segments
+ * of the wire's size and completes each checksum; the metadata says how long
+ * each segment's payload is.
  */
-static bool tso_prepare(const uint8_t *frame, size_t len, net_buff_desc_t *meta)
+static bool tso_prepare(size_t len, size_t hlen, net_buff_desc_t *meta)
 {
-    size_t hlen = net_frame_tcp_headers_len(frame, len < NET_BUFFER_SIZE ? len : NET_BUFFER_SIZE);
-    size_t ip_tcp = hlen - NET_ETH_HDR_LEN; /* tcp_csum_prepare found hlen > 0 */
+    size_t ip_tcp = hlen - NET_ETH_HDR_LEN;
     if (len <= hlen || NET_MTU <= ip_tcp) {
         return false;
     }
@@ -202,7 +203,7 @@ static err_t send_in_place(struct pbuf *p, size_t len)
     }
     memcpy(buf[0], f, hlen);
     net_buff_desc_t meta = {0};
-    if (!tcp_csum_prepare(buf[0], len, &meta) || !tso_prepare(buf[0], len, &meta)) {
+    if (tcp_csum_prepare(buf[0], len, &meta) == 0 || !tso_prepare(len, hlen, &meta)) {
         net_link.tx_commit(net_link.ctx, 0, NULL);
         return ERR_ARG;
     }
@@ -265,8 +266,9 @@ static err_t net_linkoutput(struct netif *netif, struct pbuf *p)
         }
     }
     net_buff_desc_t meta = {0};
-    bool tcp = tcp_csum_prepare(buf[0], len, &meta);
-    if (gso && !(tcp && tso_prepare(buf[0], len, &meta))) {
+    size_t tcp_hlen = tcp_csum_prepare(buf[0], len, &meta);
+    bool tcp = tcp_hlen != 0;
+    if (gso && !(tcp && tso_prepare(len, tcp_hlen, &meta))) {
         net_link.tx_commit(net_link.ctx, 0, NULL); /* only TCP is ever this long */
         return ERR_BUF;
     }
