@@ -8,13 +8,16 @@
 #    virtio-net driver, network virtualiser, lwIP echo with bench ports) and a
 #    Linux guest (bench/net/linux_guest.py: Debian's kernel, busybox,
 #    bench/net/linux_echo) on the same QEMU tap network, side by side.
-#    NET_BENCH_RUNS runs of NET_BENCH_SECONDS per workload; NET_BENCH_GUESTS
-#    and NET_BENCH_WORKLOADS (comma lists) pick a subset.
+#    NET_BENCH_RUNS runs of NET_BENCH_SECONDS per workload, timed; then
+#    NET_BENCH_ICOUNT_RUNS runs counting guest instructions (--icount);
+#    NET_BENCH_GUESTS and NET_BENCH_WORKLOADS (comma lists) pick a subset.
 # Results and the machine go in docs/bench-net.md.
 
 NET_BENCH_RUNS ?= 3
 NET_BENCH_SECONDS ?= 5
+NET_BENCH_ICOUNT_RUNS ?= 1
 NET_BENCH_DIR := $(BUILD)/bench/net
+NET_BENCH_PICK := $(if $(NET_BENCH_GUESTS),--guests $(NET_BENCH_GUESTS)) $(if $(NET_BENCH_WORKLOADS),--workloads $(NET_BENCH_WORKLOADS))
 NET_BENCH_LINUX_DIR := $(NET_BENCH_DIR)/linux
 
 # Our guest: the default OS's network PDs, the echo with its bench ports.
@@ -47,7 +50,9 @@ bench-net-guests: $(NET_BENCH_IMAGE) $(TARGET_BUILD)/kernel/kernel.elf
 	@python3 bench/net/linux_guest.py $(NET_BENCH_LINUX_DIR) >$(NET_BENCH_DIR)/linux-guest.log 2>&1 || \
 	{ echo "BENCH: net-guest SKIP linux: cannot build the Linux guest (see $(NET_BENCH_DIR)/linux-guest.log):"; \
 	  grep -v '^W:' $(NET_BENCH_DIR)/linux-guest.log | tail -n 3; rm -f $(NET_BENCH_LINUX_DIR)/initrd.gz; }
-	python3 bench/net/netbench.py --runs $(NET_BENCH_RUNS) --seconds $(NET_BENCH_SECONDS) \
-		$(if $(NET_BENCH_GUESTS),--guests $(NET_BENCH_GUESTS)) $(if $(NET_BENCH_WORKLOADS),--workloads $(NET_BENCH_WORKLOADS)) \
+	python3 bench/net/netbench.py --runs $(NET_BENCH_RUNS) --seconds $(NET_BENCH_SECONDS) $(NET_BENCH_PICK) \
 		$(NET_BENCH_IMAGE) $(TARGET_BUILD)/kernel/kernel.elf $(NET_BENCH_LINUX_DIR) $(NET_BENCH_DIR)/work
+	$(if $(filter-out 0,$(NET_BENCH_ICOUNT_RUNS)),python3 bench/net/netbench.py --icount --runs $(NET_BENCH_ICOUNT_RUNS) \
+		--seconds $(NET_BENCH_SECONDS) $(NET_BENCH_PICK) \
+		$(NET_BENCH_IMAGE) $(TARGET_BUILD)/kernel/kernel.elf $(NET_BENCH_LINUX_DIR) $(NET_BENCH_DIR)/work-icount)
 BENCH_TARGETS += bench-net

@@ -4,7 +4,7 @@ virtualiser, lwIP echo PD) and a Linux guest (Debian's kernel, busybox,
 bench/net/linux_echo) on the same QEMU network setup, the same workloads,
 side by side in one run.
 
-  usage: bench/net/netbench.py [--runs N] [--seconds S] OURS_IMAGE KERNEL_ELF LINUX_DIR WORKDIR
+  usage: bench/net/netbench.py [--runs N] [--seconds S] [--icount] OURS_IMAGE KERNEL_ELF LINUX_DIR WORKDIR
          (LINUX_DIR: where bench/net/linux_guest.py puts vmlinuz and initrd.gz)
 
 Network: a tap device in a private network namespace (host side 10.0.2.1,
@@ -24,11 +24,24 @@ Workloads, each for S seconds per guest:
 Guest CPU per byte: the guest's busy TSC cycles over the workload (not wall
 time) over the payload bytes crossing the guest (echo: both ways). Ours: the
 kernel's idle accounting (sched_idle_acct, read from guest memory through the
-QEMU monitor). Linux: /proc/stat busy and idle ticks, served on TCP port 8.
+QEMU monitor). Linux: its monotonic clock less the idle time of /proc/stat
+(exact with dynamic ticks), served on TCP port 8.
+Host CPU per byte: the CPU time of QEMU's virtual CPU thread over the
+workload, read from the host's /proc: the same yardstick for every guest,
+charging it for all the emulation it causes, and for any time it spins where
+its own accounting says idle.
 Guests: ours; Linux as it comes (the NIC's offloads on, so it moves up to
 64 KiB per frame); Linux with the offloads off (MTU frames, as ours).
 Each line printed is "BENCH: net-guest run R GUEST WORKLOAD ...", then
 tables of ratios ours/Linux.
+
+--icount counts guest instructions instead of time: QEMU runs with
+`-icount shift=0`, where the virtual clock, and with it the guest's TSC,
+advances one nanosecond per instruction while the CPU runs (and with real
+time while it halts). The same accounting then gives instructions executed
+while busy, per byte or per round, for every guest: repeatable to a fraction
+of a percent and free of what QEMU spends finding and translating code, which
+plain TCG charges to the guest (most of all after each address-space switch).
 """
 import argparse
 import os
@@ -44,9 +57,12 @@ HOST_IP = "10.0.2.1"
 PORTS = {"echo": 7, "discard": 9, "source": 19, "stats": 8}
 MAC = "52:54:00:00:00:a1"
 QEMU_COMMON = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+pdpe1gb", "-m", "1G",
-               "-nodefaults", "-display", "none", "-no-reboot",
+               "-name", "guest,debug-threads=on", "-nodefaults", "-display", "none", "-no-reboot",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 CHUNK = 65536
+# What the guests' busy TSC ticks are: host time under TCG, or guest
+# instructions under --icount (main sets it).
+COST = {"name": "busy cycles", "short": "cyc", "digits": 0}
 # The third guest: Linux with the NIC's offloads (checksum, TSO/GSO, merged
 # receive buffers) switched off, so it moves MTU-sized frames as ours does.
 NO_OFFLOADS = (",csum=off,guest_csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,"
@@ -93,8 +109,9 @@ class Guest:
         dev = f"virtio-net-pci,netdev=n0,addr=4,mac={MAC}"
         if self.kind == "linux-nooff":
             dev += NO_OFFLOADS
-        a = QEMU_COMMON + ["-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
-                           "-netdev", nd, "-device", dev]
+        a = QEMU_COMMON + (["-icount", "shift=0,sleep=on"] if self.args.icount else []) + [
+            "-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
+            "-netdev", nd, "-device", dev]
         if self.kind == "ours":
             return a + ["-kernel", self.args.image]
         # Both Linux guests: the same kernel and initramfs.
@@ -179,8 +196,26 @@ class Guest:
                     break
                 line += chunk
         f = line.decode().split()
-        busy, hz, khz, ctxt = int(f[1]), int(f[3]), int(f[4]), int(f[5])
-        return busy * khz * 1000 // hz, khz // 1000, ctxt
+        idle, hz, khz, ctxt, now_ns = int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[6])
+        # Elapsed less idle, both exact under dynamic ticks, as ours is counted.
+        # /proc/stat's busy ticks (f[1]) are samples taken at timer ticks, and
+        # the tick stops whenever the CPU idles: a request/response round's few
+        # busy microseconds between idle periods are mostly never sampled.
+        return (now_ns - idle * 10**9 // hz) * khz // 10**6, khz // 1000, ctxt
+
+    def host_cpu_ns(self):
+        """Host CPU time QEMU's virtual CPU thread has used so far, in ns: what
+        emulating this guest's processor costs the machine, whatever the guest
+        counts as idle. debug-threads names it "CPU 0/TCG" ("ALL CPUs/TCG"
+        under -icount)."""
+        total = 0
+        for tid in os.listdir(f"/proc/{self.proc.pid}/task"):
+            with open(f"/proc/{self.proc.pid}/task/{tid}/stat") as f:
+                stat = f.read()
+            if stat[stat.index("(") + 1:stat.rindex(")")].endswith("/TCG"):
+                fields = stat[stat.rindex(")") + 2:].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total * 1e9 / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         if self.proc is not None:
@@ -299,11 +334,13 @@ def measure(guest, run, seconds, results, only):
         try:
             b0, mhz, sw0 = guest.busy_cycles()
             RETRANS[0] = 0
+            h0 = guest.host_cpu_ns()
             if fn is None:
                 rounds, elapsed = rr(guest, seconds)
                 moved = rounds * 64
             else:
                 moved, elapsed = streams(guest, fn, count, seconds)
+            host = guest.host_cpu_ns() - h0
             b1, _, sw1 = guest.busy_cycles()
         except (OSError, IndexError, ValueError) as e:
             print(f"BENCH: net-guest run {run} {guest.kind} {name} failed: {e}", flush=True)
@@ -311,16 +348,20 @@ def measure(guest, run, seconds, results, only):
         busy = b1 - b0
         r = {"elapsed": elapsed, "busy": busy, "mhz": mhz, "switches": sw1 - sw0,
              "util": busy / (elapsed * mhz * 1e6) if mhz else float("nan")}
+        # Under --icount the guest's clock is not the wall clock: no busy share.
+        util = "" if guest.args.icount else f", guest busy {100 * r['util']:.0f}%"
         if fn is None:
-            r.update(rate=rounds / elapsed, lat_us=1e6 * elapsed / rounds, cpr=busy / rounds)
+            r.update(rate=rounds / elapsed, lat_us=1e6 * elapsed / rounds, cpr=busy / rounds, hpr=host / rounds)
             print(f"BENCH: net-guest run {run} {guest.kind} {name} {r['rate']:.0f} /s, latency "
-                  f"{r['lat_us']:.0f} us, {r['cpr']:.0f} busy cycles/round, guest busy {100 * r['util']:.0f}%, "
+                  f"{r['lat_us']:.0f} us, {r['cpr']:.0f} {COST['name']}/round{util}, "
+                  f"host CPU {r['hpr'] / 1e3:.0f} us/round, "
                   f"{r['switches'] / rounds:.1f} context switches/round",
                   flush=True)
         else:
-            r.update(mbps=moved * 8 / elapsed / 1e6, cpb=busy / (moved * crossings), retrans=RETRANS[0])
+            r.update(mbps=moved * 8 / elapsed / 1e6, cpb=busy / (moved * crossings), retrans=RETRANS[0],
+                     hpb=host / (moved * crossings))
             print(f"BENCH: net-guest run {run} {guest.kind} {name} {r['mbps']:.1f} Mbit/s, "
-                  f"{r['cpb']:.0f} busy cycles/byte, guest busy {100 * r['util']:.0f}% "
+                  f"{r['cpb']:.{COST['digits']}f} {COST['name']}/byte{util}, host CPU {r['hpb']:.2f} ns/byte, "
                   f"{r['switches'] * 1460 / moved:.2f} context switches per 1460 B, "
                   f"({moved} B in {elapsed:.1f} s, host retransmitted {RETRANS[0]} segments)", flush=True)
         results.setdefault((run, guest.kind), {})[name] = r
@@ -337,12 +378,15 @@ def idle_paddr(kernel_elf):
 
 def summary(results, runs, path):
     for base in GUESTS[1:]:
-        summary_against(results, runs, base)
+        summary_against(results, runs, base, f"{COST['name']} per byte", "cpb", "cpr")
+    for base in GUESTS[1:]:
+        summary_against(results, runs, base, "host CPU per byte", "hpb", "hpr")
     markdown(results, runs, path)
 
 
 def markdown(results, runs, path):
-    """Every figure of the run as a Markdown table (for docs/bench-net.md)."""
+    """Every figure of the run as a Markdown table (for docs/bench-net.md);
+    the ratio cells are throughput / guest-counted cost / host CPU."""
     lines = ["| workload | run | " + " | ".join(GUESTS) + " | ours/Linux | ours/Linux no offloads |",
              "|---|---|" + "---|" * (len(GUESTS) + 2)]
     for name, fn, _, _ in WORKLOADS:
@@ -354,15 +398,17 @@ def markdown(results, runs, path):
                     cells.append("n/a")
                     continue
                 if fn is None:
-                    vals[g] = (r["rate"], r["cpr"])
-                    cells.append(f"{r['rate']:.0f} /s, {r['cpr'] / 1e3:.0f} k cyc/round, "
+                    vals[g] = (r["rate"], r["cpr"], r["hpr"])
+                    cells.append(f"{r['rate']:.0f} /s, {r['cpr'] / 1e3:.{max(0, COST['digits'] - 1)}f} k {COST['short']}/round, "
+                                 f"host {r['hpr'] / 1e3:.0f} us/round, "
                                  f"{r['switches'] / max(1, r['rate'] * r['elapsed']):.1f} sw/round")
                 else:
-                    vals[g] = (r["mbps"], r["cpb"])
-                    cells.append(f"{r['mbps']:.1f} Mbit/s, {r['cpb']:.0f} cyc/B, {r['retrans']} rtx")
+                    vals[g] = (r["mbps"], r["cpb"], r["hpb"])
+                    cells.append(f"{r['mbps']:.1f} Mbit/s, {r['cpb']:.{COST['digits']}f} {COST['short']}/B, "
+                                 f"host {r['hpb']:.2f} ns/B, {r['retrans']} rtx")
             for base in GUESTS[1:]:
-                if "ours" in vals and base in vals and vals[base][0] and vals[base][1]:
-                    cells.append(f"{vals['ours'][0] / vals[base][0]:.2f} / {vals['ours'][1] / vals[base][1]:.2f}")
+                if "ours" in vals and base in vals and all(vals[base]):
+                    cells.append(" / ".join(f"{o / b:.2f}" for o, b in zip(vals["ours"], vals[base])))
                 else:
                     cells.append("n/a")
             lines.append(f"| {name} | {run} | " + " | ".join(cells) + " |")
@@ -377,9 +423,9 @@ def median(xs):
     return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
-def summary_against(results, runs, base):
-    print(f"BENCH: net-guest ratios ours/{base} per run, throughput / busy cycles per byte "
-          "(throughput >1: ours faster; cycles <1: ours cheaper); then the median of each, "
+def summary_against(results, runs, base, label, bulk_cost, rr_cost):
+    print(f"BENCH: net-guest ratios ours/{base} per run, throughput / {label} "
+          f"(throughput >1: ours faster; cost <1: ours cheaper); then the median of each, "
           "over the runs both guests finished", flush=True)
     for name, fn, _, _ in WORKLOADS:
         cells, speed, cost_ratio = [], [], []
@@ -387,7 +433,7 @@ def summary_against(results, runs, base):
             o = results.get((run, "ours"), {}).get(name)
             lx = results.get((run, base), {}).get(name)
             key = "rate" if fn is None else "mbps"
-            cost = "cpr" if fn is None else "cpb"
+            cost = rr_cost if fn is None else bulk_cost
             if not o or not lx or not lx[key] or not lx[cost]:
                 cells.append("n/a")
                 continue
@@ -395,7 +441,7 @@ def summary_against(results, runs, base):
             cost_ratio.append(o[cost] / lx[cost])
             cells.append(f"{speed[-1]:.2f} / {cost_ratio[-1]:.2f}")
         mid = f"; median {median(speed):.2f} / {median(cost_ratio):.2f}" if speed else ""
-        print(f"BENCH: net-guest ratio ours/{base} {name}: " + ", ".join(cells) + mid, flush=True)
+        print(f"BENCH: net-guest ratio ours/{base} {name} ({label}): " + ", ".join(cells) + mid, flush=True)
 
 
 def inner(args, net):
@@ -405,7 +451,8 @@ def inner(args, net):
     if not have_linux:
         print("BENCH: net-guest SKIP linux: no Linux guest (packages could not be fetched); ours only",
               flush=True)
-    print(f"BENCH: net-guest network: {net}, TCG, {args.seconds} s per workload, {args.runs} runs", flush=True)
+    clock = "TCG, instructions counted (-icount shift=0)" if args.icount else "TCG"
+    print(f"BENCH: net-guest network: {net}, {clock}, {args.seconds} s per workload, {args.runs} runs", flush=True)
     results = {}
     for run in range(1, args.runs + 1):
         for kind in GUESTS if have_linux else ("ours",):
@@ -431,6 +478,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--inner", choices=["tap", "user"])
+    ap.add_argument("--icount", action="store_true", help="count guest instructions, not time")
     # Subsets, for looking at one workload (a profile, say): comma lists.
     ap.add_argument("--guests", type=lambda v: v.split(","), default=None,
                     help=f"only these of {','.join(GUESTS)}")
@@ -443,6 +491,8 @@ def main():
     args = ap.parse_args()
     for a in ("image", "kernel", "linux", "work"):
         setattr(args, a, os.path.abspath(getattr(args, a)))
+    if args.icount:
+        COST.update(name="instructions", short="instr", digits=2)
     if args.inner:
         inner(args, args.inner)
         return
@@ -469,6 +519,7 @@ def main():
                 raise SystemExit(f"netbench: cannot set up the tap device: {' '.join(cmd)}: {r.stdout.strip()}")
         rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
                              "--inner", "tap", "--runs", str(args.runs), "--seconds", str(args.seconds),
+                             *(["--icount"] if args.icount else []),
                              *(["--guests", ",".join(args.guests)] if args.guests else []),
                              *(["--workloads", ",".join(args.workloads)] if args.workloads else []),
                              args.image, args.kernel, args.linux, args.work]).returncode
