@@ -4,7 +4,7 @@ virtualiser, lwIP echo PD) and a Linux guest (Debian's kernel, busybox,
 bench/net/linux_echo) on the same QEMU network setup, the same workloads,
 side by side in one run.
 
-  usage: bench/net/netbench.py [--runs N] [--seconds S] [--icount] OURS_IMAGE KERNEL_ELF LINUX_DIR WORKDIR
+  usage: bench/net/netbench.py [--runs N] [--seconds S] [--icount] [--profile S] OURS_IMAGE KERNEL_ELF LINUX_DIR WORKDIR
          (LINUX_DIR: where bench/net/linux_guest.py puts vmlinuz and initrd.gz)
 
 Network: a tap device in a private network namespace (host side 10.0.2.1,
@@ -42,6 +42,11 @@ time while it halts). The same accounting then gives instructions executed
 while busy, per byte or per round, for every guest: repeatable to a fraction
 of a percent and free of what QEMU spends finding and translating code, which
 plain TCG charges to the guest (most of all after each address-space switch).
+
+--profile S traces S seconds from the middle of each workload: QEMU runs with
+block chaining off (slower) and logs every translated block entered to
+WORKDIR/GUEST-WORKLOAD-blocks.log, which bench/net/blockprof.py turns into
+instructions per PD and function for our guest.
 """
 import argparse
 import os
@@ -109,7 +114,8 @@ class Guest:
         dev = f"virtio-net-pci,netdev=n0,addr=4,mac={MAC}"
         if self.kind == "linux-nooff":
             dev += NO_OFFLOADS
-        a = QEMU_COMMON + (["-icount", "shift=0,sleep=on"] if self.args.icount else []) + [
+        a = QEMU_COMMON + (["-icount", "shift=0,sleep=on"] if self.args.icount else []) + (
+            ["-d", "nochain", "-D", os.path.join(self.work, f"{self.kind}-qemu.log")] if self.args.profile else []) + [
             "-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
             "-netdev", nd, "-device", dev]
         if self.kind == "ours":
@@ -327,14 +333,34 @@ WORKLOADS = [("echo-1", stream_echo, 1, 2), ("echo-8", stream_echo, 8, 2),
              ("g2h-1", stream_source, 1, 1), ("g2h-8", stream_source, 8, 1), ("rr-64", None, 1, 2)]
 
 
+def trace_blocks(guest, name, after, seconds):
+    """From `after` seconds on, `seconds` of QEMU's block trace into
+    WORKDIR/GUEST-WORKLOAD-blocks.log (chaining is off, so every block entered
+    is logged)."""
+    def run():
+        try:
+            guest.monitor(f"logfile {os.path.join(guest.work, f'{guest.kind}-{name}-blocks.log')}")
+            guest.monitor("log exec,nochain")
+            time.sleep(seconds)
+            guest.monitor("log nochain")
+        except OSError as e:
+            print(f"BENCH: net-guest {guest.kind} {name}: no block trace: {e}", flush=True)
+    t = threading.Timer(after, run)
+    t.start()
+    return t
+
+
 def measure(guest, run, seconds, results, only):
     for name, fn, count, crossings in WORKLOADS:
         if only and name not in only:
             continue
+        tracer = None
         try:
             b0, mhz, sw0 = guest.busy_cycles()
             RETRANS[0] = 0
             h0 = guest.host_cpu_ns()
+            if guest.args.profile:
+                tracer = trace_blocks(guest, name, max(0.0, (seconds - guest.args.profile) / 2), guest.args.profile)
             if fn is None:
                 rounds, elapsed = rr(guest, seconds)
                 moved = rounds * 64
@@ -345,6 +371,9 @@ def measure(guest, run, seconds, results, only):
         except (OSError, IndexError, ValueError) as e:
             print(f"BENCH: net-guest run {run} {guest.kind} {name} failed: {e}", flush=True)
             continue
+        finally:
+            if tracer is not None:
+                tracer.join()
         busy = b1 - b0
         r = {"elapsed": elapsed, "busy": busy, "mhz": mhz, "switches": sw1 - sw0,
              "util": busy / (elapsed * mhz * 1e6) if mhz else float("nan")}
@@ -479,6 +508,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--inner", choices=["tap", "user"])
     ap.add_argument("--icount", action="store_true", help="count guest instructions, not time")
+    ap.add_argument("--profile", type=float, default=0, metavar="S",
+                    help="trace S seconds of each workload's translated blocks (see bench/net/blockprof.py)")
     # Subsets, for looking at one workload (a profile, say): comma lists.
     ap.add_argument("--guests", type=lambda v: v.split(","), default=None,
                     help=f"only these of {','.join(GUESTS)}")
@@ -520,6 +551,7 @@ def main():
         rc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.abspath(__file__),
                              "--inner", "tap", "--runs", str(args.runs), "--seconds", str(args.seconds),
                              *(["--icount"] if args.icount else []),
+                             *(["--profile", str(args.profile)] if args.profile else []),
                              *(["--guests", ",".join(args.guests)] if args.guests else []),
                              *(["--workloads", ",".join(args.workloads)] if args.workloads else []),
                              args.image, args.kernel, args.linux, args.work]).returncode
