@@ -8,13 +8,13 @@
  *   port 9   TCP discard (RFC 863): reads and drops; closes at the peer's end
  *   port 19  TCP source: sends until the peer closes (like chargen, RFC 864,
  *            but a fixed buffer)
- *   port 8   TCP: one line "cpu BUSY IDLE HZ TSC_KHZ CTXT NOW_NS" and close;
- *            BUSY and IDLE are the whole guest's ticks from /proc/stat, HZ
- *            their rate (USER_HZ), TSC_KHZ the kernel's TSC rate, CTXT the
- *            context switches so far (/proc/stat ctxt), NOW_NS the monotonic
- *            clock. With dynamic ticks IDLE is measured, not sampled, so
- *            NOW_NS less IDLE is the exact busy time; BUSY is only sampled at
- *            ticks, which stop whenever the CPU idles.
+ *   port 8   TCP: one line "cpu IDLE HZ TSC_KHZ CTXT NOW_NS" and close; IDLE
+ *            is the whole guest's idle ticks from /proc/stat, HZ their rate
+ *            (USER_HZ), TSC_KHZ the kernel's TSC rate, CTXT the context
+ *            switches so far (/proc/stat ctxt), NOW_NS the monotonic clock.
+ *            With dynamic ticks IDLE is measured, not sampled, so NOW_NS less
+ *            IDLE is the exact busy time (the busy ticks are only sampled,
+ *            at ticks, which stop whenever the CPU idles).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +51,7 @@ static int listen_on(int type, int port)
     return fd;
 }
 
-/* "cpu BUSY IDLE HZ TSC_KHZ CTXT NOW_NS\n" into out; 0 on success. */
+/* "cpu IDLE HZ TSC_KHZ CTXT NOW_NS\n" into out; 0 on success. */
 static int cpu_line(char *out, size_t size)
 {
     unsigned long long v[10] = {0};
@@ -101,15 +101,14 @@ static int cpu_line(char *out, size_t size)
     }
     /* user nice system idle iowait irq softirq steal: idle is idle + iowait. */
     unsigned long long idle = v[3] + v[4];
-    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
     struct timespec now;
     if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) {
         return -1;
     }
     unsigned long long now_ns =
         (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec;
-    int n = snprintf(out, size, "cpu %llu %llu %ld %llu %llu %llu\n", busy, idle, sysconf(_SC_CLK_TCK),
-                     tsc_khz, ctxt, now_ns);
+    int n = snprintf(out, size, "cpu %llu %ld %llu %llu %llu\n", idle, sysconf(_SC_CLK_TCK), tsc_khz, ctxt,
+                     now_ns);
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 

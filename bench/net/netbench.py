@@ -114,10 +114,12 @@ class Guest:
         dev = f"virtio-net-pci,netdev=n0,addr=4,mac={MAC}"
         if self.kind == "linux-nooff":
             dev += NO_OFFLOADS
-        a = QEMU_COMMON + (["-icount", "shift=0,sleep=on"] if self.args.icount else []) + (
-            ["-d", "nochain", "-D", os.path.join(self.work, f"{self.kind}-qemu.log")] if self.args.profile else []) + [
-            "-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
-            "-netdev", nd, "-device", dev]
+        a = QEMU_COMMON + ["-serial", f"file:{self.log}", "-monitor", f"unix:{self.mon},server,nowait",
+                           "-netdev", nd, "-device", dev]
+        if self.args.icount:
+            a += ["-icount", "shift=0,sleep=on"]
+        if self.args.profile:
+            a += ["-d", "nochain"]  # trace_blocks names the log file when it starts one
         if self.kind == "ours":
             return a + ["-kernel", self.args.image]
         # Both Linux guests: the same kernel and initramfs.
@@ -202,11 +204,11 @@ class Guest:
                     break
                 line += chunk
         f = line.decode().split()
-        idle, hz, khz, ctxt, now_ns = int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[6])
+        idle, hz, khz, ctxt, now_ns = int(f[1]), int(f[2]), int(f[3]), int(f[4]), int(f[5])
         # Elapsed less idle, both exact under dynamic ticks, as ours is counted.
-        # /proc/stat's busy ticks (f[1]) are samples taken at timer ticks, and
-        # the tick stops whenever the CPU idles: a request/response round's few
-        # busy microseconds between idle periods are mostly never sampled.
+        # Not /proc/stat's busy ticks: they are samples taken at timer ticks,
+        # and the tick stops whenever the CPU idles, so a request/response
+        # round's few busy microseconds between idle periods mostly go unseen.
         return (now_ns - idle * 10**9 // hz) * khz // 10**6, khz // 1000, ctxt
 
     def host_cpu_ns(self):
